@@ -1,0 +1,29 @@
+//! Bitmodel's protocol core, free of I/O so that every indexer, wallet and test computes
+//! exactly the same thing from the same bytes.
+//!
+//! - [`asset_id`]: an asset is named by the inscription that registered it (`<txid>i<n>`).
+//! - [`record`]: the versioned CBOR record carried in an ord envelope's metadata.
+//! - [`envelope`]: ord's `OP_FALSE OP_IF "ord" … OP_ENDIF` envelope, both directions.
+//! - [`validate`]: the rules every indexer must agree on before a record becomes an asset.
+//! - [`split`]: the one split rule: parents get `floor((A − F)·w/10000)`, the owner the rest.
+//! - [`graph`]: C-Flow over a whole DAG: flattening one payment, or all assets at once.
+//! - [`lineage`]: importing real AI lineage (Hugging Face cards, Epoch AI, edge lists).
+
+pub mod asset_id;
+pub mod envelope;
+pub mod graph;
+pub mod lineage;
+pub mod record;
+pub mod split;
+pub mod validate;
+
+pub use asset_id::AssetId;
+pub use record::{Kind, Parent, Record, Relation};
+pub use split::{split, Split, SplitError};
+
+/// The weight of a whole payment, in basis points: parents' weights sum to at most this.
+pub const BPS: u16 = 10_000;
+
+/// A distribution leaf has room for at most this many parents (12 P2TR outputs fit one
+/// 520-byte `OP_SHA256` operand, one of which is the owner's).
+pub const MAX_PARENTS: usize = 11;

@@ -1,0 +1,114 @@
+//! Edge lists: `child,parent[,relation]`, with or without a header. Model Atlas's files
+//! (`id,base_model` and `current_model,base_model,base_model_relation`, where one cell may
+//! list several comma-separated parents) are read as they are.
+
+use super::{Candidate, ImportReport, Lineage, LineageError, Skipped, WeightPolicy};
+use crate::record::{Kind, Relation};
+
+const CHILD: &[&str] = &["child", "id", "current_model", "model"];
+const PARENT: &[&str] = &["parent", "base_model", "parents", "base_models"];
+const RELATION: &[&str] = &["relation", "base_model_relation"];
+const UNLABELLED: &[&str] = &["", "unknown", "unknown_annotated", "source", "none"];
+
+/// Imports an edge list; rows are grouped by child in first-appearance order.
+pub fn import_edges(
+    lineage: &mut Lineage,
+    text: &str,
+    policy: &WeightPolicy,
+) -> Result<ImportReport, LineageError> {
+    if text.trim().is_empty() {
+        return Err(LineageError::Empty);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut report = ImportReport::default();
+    let mut groups: Vec<(String, Vec<Candidate>)> = Vec::new();
+    let mut by_child: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut columns = (0usize, 1usize, Some(2usize));
+    for (i, row) in reader.records().enumerate() {
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                report.skipped.push(Skipped {
+                    line,
+                    child: String::new(),
+                    parent: None,
+                    reason: format!("malformed CSV row: {e}"),
+                });
+                continue;
+            }
+        };
+        let line = row.position().map_or(i as u64 + 1, |p| p.line());
+        if i == 0 {
+            let find = |names: &[&str]| {
+                row.iter()
+                    .position(|h| names.contains(&h.trim().to_ascii_lowercase().as_str()))
+            };
+            if let (Some(c), Some(p)) = (find(CHILD), find(PARENT)) {
+                columns = (c, p, find(RELATION));
+                continue;
+            }
+        }
+        report.rows += 1;
+        let child = row.get(columns.0).unwrap_or("").trim().to_string();
+        let Some(parents) = row.get(columns.1) else {
+            report.skipped.push(Skipped {
+                line,
+                child,
+                parent: None,
+                reason: "row has no parent column; expected child,parent[,relation]".into(),
+            });
+            continue;
+        };
+        // Model Atlas marks unlabelled edges "unknown"/"unknown_annotated" and roots "source".
+        let relation_text = columns
+            .2
+            .and_then(|c| row.get(c))
+            .map(str::trim)
+            .filter(|s| !UNLABELLED.contains(&s.to_ascii_lowercase().as_str()));
+        let parents: Vec<&str> = parents
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let relation = match relation_text.map(str::parse::<Relation>) {
+            Some(Ok(r)) => r,
+            Some(Err(msg)) => {
+                report.skipped.push(Skipped {
+                    line,
+                    child,
+                    parent: None,
+                    reason: msg,
+                });
+                continue;
+            }
+            None if parents.len() > 1 => Relation::Merge,
+            None => Relation::Finetune,
+        };
+        let slot = *by_child.entry(child.clone()).or_insert_with(|| {
+            groups.push((child.clone(), Vec::new()));
+            groups.len() - 1
+        });
+        for p in parents {
+            let kind = if relation == Relation::Dataset {
+                Kind::Dataset
+            } else {
+                Kind::Model
+            };
+            groups[slot].1.push(Candidate {
+                parent: p.to_string(),
+                kind,
+                relation,
+                line,
+            });
+        }
+    }
+    // A child with an empty parent cell is a root: it is added without edges.
+    for (child, candidates) in groups {
+        lineage.add_lineage(&child, Kind::Model, candidates, policy, &mut report);
+    }
+    Ok(report)
+}

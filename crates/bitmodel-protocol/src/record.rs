@@ -1,0 +1,455 @@
+//! The Bitmodel record: what an asset is, who owns it and which upstream assets it owes.
+//!
+//! It travels as CBOR in the metadata field (tag 5) of an ord envelope. The map has short
+//! text keys so that any CBOR viewer (ord shows metadata) can read it, and a version `v` so
+//! that the format can grow. Decoding is lenient in ord's way: unknown keys are reported as
+//! flaws and ignored (newer writers may add fields), while anything that would change what
+//! the record means — a wrong type, an unknown kind or relation, a duplicate key, a newer
+//! major version — makes it undecodable with a reason the indexer keeps.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use bitcoin::ScriptBuf;
+use ciborium::Value;
+use serde::{Deserialize, Serialize};
+
+use crate::asset_id::{AssetId, AssetIdError};
+
+/// The record format version this code writes and reads.
+pub const RECORD_VERSION: u64 = 1;
+
+/// Metadata larger than this is refused before decoding: it bounds memory per envelope
+/// (records are small; the asset's file goes in the body, not here).
+pub const MAX_RECORD_BYTES: usize = 16 * 1024;
+
+macro_rules! named_enum {
+    ($(#[$m:meta])* $name:ident, $err:literal { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let lower = s.trim().to_ascii_lowercase();
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == lower)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                        format!(concat!("unknown ", $err, " '{}'; expected one of: {}"), s, names.join(", "))
+                    })
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// What kind of AI asset a record registers.
+    Kind, "kind" {
+        Model = "model",
+        Dataset = "dataset",
+        Algorithm = "algorithm",
+        Paper = "paper",
+        Code = "code",
+        Agent = "agent",
+    }
+);
+
+named_enum!(
+    /// How a child asset builds on a parent.
+    Relation, "relation" {
+        Finetune = "finetune",
+        Adapter = "adapter",
+        Merge = "merge",
+        Quantized = "quantized",
+        Distill = "distill",
+        Dataset = "dataset",
+        Architecture = "architecture",
+        Algorithm = "algorithm",
+        Cites = "cites",
+    }
+);
+
+/// One C-Flow edge as the child's record states it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parent {
+    pub asset: AssetId,
+    /// Basis points of every distribution that this parent receives (1..=10000).
+    pub weight: u16,
+    pub relation: Relation,
+}
+
+/// Where the asset's content is and how to check it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Content {
+    /// SHA-256 of the complete file, whether on chain (body, maybe chunked) or off chain.
+    #[serde(with = "hex32")]
+    pub sha256: [u8; 32],
+    /// Size in bytes of the complete file.
+    pub size: u64,
+    /// Where else the file can be fetched (https, ipfs, hf:// …); may be empty.
+    pub uris: Vec<String>,
+}
+
+/// A decoded Bitmodel record (format version 1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub kind: Kind,
+    pub name: String,
+    pub version: String,
+    /// An SPDX license expression, e.g. `Apache-2.0` or `MIT OR Apache-2.0`.
+    pub license: String,
+    pub content: Option<Content>,
+    /// The owner's payout scriptPubKey: the remainder of every distribution goes here.
+    pub owner: ScriptBuf,
+    /// The most a distribution may spend on its fee, in sats.
+    pub fee_cap: u64,
+    /// Sats per paid inference call, for models served by the gateway.
+    pub price: Option<u64>,
+    pub parents: Vec<Parent>,
+}
+
+/// A non-fatal oddity met while decoding; the record is still usable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Flaw {
+    /// A key this version does not know; ignored.
+    UnknownField(String),
+}
+
+/// Why metadata is not a Bitmodel record.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    #[error("record metadata is {0} bytes; at most {MAX_RECORD_BYTES} are allowed")]
+    TooLarge(usize),
+    #[error("record metadata is not valid CBOR: {0}")]
+    NotCbor(String),
+    #[error("record metadata must be a CBOR map with text keys, found {0}")]
+    NotAMap(&'static str),
+    #[error("record field '{0}' appears twice; each field may appear once")]
+    DuplicateField(String),
+    #[error("record field '{0}' is missing")]
+    MissingField(&'static str),
+    #[error("record field '{field}' must be {expected}")]
+    WrongType {
+        field: &'static str,
+        expected: &'static str,
+    },
+    #[error("record version {0} is not supported; this software reads version {RECORD_VERSION}")]
+    UnsupportedVersion(u64),
+    #[error("record field '{field}': {message}")]
+    BadValue {
+        field: &'static str,
+        message: String,
+    },
+    #[error("parent {index}: {source}")]
+    BadParentId { index: usize, source: AssetIdError },
+}
+
+impl Record {
+    /// The CBOR bytes for an envelope's metadata field. Keys come in a fixed order so that
+    /// the same record always has the same bytes (golden vectors pin them).
+    pub fn to_cbor(&self) -> Vec<u8> {
+        let text = |s: &str| Value::Text(s.to_string());
+        let mut map = vec![
+            (text("v"), Value::Integer(RECORD_VERSION.into())),
+            (text("kind"), text(self.kind.as_str())),
+            (text("name"), text(&self.name)),
+            (text("version"), text(&self.version)),
+            (text("license"), text(&self.license)),
+        ];
+        if let Some(content) = &self.content {
+            map.push((
+                text("content"),
+                Value::Map(vec![
+                    (text("sha256"), Value::Bytes(content.sha256.to_vec())),
+                    (text("size"), Value::Integer(content.size.into())),
+                    (
+                        text("uris"),
+                        Value::Array(content.uris.iter().map(|u| text(u)).collect()),
+                    ),
+                ]),
+            ));
+        }
+        map.push((text("owner"), Value::Bytes(self.owner.to_bytes())));
+        map.push((text("fee_cap"), Value::Integer(self.fee_cap.into())));
+        if let Some(price) = self.price {
+            map.push((text("price"), Value::Integer(price.into())));
+        }
+        let parents = self
+            .parents
+            .iter()
+            .map(|p| {
+                Value::Array(vec![
+                    Value::Bytes(p.asset.to_bytes()),
+                    Value::Integer(p.weight.into()),
+                    text(p.relation.as_str()),
+                ])
+            })
+            .collect();
+        map.push((text("parents"), Value::Array(parents)));
+        let mut out = Vec::new();
+        ciborium::into_writer(&Value::Map(map), &mut out)
+            .expect("writing CBOR into a Vec cannot fail");
+        out
+    }
+
+    /// Decodes metadata bytes. Never panics; see the module doc for what is lenient.
+    pub fn from_cbor(bytes: &[u8]) -> Result<(Record, Vec<Flaw>), RecordError> {
+        if bytes.len() > MAX_RECORD_BYTES {
+            return Err(RecordError::TooLarge(bytes.len()));
+        }
+        let value: Value =
+            ciborium::from_reader(bytes).map_err(|e| RecordError::NotCbor(e.to_string()))?;
+        let entries = match value {
+            Value::Map(entries) => entries,
+            other => return Err(RecordError::NotAMap(type_name(&other))),
+        };
+        let mut fields = Fields::default();
+        let mut flaws = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (key, value) in entries {
+            let Value::Text(key) = key else {
+                return Err(RecordError::NotAMap("a map with a non-text key"));
+            };
+            if !seen.insert(key.clone()) {
+                return Err(RecordError::DuplicateField(key));
+            }
+            match key.as_str() {
+                "v" => fields.v = Some(value),
+                "kind" => fields.kind = Some(value),
+                "name" => fields.name = Some(value),
+                "version" => fields.version = Some(value),
+                "license" => fields.license = Some(value),
+                "content" => fields.content = Some(value),
+                "owner" => fields.owner = Some(value),
+                "fee_cap" => fields.fee_cap = Some(value),
+                "price" => fields.price = Some(value),
+                "parents" => fields.parents = Some(value),
+                _ => flaws.push(Flaw::UnknownField(key)),
+            }
+        }
+        Ok((fields.into_record()?, flaws))
+    }
+}
+
+#[derive(Default)]
+struct Fields {
+    v: Option<Value>,
+    kind: Option<Value>,
+    name: Option<Value>,
+    version: Option<Value>,
+    license: Option<Value>,
+    content: Option<Value>,
+    owner: Option<Value>,
+    fee_cap: Option<Value>,
+    price: Option<Value>,
+    parents: Option<Value>,
+}
+
+impl Fields {
+    fn into_record(self) -> Result<Record, RecordError> {
+        let v = uint("v", required("v", self.v)?)?;
+        if v != RECORD_VERSION {
+            return Err(RecordError::UnsupportedVersion(v));
+        }
+        let kind = parse_named("kind", required("kind", self.kind)?)?;
+        let name = text("name", required("name", self.name)?)?;
+        let version = self
+            .version
+            .map(|v| text("version", v))
+            .transpose()?
+            .unwrap_or_default();
+        let license = self
+            .license
+            .map(|v| text("license", v))
+            .transpose()?
+            .unwrap_or_default();
+        let content = self.content.map(content).transpose()?;
+        let owner = ScriptBuf::from_bytes(bytes("owner", required("owner", self.owner)?)?);
+        let fee_cap = uint("fee_cap", required("fee_cap", self.fee_cap)?)?;
+        let price = self.price.map(|v| uint("price", v)).transpose()?;
+        let parents = match self.parents {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| parent(i, v))
+                .collect::<Result<_, _>>()?,
+            Some(_) => {
+                return Err(wrong(
+                    "parents",
+                    "an array of [asset id bytes, weight, relation]",
+                ))
+            }
+        };
+        Ok(Record {
+            kind,
+            name,
+            version,
+            license,
+            content,
+            owner,
+            fee_cap,
+            price,
+            parents,
+        })
+    }
+}
+
+fn required(field: &'static str, v: Option<Value>) -> Result<Value, RecordError> {
+    v.ok_or(RecordError::MissingField(field))
+}
+
+fn wrong(field: &'static str, expected: &'static str) -> RecordError {
+    RecordError::WrongType { field, expected }
+}
+
+fn uint(field: &'static str, v: Value) -> Result<u64, RecordError> {
+    match v {
+        Value::Integer(i) => {
+            u64::try_from(i).map_err(|_| wrong(field, "an unsigned integer below 2^64"))
+        }
+        _ => Err(wrong(field, "an unsigned integer")),
+    }
+}
+
+fn text(field: &'static str, v: Value) -> Result<String, RecordError> {
+    match v {
+        Value::Text(s) => Ok(s),
+        _ => Err(wrong(field, "a text string")),
+    }
+}
+
+fn bytes(field: &'static str, v: Value) -> Result<Vec<u8>, RecordError> {
+    match v {
+        Value::Bytes(b) => Ok(b),
+        _ => Err(wrong(field, "a byte string")),
+    }
+}
+
+fn parse_named<T: FromStr<Err = String>>(field: &'static str, v: Value) -> Result<T, RecordError> {
+    text(field, v)?
+        .parse()
+        .map_err(|message| RecordError::BadValue { field, message })
+}
+
+fn content(v: Value) -> Result<Content, RecordError> {
+    let Value::Map(entries) = v else {
+        return Err(wrong("content", "a map with sha256, size and uris"));
+    };
+    let (mut sha256, mut size, mut uris) = (None, None, Vec::new());
+    for (key, value) in entries {
+        match key.as_text() {
+            Some("sha256") => {
+                let b = bytes("content.sha256", value)?;
+                let arr: [u8; 32] = b.as_slice().try_into().map_err(|_| RecordError::BadValue {
+                    field: "content.sha256",
+                    message: format!("is {} bytes; a SHA-256 digest is 32 bytes", b.len()),
+                })?;
+                sha256 = Some(arr);
+            }
+            Some("size") => size = Some(uint("content.size", value)?),
+            Some("uris") => {
+                let Value::Array(items) = value else {
+                    return Err(wrong("content.uris", "an array of text strings"));
+                };
+                uris = items
+                    .into_iter()
+                    .map(|u| text("content.uris", u))
+                    .collect::<Result<_, _>>()?;
+            }
+            // Unknown content keys are ignored like unknown record keys.
+            _ => {}
+        }
+    }
+    Ok(Content {
+        sha256: sha256.ok_or(RecordError::MissingField("content.sha256"))?,
+        size: size.ok_or(RecordError::MissingField("content.size"))?,
+        uris,
+    })
+}
+
+fn parent(index: usize, v: Value) -> Result<Parent, RecordError> {
+    let Value::Array(items) = v else {
+        return Err(wrong(
+            "parents",
+            "an array of [asset id bytes, weight, relation]",
+        ));
+    };
+    let [id, weight, relation]: [Value; 3] = items.try_into().map_err(|_| {
+        wrong(
+            "parents",
+            "an array of [asset id bytes, weight, relation] triples",
+        )
+    })?;
+    let asset = AssetId::from_bytes(&bytes("parents.asset", id)?)
+        .map_err(|source| RecordError::BadParentId { index, source })?;
+    let weight = uint("parents.weight", weight)?;
+    let weight = u16::try_from(weight).map_err(|_| RecordError::BadValue {
+        field: "parents.weight",
+        message: format!("{weight} is out of range; a weight is 1..=10000 basis points"),
+    })?;
+    let relation = parse_named("parents.relation", relation)?;
+    Ok(Parent {
+        asset,
+        weight,
+        relation,
+    })
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Integer(_) => "an integer",
+        Value::Bytes(_) => "a byte string",
+        Value::Float(_) => "a float",
+        Value::Text(_) => "a text string",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "null",
+        Value::Tag(..) => "a tagged value",
+        Value::Array(_) => "an array",
+        Value::Map(_) => "a map",
+        _ => "an unknown CBOR value",
+    }
+}
+
+mod hex32 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        let hex: String = v.iter().map(|b| format!("{b:02x}")).collect();
+        s.serialize_str(&hex)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        let s = String::deserialize(d)?;
+        if s.len() != 64 || !s.is_ascii() {
+            return Err(serde::de::Error::custom("expected 64 hex characters"));
+        }
+        let mut out = [0u8; 32];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte =
+                u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(serde::de::Error::custom)?;
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,91 @@
+//! Golden vectors pin the on-chain record format: if these bytes change, every deployed
+//! indexer would disagree with new writers, so a change here must be deliberate (and gets a
+//! new record version). Regenerate with `BITMODEL_BLESS=1 cargo test -p bitmodel-protocol --test golden`.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use bitcoin::hashes::Hash;
+use bitcoin::{ScriptBuf, Txid, WPubkeyHash, XOnlyPublicKey};
+use bitmodel_protocol::envelope::{parse_script, Inscription};
+use bitmodel_protocol::record::Content;
+use bitmodel_protocol::{AssetId, Kind, Parent, Record, Relation};
+
+fn sample() -> Record {
+    let base = AssetId::new(
+        Txid::from_str("4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b").unwrap(),
+        0,
+    );
+    let data = AssetId::new(
+        Txid::from_str("0e3e2357e806b6cdb1f70b54c3a3a17b6714ee1f0e68bebb44a74b1efd512098").unwrap(),
+        2,
+    );
+    Record {
+        kind: Kind::Model,
+        name: "llama-2-7b-chat-q4".into(),
+        version: "1.0".into(),
+        license: "LicenseRef-llama2".into(),
+        content: Some(Content {
+            sha256: [0xab; 32],
+            size: 3_825_065_984,
+            uris: vec!["hf:TheBloke/Llama-2-7B-Chat-GGUF".into()],
+        }),
+        owner: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([0x11; 20])),
+        fee_cap: 5_000,
+        price: Some(1_000),
+        parents: vec![
+            Parent {
+                asset: base,
+                weight: 5000,
+                relation: Relation::Quantized,
+            },
+            Parent {
+                asset: data,
+                weight: 250,
+                relation: Relation::Dataset,
+            },
+        ],
+    }
+}
+
+fn golden(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+fn check(name: &str, actual: &str) {
+    let path = golden(name);
+    if std::env::var_os("BITMODEL_BLESS").is_some() {
+        std::fs::write(&path, format!("{actual}\n")).unwrap();
+    }
+    let expected =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(actual, expected.trim_end(), "{name} changed");
+}
+
+#[test]
+fn record_cbor_is_pinned() {
+    check("record.cbor.hex", &hex::encode(sample().to_cbor()));
+}
+
+#[test]
+fn reveal_script_is_pinned_and_parses_back() {
+    // BIP340 test vector 1's public key.
+    let key = XOnlyPublicKey::from_str(
+        "dff1d77f2a671c5f36183726db2341be58feae1da2deced843240f7b502ba659",
+    )
+    .unwrap();
+    let card = br#"{"title":"Llama 2 7B Chat, 4-bit","card":"https://huggingface.co/TheBloke/Llama-2-7B-Chat-GGUF"}"#.to_vec();
+    let insc = Inscription::bitmodel(&sample(), "application/json", card);
+    let script = insc.reveal_script(&key);
+    check("reveal_script.hex", &hex::encode(script.as_bytes()));
+
+    let found = parse_script(&script);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, insc);
+    assert!(found[0].1.is_empty());
+    let (record, flaws) = found[0].0.bitmodel_record().unwrap().unwrap();
+    assert_eq!(record, sample());
+    assert!(flaws.is_empty());
+}
