@@ -1,0 +1,41 @@
+//! `bitmodel`: the command line. Each subcommand lives in its own file under `subcommand/`,
+//! parses its own flags and returns a serialisable output that is printed for people by
+//! default and as JSON with `--json`, so scripts and tests read the same facts people see.
+
+mod args;
+mod output;
+mod subcommand;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Bitmodel: contribution flows (C-Flow) for AI assets on Bitcoin-family chains.
+#[derive(Debug, Parser)]
+#[command(name = "bitmodel", version, about, long_about = None)]
+struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: subcommand::Subcommand,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.run() {
+        Ok(out) => {
+            out.print(cli.json);
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            if cli.json {
+                let msg = serde_json::json!({ "error": format!("{err:#}") });
+                eprintln!("{msg}");
+            } else {
+                eprintln!("error: {err:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
