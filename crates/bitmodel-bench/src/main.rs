@@ -1,0 +1,32 @@
+//! `bitmodel-bench [GROUP…]`: Bitmodel's benchmarks. Every figure is one `name value unit`
+//! line on stdout, and every figure that has a reference is printed next to a ratio measured
+//! in the same run, because this machine is shared and absolute times drift.
+
+mod cflow;
+mod report;
+
+use std::process::ExitCode;
+
+const GROUPS: &[&str] = &["cflow"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let groups: Vec<&str> = if args.is_empty() {
+        GROUPS.to_vec()
+    } else {
+        args.iter().map(String::as_str).collect()
+    };
+    for g in groups {
+        match g {
+            "cflow" => cflow::run(),
+            other => {
+                eprintln!(
+                    "unknown benchmark group '{other}'; groups: {}",
+                    GROUPS.join(", ")
+                );
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
