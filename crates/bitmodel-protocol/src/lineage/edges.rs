@@ -1,6 +1,8 @@
 //! Edge lists: `child,parent[,relation]`, with or without a header. Model Atlas's files
 //! (`id,base_model` and `current_model,base_model,base_model_relation`, where one cell may
-//! list several comma-separated parents) are read as they are.
+//! list several comma-separated parents) are read as they are. Optional `child_kind` and
+//! `parent_kind` columns name the asset kinds (model when absent, dataset for a dataset
+//! edge's parent); lines starting with `#` are comments, for attribution.
 
 use super::{Candidate, ImportReport, Lineage, LineageError, Skipped, WeightPolicy};
 use crate::record::{Kind, Relation};
@@ -8,6 +10,8 @@ use crate::record::{Kind, Relation};
 const CHILD: &[&str] = &["child", "id", "current_model", "model"];
 const PARENT: &[&str] = &["parent", "base_model", "parents", "base_models"];
 const RELATION: &[&str] = &["relation", "base_model_relation"];
+const CHILD_KIND: &[&str] = &["child_kind"];
+const PARENT_KIND: &[&str] = &["parent_kind"];
 const UNLABELLED: &[&str] = &["", "unknown", "unknown_annotated", "source", "none"];
 
 /// Imports an edge list; rows are grouped by child in first-appearance order.
@@ -22,11 +26,13 @@ pub fn import_edges(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .comment(Some(b'#'))
         .from_reader(text.as_bytes());
     let mut report = ImportReport::default();
-    let mut groups: Vec<(String, Vec<Candidate>)> = Vec::new();
+    let mut groups: Vec<(String, Kind, Vec<Candidate>)> = Vec::new();
     let mut by_child: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut columns = (0usize, 1usize, Some(2usize));
+    let mut kinds: (Option<usize>, Option<usize>) = (None, None);
     for (i, row) in reader.records().enumerate() {
         let row = match row {
             Ok(r) => r,
@@ -49,6 +55,7 @@ pub fn import_edges(
             };
             if let (Some(c), Some(p)) = (find(CHILD), find(PARENT)) {
                 columns = (c, p, find(RELATION));
+                kinds = (find(CHILD_KIND), find(PARENT_KIND));
                 continue;
             }
         }
@@ -88,27 +95,52 @@ pub fn import_edges(
             None if parents.len() > 1 => Relation::Merge,
             None => Relation::Finetune,
         };
+        let kind_at = |col: Option<usize>, default: Kind| -> Result<Kind, String> {
+            match col
+                .and_then(|c| row.get(c))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                Some(text) => text.parse(),
+                None => Ok(default),
+            }
+        };
+        let default_parent = if relation == Relation::Dataset {
+            Kind::Dataset
+        } else {
+            Kind::Model
+        };
+        let (child_kind, parent_kind) = match (
+            kind_at(kinds.0, Kind::Model),
+            kind_at(kinds.1, default_parent),
+        ) {
+            (Ok(c), Ok(p)) => (c, p),
+            (Err(msg), _) | (_, Err(msg)) => {
+                report.skipped.push(Skipped {
+                    line,
+                    child,
+                    parent: None,
+                    reason: msg,
+                });
+                continue;
+            }
+        };
         let slot = *by_child.entry(child.clone()).or_insert_with(|| {
-            groups.push((child.clone(), Vec::new()));
+            groups.push((child.clone(), child_kind, Vec::new()));
             groups.len() - 1
         });
         for p in parents {
-            let kind = if relation == Relation::Dataset {
-                Kind::Dataset
-            } else {
-                Kind::Model
-            };
-            groups[slot].1.push(Candidate {
+            groups[slot].2.push(Candidate {
                 parent: p.to_string(),
-                kind,
+                kind: parent_kind,
                 relation,
                 line,
             });
         }
     }
     // A child with an empty parent cell is a root: it is added without edges.
-    for (child, candidates) in groups {
-        lineage.add_lineage(&child, Kind::Model, candidates, policy, &mut report);
+    for (child, kind, candidates) in groups {
+        lineage.add_lineage(&child, kind, candidates, policy, &mut report);
     }
     Ok(report)
 }

@@ -260,3 +260,18 @@ fn real_lineage_data() {
         assert_eq!(f.iter().map(|x| x.keeps).sum::<u64>(), 123_456_789);
     }
 }
+
+#[test]
+fn kinds_and_comments_in_edge_lists() {
+    let (l, r) = import("# attribution: public model cards\nchild,parent,relation,child_kind,parent_kind\nbert,attention-paper,architecture,model,paper\n# a comment\nbert,wiki,dataset,,\nx,y,finetune,robot,\n");
+    assert_eq!(r.edges_added, 2, "{l:?} {r:?}");
+    assert_eq!(
+        l.nodes[l.find("attention-paper").unwrap() as usize].kind,
+        Kind::Paper
+    );
+    assert_eq!(
+        l.nodes[l.find("wiki").unwrap() as usize].kind,
+        Kind::Dataset
+    );
+    assert!(r.skipped[0].reason.contains("unknown kind 'robot'"));
+}
