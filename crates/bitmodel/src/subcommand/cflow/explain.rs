@@ -208,7 +208,7 @@ fn render(out: &Out, depth: usize) -> String {
             if depth > 1 {
                 walk(h, p, &format!("{prefix}{cont}"), depth - 1);
             } else if !p.parents.is_empty() {
-                let _ = writeln!(h, "{prefix}{cont}… ({} more levels; use --depth)", "…");
+                let _ = writeln!(h, "{prefix}{cont}… (deeper levels hidden; raise --depth)");
             }
         }
     }
