@@ -53,10 +53,9 @@ pub fn op_checktemplateverify(
     flags: Flags,
     checker: &Checker<'_, '_>,
 ) -> Result<(), ScriptError> {
+    // Like CLTV and CSV before activation, an unenforced CTV is a plain NOP4 that
+    // DISCOURAGE_UPGRADABLE_NOPS leaves alone (the Inquisition vectors require this).
     if !flags.contains(Flags::DEFAULT_CHECK_TEMPLATE_VERIFY_HASH) {
-        if flags.contains(Flags::DISCOURAGE_UPGRADABLE_NOPS) {
-            return Err(ScriptError::DiscourageUpgradableNops);
-        }
         return Ok(());
     }
     if flags.contains(Flags::DISCOURAGE_CHECK_TEMPLATE_VERIFY_HASH) {

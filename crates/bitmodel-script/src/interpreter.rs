@@ -265,7 +265,9 @@ pub fn eval_script(
                 OP_CHECKTEMPLATEVERIFY => {
                     crate::ctv::op_checktemplateverify(stack, flags, checker)?
                 }
-                OP_NOP1 | OP_CHECKLOCKTIMEVERIFY | OP_CHECKSEQUENCEVERIFY | OP_NOP5..=OP_NOP10 => {
+                // Without their flags CLTV and CSV are plain NOP2/NOP3, never discouraged.
+                OP_CHECKLOCKTIMEVERIFY | OP_CHECKSEQUENCEVERIFY => {}
+                OP_NOP1 | OP_NOP5..=OP_NOP10 => {
                     if flags.contains(Flags::DISCOURAGE_UPGRADABLE_NOPS) {
                         return Err(ScriptError::DiscourageUpgradableNops);
                     }

@@ -35,7 +35,8 @@ pub struct ExecData<'w> {
     pub validation_weight_left: i64,
 }
 
-pub(crate) fn secp() -> &'static Secp256k1<VerifyOnly> {
+/// The process-wide verification context (creating one per check would dominate small scripts).
+pub fn secp() -> &'static Secp256k1<VerifyOnly> {
     static SECP: OnceLock<Secp256k1<VerifyOnly>> = OnceLock::new();
     SECP.get_or_init(Secp256k1::verification_only)
 }
@@ -131,6 +132,20 @@ fn expected_key_len(first: u8) -> usize {
     }
 }
 
+/// BIP340 verification of a 64-byte signature by a 32-byte x-only key over a 32-byte digest;
+/// `false` for malformed keys or signatures.
+pub fn verify_bip340(sig: &[u8], key: &[u8], digest: &[u8; 32]) -> bool {
+    let Ok(key) = XOnlyPublicKey::from_slice(key) else {
+        return false;
+    };
+    let Ok(sig) = schnorr::Signature::from_slice(sig) else {
+        return false;
+    };
+    secp()
+        .verify_schnorr(&sig, &Message::from_digest(*digest), &key)
+        .is_ok()
+}
+
 /// Signature and lock-time checks for one input of a transaction.
 pub struct Checker<'t, 'a> {
     pub(crate) data: &'t mut TxData<'a>,
@@ -197,11 +212,11 @@ impl Checker<'_, '_> {
             .data
             .taproot(self.index, hash_type, exec.annex, leaf)
             .ok_or(ScriptError::SchnorrSigHashtype)?;
-        let key = XOnlyPublicKey::from_slice(key).map_err(|_| ScriptError::SchnorrSig)?;
-        let sig = schnorr::Signature::from_slice(sig).map_err(|_| ScriptError::SchnorrSig)?;
-        secp()
-            .verify_schnorr(&sig, &Message::from_digest(sighash), &key)
-            .map_err(|_| ScriptError::SchnorrSig)
+        if verify_bip340(sig, key, &sighash) {
+            Ok(())
+        } else {
+            Err(ScriptError::SchnorrSig)
+        }
     }
 
     /// Core's `CheckLockTime` (BIP65).
