@@ -10,6 +10,7 @@
 //! - [`lineage`]: importing real AI lineage (Hugging Face cards, Epoch AI, edge lists).
 
 pub mod asset_id;
+pub mod chain;
 pub mod envelope;
 pub mod graph;
 pub mod lineage;
@@ -18,6 +19,7 @@ pub mod split;
 pub mod validate;
 
 pub use asset_id::AssetId;
+pub use chain::Chain;
 pub use record::{Kind, Parent, Record, Relation};
 pub use split::{split, Split, SplitError};
 

@@ -1,0 +1,249 @@
+//! Keyless spends of a vault. Anyone can build them: nothing here needs a key, only the
+//! vault's terms and its UTXOs. The builders grind nLockTime (every input's nSequence is
+//! final, so the lock time is not enforced) until the challenge fits the leaf.
+//!
+//! Invariants, asserted by the tests on every spend: outputs equal the split rule sat for
+//! sat (parents in record order, then the owner); the fee is exactly `F` (plus, only when the
+//! weights sum to 10000, the owner's rounding remainder); amounts stay below 2^31.
+
+use bitcoin::absolute::LockTime;
+use bitcoin::transaction::Version;
+use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
+use bitmodel_protocol::split::{share, split};
+
+use crate::asm::scriptnum;
+use crate::sigmsg::{challenge, pieces, usable};
+use crate::vault::{Vault, VaultTerms};
+use crate::{CovenantError, MAX_MERGE, MAX_VAULT_AMOUNT};
+
+/// Lock times tried before giving up; each try succeeds with probability ~0.49 per input.
+pub const MAX_GRIND: u32 = 1 << 20;
+
+/// A vault UTXO.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Utxo {
+    pub outpoint: OutPoint,
+    pub amount: u64,
+}
+
+/// A built spend and how many lock times were tried.
+#[derive(Clone, Debug)]
+pub struct Built {
+    pub tx: Transaction,
+    pub spent: Vec<TxOut>,
+    pub tries: u32,
+}
+
+/// The `distribute` spend of one vault UTXO with fee `fee`.
+pub fn build_distribute(vault: &Vault, utxo: Utxo, fee: u64) -> Result<Built, CovenantError> {
+    let terms = &vault.terms;
+    if fee > terms.fee_cap {
+        return Err(CovenantError::FeeAboveCap {
+            fee,
+            cap: terms.fee_cap,
+        });
+    }
+    if utxo.amount > MAX_VAULT_AMOUNT {
+        return Err(CovenantError::AmountTooLarge(utxo.amount));
+    }
+    let outputs = distribute_outputs(terms, utxo.amount, fee).ok_or_else(|| {
+        CovenantError::BelowThreshold {
+            amount: utxo.amount,
+            fee,
+            needed: distribution_threshold(terms, fee).unwrap_or(u64::MAX),
+        }
+    })?;
+    let total = utxo.amount - fee;
+    let (q, r) = (total / 10_000, total % 10_000);
+    let spent = vec![TxOut {
+        value: Amount::from_sat(utxo.amount),
+        script_pubkey: vault.script_pubkey().clone(),
+    }];
+    let mut tx = unsigned(&[utxo], outputs);
+    let leaf = &vault.distribute;
+    let leaf_hash = Vault::leaf_hash(leaf);
+    let (e, tries) = grind(&mut tx, &spent, &[0], leaf_hash)?;
+    let p = pieces(&tx, &spent);
+    let mut w = Witness::new();
+    w.push(&e[0][..31]);
+    w.push(&e[0][31..]);
+    w.push(leaf_hash.as_ref() as &[u8]);
+    w.push(p.sha_sequences);
+    w.push(p.sha_scriptpubkeys);
+    w.push(p.sha_prevouts);
+    w.push(p.lock_time);
+    w.push(p.version);
+    for parent in terms.parents.iter().rev() {
+        w.push(scriptnum((r * u64::from(parent.weight) / 10_000) as i64));
+    }
+    w.push(scriptnum(q as i64));
+    w.push(scriptnum(fee as i64));
+    w.push(scriptnum(utxo.amount as i64));
+    w.push(leaf.as_bytes());
+    w.push(vault.control_block(leaf).serialize());
+    tx.input[0].witness = w;
+    Ok(Built { tx, spent, tries })
+}
+
+/// The `merge_k` spend of `utxos` (2..=8, all of this vault) with fee `fee`.
+pub fn build_merge(vault: &Vault, utxos: &[Utxo], fee: u64) -> Result<Built, CovenantError> {
+    let k = utxos.len();
+    if !(2..=MAX_MERGE).contains(&k) {
+        return Err(CovenantError::MergeCount(k));
+    }
+    if fee > vault.terms.fee_cap {
+        return Err(CovenantError::FeeAboveCap {
+            fee,
+            cap: vault.terms.fee_cap,
+        });
+    }
+    let sum: u64 = utxos.iter().map(|u| u.amount).sum();
+    if let Some(big) = utxos.iter().find(|u| u.amount > MAX_VAULT_AMOUNT) {
+        return Err(CovenantError::AmountTooLarge(big.amount));
+    }
+    if sum > MAX_VAULT_AMOUNT || fee > sum {
+        return Err(CovenantError::MergeOutOfRange {
+            sum,
+            fee,
+            left: sum.saturating_sub(fee),
+        });
+    }
+    let out = sum - fee;
+    let dust = vault.script_pubkey().minimal_non_dust().to_sat();
+    if out < dust {
+        return Err(CovenantError::MergeBelowDust { amount: out, dust });
+    }
+    let spk = vault.script_pubkey().clone();
+    let spent: Vec<TxOut> = utxos
+        .iter()
+        .map(|u| TxOut {
+            value: Amount::from_sat(u.amount),
+            script_pubkey: spk.clone(),
+        })
+        .collect();
+    let mut tx = unsigned(
+        utxos,
+        vec![TxOut {
+            value: Amount::from_sat(out),
+            script_pubkey: spk.clone(),
+        }],
+    );
+    let leaf = vault.merge_leaf(k);
+    let leaf_hash = Vault::leaf_hash(leaf);
+    let inputs: Vec<usize> = (0..k).collect();
+    let (es, tries) = grind(&mut tx, &spent, &inputs, leaf_hash)?;
+    let p = pieces(&tx, &spent);
+    let control = vault.control_block(leaf).serialize();
+    for (j, e) in es.iter().enumerate() {
+        let mut w = Witness::new();
+        w.push(&e[..31]);
+        w.push(&e[31..]);
+        w.push(leaf_hash.as_ref() as &[u8]);
+        w.push((j as u32).to_le_bytes());
+        w.push(p.sha_sequences);
+        w.push(p.sha_prevouts);
+        w.push(p.lock_time);
+        w.push(p.version);
+        w.push(spk.as_bytes());
+        w.push(scriptnum(fee as i64));
+        for u in utxos.iter().rev() {
+            w.push(scriptnum(u.amount as i64));
+        }
+        w.push(leaf.as_bytes());
+        w.push(&control);
+        tx.input[j].witness = w;
+    }
+    Ok(Built { tx, spent, tries })
+}
+
+/// The outputs `distribute` must create, or `None` if some output would be below dust.
+pub fn distribute_outputs(terms: &VaultTerms, amount: u64, fee: u64) -> Option<Vec<TxOut>> {
+    let s = split(amount, fee, &terms.weights()).ok()?;
+    let mut outs = Vec::with_capacity(terms.parents.len() + 1);
+    for (p, v) in terms.parents.iter().zip(&s.parents) {
+        if *v < p.dust() {
+            return None;
+        }
+        outs.push(TxOut {
+            value: Amount::from_sat(*v),
+            script_pubkey: p.script_pubkey.clone(),
+        });
+    }
+    if terms.has_owner_output() {
+        if s.owner < terms.owner_dust() {
+            return None;
+        }
+        outs.push(TxOut {
+            value: Amount::from_sat(s.owner),
+            script_pubkey: terms.owner.clone(),
+        });
+    }
+    Some(outs)
+}
+
+/// The smallest vault balance from which `distribute` with fee `fee` succeeds: below it a
+/// share would be dust and the vault simply waits for more payments.
+pub fn distribution_threshold(terms: &VaultTerms, fee: u64) -> Result<u64, CovenantError> {
+    // Every parent needs floor(T·w/10000) >= dust, so T >= ceil(dust·10000/w).
+    let mut t = terms
+        .parents
+        .iter()
+        .map(|p| (p.dust() * 10_000).div_ceil(u64::from(p.weight)))
+        .max()
+        .unwrap_or(0);
+    if terms.has_owner_output() {
+        t = t.max(terms.owner_dust());
+    }
+    // The owner's remainder is not monotone in T, so step until everything fits (at most a
+    // few thousand steps: the owner's share grows by about (10000 − Σw)/10000 per sat).
+    let limit = MAX_VAULT_AMOUNT.saturating_sub(fee);
+    while t <= limit {
+        if distribute_outputs(terms, t + fee, fee).is_some() {
+            return Ok(t + fee);
+        }
+        t += 1;
+    }
+    Err(CovenantError::NeverDistributable)
+}
+
+/// Each parent's share as the leaf computes it: `q·w + floor(r·w/10000)`.
+pub fn leaf_share(total: u64, weight: u16) -> u64 {
+    share(total, weight)
+}
+
+fn unsigned(utxos: &[Utxo], output: Vec<TxOut>) -> Transaction {
+    Transaction {
+        version: Version::TWO,
+        lock_time: LockTime::ZERO,
+        input: utxos
+            .iter()
+            .map(|u| TxIn {
+                previous_output: u.outpoint,
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::MAX,
+                witness: Witness::new(),
+            })
+            .collect(),
+        output,
+    }
+}
+
+/// Tries lock times until every listed input's challenge is usable.
+fn grind(
+    tx: &mut Transaction,
+    spent: &[TxOut],
+    inputs: &[usize],
+    leaf: bitcoin::TapLeafHash,
+) -> Result<(Vec<[u8; 32]>, u32), CovenantError> {
+    for n in 0..MAX_GRIND {
+        tx.lock_time = LockTime::from_consensus(n);
+        let es: Vec<[u8; 32]> = inputs
+            .iter()
+            .map(|i| challenge(tx, spent, *i, leaf))
+            .collect();
+        if es.iter().all(usable) {
+            return Ok((es, n + 1));
+        }
+    }
+    Err(CovenantError::GrindExhausted(MAX_GRIND))
+}

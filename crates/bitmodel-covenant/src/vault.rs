@@ -1,0 +1,181 @@
+//! A vault: the asset's P2TR covenant address. Internal key = BIP341's NUMS point `H` (no one
+//! knows its discrete log, so there is no key-path spend); leaves = `distribute` at depth 1
+//! (the common spend gets the shortest control block) and `merge_2`..`merge_8` below it.
+
+use bitcoin::key::Secp256k1;
+use bitcoin::taproot::{ControlBlock, LeafVersion, TapLeafHash, TaprootBuilder, TaprootSpendInfo};
+use bitcoin::{Address, Network, ScriptBuf, XOnlyPublicKey};
+use bitmodel_protocol::{Chain, Record, BPS, MAX_PARENTS};
+
+use crate::asm::find_op_success;
+use crate::{leaves, CovenantError, MAX_MERGE, MAX_VAULT_AMOUNT};
+
+/// BIP341's provably unspendable internal key `H`.
+pub const NUMS: [u8; 32] = [
+    0x50, 0x92, 0x9b, 0x74, 0xc1, 0xa0, 0x49, 0x54, 0xb7, 0x8b, 0x4b, 0x60, 0x35, 0xe9, 0x7a, 0x5e,
+    0x07, 0x8a, 0x5a, 0x0f, 0x28, 0xec, 0x96, 0xd5, 0x47, 0xbf, 0xee, 0x9a, 0xce, 0x80, 0x3a, 0xc0,
+];
+
+/// One C-Flow edge as the vault pays it: the parent's vault and its weight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParentShare {
+    pub script_pubkey: ScriptBuf,
+    pub weight: u16,
+}
+
+impl ParentShare {
+    /// The smallest share the leaf lets through (Core's dust limit for the script; 330 for P2TR).
+    pub fn dust(&self) -> u64 {
+        self.script_pubkey.minimal_non_dust().to_sat()
+    }
+}
+
+/// What a vault enforces; taken from the asset's record and its parents' vaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaultTerms {
+    pub parents: Vec<ParentShare>,
+    pub owner: ScriptBuf,
+    pub fee_cap: u64,
+}
+
+impl VaultTerms {
+    /// Terms from a record, given each parent's vault scriptPubKey in the record's order.
+    pub fn from_record(record: &Record, parent_vaults: &[ScriptBuf]) -> Self {
+        let parents = record
+            .parents
+            .iter()
+            .zip(parent_vaults)
+            .map(|(p, spk)| ParentShare {
+                script_pubkey: spk.clone(),
+                weight: p.weight,
+            })
+            .collect();
+        VaultTerms {
+            parents,
+            owner: record.owner.clone(),
+            fee_cap: record.fee_cap,
+        }
+    }
+
+    pub fn weights(&self) -> Vec<u16> {
+        self.parents.iter().map(|p| p.weight).collect()
+    }
+
+    /// The owner has an output unless the parents take all 10000 basis points.
+    pub fn has_owner_output(&self) -> bool {
+        self.parents
+            .iter()
+            .map(|p| u32::from(p.weight))
+            .sum::<u32>()
+            < u32::from(BPS)
+    }
+
+    pub fn owner_dust(&self) -> u64 {
+        self.owner.minimal_non_dust().to_sat()
+    }
+
+    pub fn check(&self) -> Result<(), CovenantError> {
+        if self.parents.len() > MAX_PARENTS {
+            return Err(CovenantError::TooManyParents(self.parents.len()));
+        }
+        for (index, p) in self.parents.iter().enumerate() {
+            if p.weight == 0 || p.weight > BPS {
+                return Err(CovenantError::BadWeight {
+                    index,
+                    weight: p.weight,
+                });
+            }
+            if !p.script_pubkey.is_p2tr() {
+                return Err(CovenantError::ParentNotVault(index));
+            }
+        }
+        let sum: u32 = self.parents.iter().map(|p| u32::from(p.weight)).sum();
+        if sum > u32::from(BPS) {
+            return Err(CovenantError::WeightSum(sum));
+        }
+        let o = &self.owner;
+        if !(o.is_p2pkh() || o.is_p2sh() || o.is_p2wpkh() || o.is_p2wsh() || o.is_p2tr()) {
+            return Err(CovenantError::NonStandardOwner);
+        }
+        if self.fee_cap > MAX_VAULT_AMOUNT {
+            return Err(CovenantError::FeeCapTooLarge(self.fee_cap));
+        }
+        Ok(())
+    }
+}
+
+/// A built vault: its leaves, taproot tree and scriptPubKey.
+#[derive(Clone, Debug)]
+pub struct Vault {
+    pub terms: VaultTerms,
+    pub distribute: ScriptBuf,
+    /// `merges[k - 2]` is the `merge_k` leaf.
+    pub merges: Vec<ScriptBuf>,
+    spend_info: TaprootSpendInfo,
+    script_pubkey: ScriptBuf,
+}
+
+impl Vault {
+    /// Builds the vault for `terms` on `chain`; refuses chains without OP_CAT.
+    pub fn new(terms: VaultTerms, chain: Chain) -> Result<Vault, CovenantError> {
+        if !chain.has_op_cat() {
+            return Err(CovenantError::NoOpCat(chain));
+        }
+        terms.check()?;
+        let distribute = leaves::distribute(&terms);
+        let merges: Vec<ScriptBuf> = (2..=MAX_MERGE)
+            .map(|k| leaves::merge(k, terms.fee_cap))
+            .collect();
+        for leaf in std::iter::once(&distribute).chain(&merges) {
+            assert_eq!(
+                find_op_success(leaf),
+                None,
+                "leaf builder emitted an OP_SUCCESSx opcode"
+            );
+        }
+        let secp = Secp256k1::verification_only();
+        let nums = XOnlyPublicKey::from_slice(&NUMS).expect("NUMS is a valid x-only key");
+        // DFS order: distribute at depth 1; merge_2 at 3; merge_3..=8 at 4 (1/2 + 1/8 + 6/16 = 1).
+        let mut builder = TaprootBuilder::new()
+            .add_leaf(1, distribute.clone())
+            .expect("valid depth");
+        for (i, m) in merges.iter().enumerate() {
+            let depth = if i == 0 { 3 } else { 4 };
+            builder = builder
+                .add_leaf(depth, m.clone())
+                .expect("depths form a complete tree");
+        }
+        let spend_info = builder.finalize(&secp, nums).expect("the tree is complete");
+        let script_pubkey = ScriptBuf::new_p2tr_tweaked(spend_info.output_key());
+        Ok(Vault {
+            terms,
+            distribute,
+            merges,
+            spend_info,
+            script_pubkey,
+        })
+    }
+
+    pub fn script_pubkey(&self) -> &ScriptBuf {
+        &self.script_pubkey
+    }
+
+    /// The vault's address; devnet uses regtest's `bcrt` prefix, Fractal mainnet `bc`.
+    pub fn address(&self, network: Network) -> Address {
+        Address::from_script(&self.script_pubkey, network).expect("a P2TR script has an address")
+    }
+
+    pub fn merge_leaf(&self, k: usize) -> &ScriptBuf {
+        &self.merges[k - 2]
+    }
+
+    pub fn leaf_hash(leaf: &ScriptBuf) -> TapLeafHash {
+        TapLeafHash::from_script(leaf, LeafVersion::TapScript)
+    }
+
+    pub fn control_block(&self, leaf: &ScriptBuf) -> ControlBlock {
+        self.spend_info
+            .control_block(&(leaf.clone(), LeafVersion::TapScript))
+            .expect("the leaf is in this vault's tree")
+    }
+}

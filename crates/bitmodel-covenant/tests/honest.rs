@@ -1,0 +1,92 @@
+//! Honest spends verify under Fractal's flags, and pay exactly what the split rule says.
+
+mod common;
+
+use bitmodel_covenant::spend::distribute_outputs;
+use bitmodel_covenant::{build_distribute, build_merge, distribution_threshold, MAX_VAULT_AMOUNT};
+use bitmodel_protocol::split;
+use common::*;
+
+fn check_distribute(weights: &[u16], amount: u64, fee: u64) {
+    let v = vault(weights, 5_000);
+    let built = build_distribute(&v, utxo(1, amount), fee)
+        .unwrap_or_else(|e| panic!("{weights:?} {amount} {fee}: {e}"));
+    verify(&built.tx, &built.spent)
+        .unwrap_or_else(|e| panic!("{weights:?} A={amount} F={fee}: {e}"));
+    let s = split(amount, fee, weights).unwrap();
+    let outs: Vec<u64> = built.tx.output.iter().map(|o| o.value.to_sat()).collect();
+    let mut expected = s.parents.clone();
+    if weights.iter().map(|w| u32::from(*w)).sum::<u32>() < 10_000 {
+        expected.push(s.owner);
+    }
+    assert_eq!(outs, expected, "outputs equal split() sat for sat");
+    for (i, o) in built.tx.output.iter().enumerate().take(weights.len()) {
+        assert_eq!(o.script_pubkey, parent_spk(i as u8));
+    }
+    let paid: u64 = outs.iter().sum();
+    assert_eq!(
+        amount - paid,
+        fee + if expected.len() > weights.len() {
+            0
+        } else {
+            s.owner
+        }
+    );
+}
+
+#[test]
+fn distribute_three_parents() {
+    check_distribute(&[3000, 2000, 1000], 1_000_000, 1_000);
+}
+
+#[test]
+fn distribute_every_fan_out() {
+    for k in 0..=11usize {
+        let weights: Vec<u16> = (0..k).map(|i| 300 + 40 * i as u16).collect();
+        check_distribute(&weights, 7_654_321, 777);
+    }
+}
+
+#[test]
+fn distribute_weight_edges() {
+    check_distribute(&[1], 50_000_000, 0);
+    check_distribute(&[9999], 5_000_000, 100);
+    check_distribute(&[10_000], 5_000_000, 100);
+    check_distribute(&[5000, 5000], 1_000_001, 3);
+    check_distribute(&[3333, 3333, 3334], 999_999, 0);
+    check_distribute(&[1, 9999], 50_000_000, 5_000);
+}
+
+#[test]
+fn distribute_amount_edges() {
+    check_distribute(&[2500, 2500], MAX_VAULT_AMOUNT, 5_000);
+    for weights in [&[3000u16, 2000, 1000][..], &[1], &[10_000], &[]] {
+        for fee in [0, 1, 4_999, 5_000] {
+            let t = distribution_threshold(&terms(weights, 5_000), fee).unwrap();
+            check_distribute(weights, t, fee);
+            assert!(
+                distribute_outputs(&terms(weights, 5_000), t - 1, fee).is_none(),
+                "{weights:?} threshold {t} is the smallest"
+            );
+        }
+    }
+}
+
+#[test]
+fn merge_every_k() {
+    let v = vault(&[3000, 2000], 5_000);
+    for k in 2..=8usize {
+        let utxos: Vec<_> = (0..k)
+            .map(|j| utxo(10 + j as u8, 1_000 + 333 * j as u64))
+            .collect();
+        let fee = 100 * k as u64;
+        let built = build_merge(&v, &utxos, fee).unwrap();
+        verify(&built.tx, &built.spent).unwrap_or_else(|e| panic!("merge_{k}: {e}"));
+        assert_eq!(built.tx.output.len(), 1);
+        assert_eq!(built.tx.output[0].script_pubkey, *v.script_pubkey());
+        assert_eq!(
+            built.tx.output[0].value.to_sat(),
+            utxos.iter().map(|u| u.amount).sum::<u64>() - fee
+        );
+    }
+}
