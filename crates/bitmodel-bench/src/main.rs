@@ -3,11 +3,12 @@
 //! in the same run, because this machine is shared and absolute times drift.
 
 mod cflow;
+mod covenant;
 mod report;
 
 use std::process::ExitCode;
 
-const GROUPS: &[&str] = &["cflow"];
+const GROUPS: &[&str] = &["cflow", "covenant"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
     for g in groups {
         match g {
             "cflow" => cflow::run(),
+            "covenant" => covenant::run(),
             other => {
                 eprintln!(
                     "unknown benchmark group '{other}'; groups: {}",

@@ -192,7 +192,17 @@ pub fn distribution_threshold(terms: &VaultTerms, fee: u64) -> Result<u64, Coven
         .max()
         .unwrap_or(0);
     if terms.has_owner_output() {
-        t = t.max(terms.owner_dust());
+        // owner = T − Σ floor(T·w/10000) ≤ T·(10000 − Σw)/10000 + k, so below this bound the
+        // owner's output is certainly dust; start there instead of stepping up to it.
+        let free = 10_000
+            - terms
+                .parents
+                .iter()
+                .map(|p| u64::from(p.weight))
+                .sum::<u64>();
+        let k = terms.parents.len() as u64;
+        let owner_floor = (terms.owner_dust().saturating_sub(k) * 10_000) / free;
+        t = t.max(terms.owner_dust()).max(owner_floor);
     }
     // The owner's remainder is not monotone in T, so step until everything fits (at most a
     // few thousand steps: the owner's share grows by about (10000 − Σw)/10000 per sat).
@@ -246,4 +256,31 @@ fn grind(
         }
     }
     Err(CovenantError::GrindExhausted(MAX_GRIND))
+}
+
+/// A fee cap that lets a vault with `parents` parents distribute at up to ~20 sat/vB (and
+/// always at Fractal's 1 sat/vB relay floor): 20 × an upper bound of the spend's vsize. It
+/// stays below 2^16 sats so that a fee can never be confused with an amount's high bytes.
+pub fn recommended_fee_cap(parents: usize) -> u64 {
+    let vsize_bound = 400 + 100 * parents as u64;
+    20 * vsize_bound
+}
+
+/// `distribute` paying at least `sat_per_vb` for its own size. The fee changes the witness
+/// numbers (and so the size) a little, so this settles in a couple of rounds.
+pub fn build_distribute_at_rate(
+    vault: &Vault,
+    utxo: Utxo,
+    sat_per_vb: u64,
+) -> Result<Built, CovenantError> {
+    let mut fee = 0;
+    for _ in 0..8 {
+        let built = build_distribute(vault, utxo, fee)?;
+        let needed = sat_per_vb * built.tx.vsize() as u64;
+        if fee >= needed {
+            return Ok(built);
+        }
+        fee = needed + sat_per_vb * 2;
+    }
+    build_distribute(vault, utxo, fee)
 }
