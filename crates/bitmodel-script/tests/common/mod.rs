@@ -3,6 +3,8 @@
 //! and Core's `CheckTransaction`.
 #![allow(dead_code)]
 
+pub mod gen;
+
 use std::collections::HashSet;
 use std::path::PathBuf;
 
