@@ -33,6 +33,8 @@ pub enum CovenantError {
     MergeCount(usize),
     #[error("no nLockTime within {0} tries gave a usable challenge byte")]
     GrindExhausted(u32),
+    #[error("refusing to emit a leaf containing OP_SUCCESS{0}: only OP_CAT (126) may appear")]
+    OpSuccess(u8),
     #[error("the fee cap leaves no distributable amount below 2^31 sats for these weights")]
     NeverDistributable,
 }

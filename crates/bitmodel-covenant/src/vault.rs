@@ -126,12 +126,12 @@ impl Vault {
         let merges: Vec<ScriptBuf> = (2..=MAX_MERGE)
             .map(|k| leaves::merge(k, terms.fee_cap))
             .collect();
+        // COVENANT checklist 3: an OP_SUCCESSx other than OP_CAT would make the leaf
+        // anyone-can-spend, so a builder bug must stop here rather than reach the chain.
         for leaf in std::iter::once(&distribute).chain(&merges) {
-            assert_eq!(
-                find_op_success(leaf),
-                None,
-                "leaf builder emitted an OP_SUCCESSx opcode"
-            );
+            if let Some(op) = find_op_success(leaf) {
+                return Err(CovenantError::OpSuccess(op));
+            }
         }
         let secp = Secp256k1::verification_only();
         let nums = XOnlyPublicKey::from_slice(&NUMS).expect("NUMS is a valid x-only key");
