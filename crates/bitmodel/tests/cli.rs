@@ -257,6 +257,16 @@ fn import_errors_and_formats() {
     );
     assert_eq!(v["files"][0]["format"], "epoch");
     assert_eq!(v["nodes"], 3 + 3, "appended to the card's graph");
+    std::fs::write(d.join("garbage.csv"), "this is a note\nnot an edge list\n").unwrap();
+    fails(
+        &d,
+        &["lineage", "import", "garbage.csv", "--out", "g2.json"],
+        "has no usable rows",
+    );
+    assert!(
+        !d.join("g2.json").exists(),
+        "nothing is written for a malformed input"
+    );
     std::fs::write(d.join("graph.json"), "{not json").unwrap();
     fails(
         &d,

@@ -107,6 +107,28 @@ impl Import {
                 Format::Edges => import_edges(&mut lineage, &text, &policy),
             }
             .with_context(|| format!("importing {}", file.display()))?;
+            // A file of which nothing at all could be used is malformed, not merely messy.
+            if report.nodes_added == 0
+                && report.edges_added == 0
+                && !report.skipped.is_empty()
+                && report.skipped.len() as u64 >= report.rows
+            {
+                let first = &report.skipped[0];
+                bail!(
+                    "{} has no usable rows as {:?} lineage ({} skipped; line {}: {}); expected {}",
+                    file.display(),
+                    format,
+                    report.skipped.len(),
+                    first.line,
+                    first.reason,
+                    match format {
+                        Format::Edges => "child,parent[,relation] rows",
+                        Format::Epoch =>
+                            "Epoch AI rows with Model, Base model and Training dataset",
+                        Format::HfCard => "a model card with base_model or datasets",
+                    }
+                );
+            }
             files.push(FileReport {
                 file: file.clone(),
                 format,
