@@ -26,7 +26,9 @@ pub const MAX_URI_BYTES: usize = 512;
 pub const MAX_SCRIPT_AMOUNT: u64 = (1 << 31) - 1;
 
 /// Where an envelope sits in the chain; assets are ordered by it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 pub struct ChainPosition {
     pub height: u32,
     pub tx_index: u32,

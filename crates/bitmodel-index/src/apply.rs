@@ -1,0 +1,278 @@
+//! What one transaction means to Bitmodel. The rules, in order:
+//!
+//! 1. Inputs that spend a known vault UTXO make the transaction a covenant spend of that
+//!    asset: a *merge* if its only output returns to the same vault, else a *distribution*.
+//! 2. Every Bitmodel envelope is validated (`bitmodel_protocol::validate`) against the assets
+//!    registered before it; valid ones become assets with a vault (on OP_CAT chains), invalid
+//!    ones are kept with their reason.
+//! 3. Every output to a vault becomes a vault UTXO. In a distribution of X, outputs to X's
+//!    parents' vaults are shares passed upstream; any other output to a vault is a payment.
+//!    Outputs of a distribution to X's owner script are paid out (and earnings of that script).
+//! 4. A covenant spend's fee is its inputs minus its outputs.
+//!
+//! So, across all assets: Σ payments_in = Σ paid_out + Σ fees + Σ waiting, exactly.
+
+use bitcoin::{Transaction, TxOut};
+use bitmodel_covenant::{Vault, VaultTerms};
+use bitmodel_protocol::envelope::parse_transaction;
+use bitmodel_protocol::validate::{validate_envelope, ChainPosition};
+use bitmodel_protocol::{AssetId, Chain};
+
+use crate::journal::Journal;
+use crate::rows::{
+    decode, encode, outpoint_key, AssetRow, AssetStats, Earnings, Event, InvalidRow, VaultUtxo,
+};
+use crate::schema::{T_ASSETS, T_EARNINGS, T_EVENTS, T_INVALID, T_STATS, T_VAULTS, T_VAULT_UTXOS};
+use crate::IndexError;
+
+/// Vault UTXOs at or above this can never be spent by the covenant (script numbers).
+const UNSPENDABLE: u64 = 1 << 31;
+
+enum Spend {
+    None,
+    Distribution(AssetRow),
+    Merge(AssetRow),
+}
+
+pub fn apply_tx(
+    j: &mut Journal<'_>,
+    chain: Chain,
+    height: u32,
+    tx_index: u32,
+    tx: &Transaction,
+) -> Result<(), IndexError> {
+    let txid = tx.compute_txid();
+    let mut events = Vec::new();
+
+    // 1. Vault UTXOs spent.
+    let mut spent_in = 0u64;
+    let mut spent_asset: Option<AssetId> = None;
+    let mut mixed = false;
+    for input in &tx.input {
+        let key = outpoint_key(&input.previous_output.txid, input.previous_output.vout);
+        if let Some(bytes) = j.get(T_VAULT_UTXOS, &key)? {
+            let utxo: VaultUtxo = decode(&bytes)?;
+            j.delete(T_VAULT_UTXOS, &key)?;
+            bump(j, &utxo.asset, |s| s.waiting -= utxo.amount)?;
+            spent_in += utxo.amount;
+            if spent_asset.is_some_and(|a| a != utxo.asset) {
+                mixed = true;
+            }
+            spent_asset = Some(utxo.asset);
+        }
+    }
+
+    // 2. Records.
+    for env in parse_transaction(tx) {
+        let id = AssetId::new(txid, env.index);
+        let position = ChainPosition {
+            height,
+            tx_index,
+            envelope_index: env.index,
+        };
+        let verdict = {
+            let registry = |a: &AssetId| -> Option<ChainPosition> {
+                asset(j, a).ok().flatten().map(|r| r.position)
+            };
+            validate_envelope(&env, &id, position, &registry)
+        };
+        match verdict {
+            None => {}
+            Some(Ok(record)) => {
+                let vault = vault_of(j, chain, &record)?;
+                let content_type = env
+                    .inscription
+                    .content_type
+                    .as_ref()
+                    .map(|c| String::from_utf8_lossy(c).into_owned());
+                let row = AssetRow {
+                    id,
+                    record,
+                    position,
+                    content_type,
+                    vault: vault.clone(),
+                };
+                j.put(T_ASSETS, &id.to_bytes(), &encode(&row))?;
+                j.put(T_STATS, &id.to_bytes(), &encode(&AssetStats::default()))?;
+                if let Some(spk) = vault {
+                    j.put(T_VAULTS, spk.as_bytes(), &id.to_bytes())?;
+                }
+                events.push(Event::Registered { asset: id });
+            }
+            Some(Err(reason)) => {
+                let row = InvalidRow {
+                    id,
+                    position,
+                    reason: reason.to_string(),
+                };
+                j.put(T_INVALID, &id.to_bytes(), &encode(&row))?;
+                events.push(Event::Invalid {
+                    asset: id,
+                    reason: reason.to_string(),
+                });
+            }
+        }
+    }
+
+    // 3. Outputs.
+    let spend = match spent_asset {
+        Some(a) if !mixed => {
+            let row = asset(j, &a)?
+                .ok_or_else(|| IndexError::Corrupt(format!("vault UTXO of unknown asset {a}")))?;
+            let is_merge =
+                tx.output.len() == 1 && row.vault.as_ref() == Some(&tx.output[0].script_pubkey);
+            if is_merge {
+                Spend::Merge(row)
+            } else {
+                Spend::Distribution(row)
+            }
+        }
+        _ => Spend::None,
+    };
+    let mut to_parents = Vec::new();
+    let mut to_owner = 0u64;
+    for (vout, out) in tx.output.iter().enumerate() {
+        if let Spend::Distribution(x) = &spend {
+            if out.script_pubkey == x.record.owner {
+                to_owner += out.value.to_sat();
+                pay_owner(j, x, out)?;
+            }
+        }
+        let Some(target) = j.get(T_VAULTS, out.script_pubkey.as_bytes())? else {
+            continue;
+        };
+        let target =
+            AssetId::from_bytes(&target).map_err(|e| IndexError::Corrupt(e.to_string()))?;
+        let amount = out.value.to_sat();
+        let utxo = VaultUtxo {
+            asset: target,
+            amount,
+            height,
+        };
+        j.put(
+            T_VAULT_UTXOS,
+            &outpoint_key(&txid, vout as u32),
+            &encode(&utxo),
+        )?;
+        bump(j, &target, |s| {
+            s.waiting += amount;
+            if amount >= UNSPENDABLE {
+                s.unspendable_utxos += 1;
+            }
+        })?;
+        match &spend {
+            Spend::Distribution(x)
+                if x.record.parents.iter().any(|p| p.asset == target)
+                    && x.record.owner != out.script_pubkey =>
+            {
+                bump(j, &target, |s| s.from_children += amount)?;
+                bump(j, &x.id, |s| s.to_parents += amount)?;
+                to_parents.push((target, amount));
+            }
+            Spend::Merge(x) if x.id == target => {}
+            _ => {
+                bump(j, &target, |s| {
+                    s.payments_in += amount;
+                    s.payments += 1;
+                })?;
+                events.push(Event::Payment {
+                    asset: target,
+                    vout: vout as u32,
+                    amount,
+                });
+            }
+        }
+    }
+
+    // 4. Fees.
+    let out_total: u64 = tx.output.iter().map(|o| o.value.to_sat()).sum();
+    let fee = spent_in.saturating_sub(out_total);
+    match spend {
+        Spend::Distribution(x) => {
+            bump(j, &x.id, |s| {
+                s.fees += fee;
+                s.distributions += 1;
+            })?;
+            events.push(Event::Distribution {
+                asset: x.id,
+                amount: spent_in,
+                fee,
+                to_parents,
+                to_owner,
+            });
+        }
+        Spend::Merge(x) => {
+            bump(j, &x.id, |s| {
+                s.fees += fee;
+                s.merges += 1;
+            })?;
+            events.push(Event::Merge {
+                asset: x.id,
+                inputs: tx.input.len() as u32,
+                amount: spent_in,
+                fee,
+            });
+        }
+        Spend::None => {}
+    }
+    if !events.is_empty() {
+        j.put(T_EVENTS, txid.as_ref(), &encode(&events))?;
+    }
+    Ok(())
+}
+
+fn pay_owner(j: &mut Journal<'_>, x: &AssetRow, out: &TxOut) -> Result<(), IndexError> {
+    let amount = out.value.to_sat();
+    bump(j, &x.id, |s| s.paid_out += amount)?;
+    let key = out.script_pubkey.as_bytes();
+    let mut e: Earnings = match j.get(T_EARNINGS, key)? {
+        Some(b) => decode(&b)?,
+        None => Earnings::default(),
+    };
+    e.total += amount;
+    e.distributions += 1;
+    j.put(T_EARNINGS, key, &encode(&e))
+}
+
+pub fn asset(j: &Journal<'_>, id: &AssetId) -> Result<Option<AssetRow>, IndexError> {
+    j.get(T_ASSETS, &id.to_bytes())?
+        .map(|b| decode(&b))
+        .transpose()
+}
+
+fn bump(
+    j: &mut Journal<'_>,
+    id: &AssetId,
+    f: impl FnOnce(&mut AssetStats),
+) -> Result<(), IndexError> {
+    let key = id.to_bytes();
+    let mut s: AssetStats = match j.get(T_STATS, &key)? {
+        Some(b) => decode(&b)?,
+        None => AssetStats::default(),
+    };
+    f(&mut s);
+    j.put(T_STATS, &key, &encode(&s))
+}
+
+/// The asset's vault scriptPubKey on chains with OP_CAT (parents' vaults come first in chain
+/// order, so they are already known).
+fn vault_of(
+    j: &Journal<'_>,
+    chain: Chain,
+    record: &bitmodel_protocol::Record,
+) -> Result<Option<bitcoin::ScriptBuf>, IndexError> {
+    if !chain.has_op_cat() {
+        return Ok(None);
+    }
+    let mut parent_vaults = Vec::with_capacity(record.parents.len());
+    for p in &record.parents {
+        match asset(j, &p.asset)?.and_then(|r| r.vault) {
+            Some(v) => parent_vaults.push(v),
+            None => return Ok(None),
+        }
+    }
+    let terms = VaultTerms::from_record(record, &parent_vaults);
+    Ok(Vault::new(terms, chain)
+        .ok()
+        .map(|v| v.script_pubkey().clone()))
+}

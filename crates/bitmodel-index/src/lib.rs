@@ -1,0 +1,371 @@
+//! Bitmodel's indexer: follows a chain block by block and keeps, in one redb file, every
+//! Bitmodel record (valid or not, with the reason), every asset's vault and vault UTXOs, and
+//! where every sat paid to an asset went — passed to parents, paid to the owner, spent on
+//! fees, or still waiting. The rules are in [`apply`]; the on-disk layout in
+//! `doc/schema.md`. A block is applied in one write transaction together with its undo
+//! record, so a crash loses nothing and a reorg rolls back exactly.
+
+mod apply;
+pub mod journal;
+pub mod rows;
+pub mod schema;
+
+use std::path::Path;
+
+use bitcoin::hashes::Hash;
+use bitcoin::{Block, BlockHash, Script};
+use bitmodel_covenant::{distribution_threshold, VaultTerms};
+use bitmodel_protocol::{AssetId, Chain};
+use redb::{Database, ReadableDatabase, ReadableTable};
+
+use journal::{Journal, Undo};
+use rows::{decode, encode, AssetRow, AssetStats, Earnings, Event, InvalidRow, VaultUtxo};
+use schema::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("index database error: {0}")]
+    Db(String),
+    #[error("index database is corrupt: {0}; delete it and re-index")]
+    Corrupt(String),
+    #[error("index schema version {found} does not match this software's {expected}; delete the index directory and re-index")]
+    SchemaMismatch { found: u32, expected: u32 },
+    #[error("block at height {got} is not the next block; the index tip is {tip:?}")]
+    NotNext { tip: Option<u32>, got: u32 },
+    #[error("block {height} does not build on the indexed block {expected}; roll back to the fork point first")]
+    Reorg { height: u32, expected: BlockHash },
+    #[error("cannot roll back to height {target}: the index only goes down to {lowest}")]
+    RollbackTooDeep { target: u32, lowest: u32 },
+}
+
+macro_rules! db_errors {
+    ($($t:ty),*) => {$(
+        impl From<$t> for IndexError {
+            fn from(e: $t) -> Self {
+                IndexError::Db(e.to_string())
+            }
+        }
+    )*};
+}
+db_errors!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// (table, key, value) rows of every table, from [`Index::dump`].
+pub type Dump = Vec<(String, Vec<u8>, Vec<u8>)>;
+
+/// The index of one chain.
+pub struct Index {
+    db: Database,
+    chain: Chain,
+}
+
+/// Sums over every asset: `payments_in == paid_out + fees + waiting` must hold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub payments_in: u64,
+    pub paid_out: u64,
+    pub fees: u64,
+    pub waiting: u64,
+    pub to_parents: u64,
+    pub from_children: u64,
+}
+
+/// An asset's vault as it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaultStatus {
+    pub balance: u64,
+    pub utxos: Vec<(Vec<u8>, VaultUtxo)>,
+    /// The smallest single UTXO `distribute` can spend with the fee at the record's cap.
+    pub threshold_at_cap: Option<u64>,
+}
+
+impl Index {
+    /// Opens or creates the index at `path`, checking the schema version.
+    pub fn open(path: &Path, chain: Chain) -> Result<Index, IndexError> {
+        let db = Database::create(path)?;
+        let txn = db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            let found = meta.get("schema_version")?.map(|v| v.value().to_vec());
+            match found {
+                Some(v) => {
+                    let found = u32::from_le_bytes(
+                        v.as_slice()
+                            .try_into()
+                            .map_err(|_| IndexError::Corrupt("schema version".into()))?,
+                    );
+                    if found != SCHEMA_VERSION {
+                        return Err(IndexError::SchemaMismatch {
+                            found,
+                            expected: SCHEMA_VERSION,
+                        });
+                    }
+                }
+                None => {
+                    meta.insert("schema_version", SCHEMA_VERSION.to_le_bytes().as_slice())?;
+                }
+            }
+            // Create every table so readers never meet a missing one.
+            for t in JOURNALED {
+                txn.open_table(t)?;
+            }
+            txn.open_table(BLOCKS)?;
+            txn.open_table(UNDO)?;
+        }
+        txn.commit()?;
+        Ok(Index { db, chain })
+    }
+
+    pub fn chain(&self) -> Chain {
+        self.chain
+    }
+
+    /// The indexed tip: height and hash.
+    pub fn tip(&self) -> Result<Option<(u32, BlockHash)>, IndexError> {
+        let txn = self.db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        let Some(v) = meta.get("tip")? else {
+            return Ok(None);
+        };
+        let v = v.value();
+        if v.len() != 36 {
+            return Err(IndexError::Corrupt("tip".into()));
+        }
+        let height = u32::from_le_bytes(v[..4].try_into().expect("4 bytes"));
+        let hash =
+            BlockHash::from_slice(&v[4..]).map_err(|e| IndexError::Corrupt(e.to_string()))?;
+        Ok(Some((height, hash)))
+    }
+
+    /// The hash indexed at `height`, if any.
+    pub fn block_hash(&self, height: u32) -> Result<Option<BlockHash>, IndexError> {
+        let txn = self.db.begin_read()?;
+        let t = txn.open_table(BLOCKS)?;
+        let v = t.get(height)?;
+        v.map(|v| BlockHash::from_slice(v.value()).map_err(|e| IndexError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    /// Applies the block at `height`, which must build on the tip (any height starts an
+    /// empty index, so indexing can begin at a chosen height).
+    pub fn apply_block(&self, height: u32, block: &Block) -> Result<(), IndexError> {
+        let tip = self.tip()?;
+        if let Some((h, hash)) = tip {
+            if height != h + 1 {
+                return Err(IndexError::NotNext {
+                    tip: Some(h),
+                    got: height,
+                });
+            }
+            if block.header.prev_blockhash != hash {
+                return Err(IndexError::Reorg {
+                    height,
+                    expected: hash,
+                });
+            }
+        }
+        let txn = self.db.begin_write()?;
+        {
+            let mut j = Journal::open(&txn)?;
+            for (i, tx) in block.txdata.iter().enumerate() {
+                apply::apply_tx(&mut j, self.chain, height, i as u32, tx)?;
+            }
+            let undo = encode(&j.undo);
+            drop(j);
+            txn.open_table(UNDO)?.insert(height, undo.as_slice())?;
+            let hash = block.block_hash();
+            txn.open_table(BLOCKS)?
+                .insert(height, hash.as_byte_array().as_slice())?;
+            let mut tipv = height.to_le_bytes().to_vec();
+            tipv.extend_from_slice(hash.as_byte_array());
+            txn.open_table(META)?.insert("tip", tipv.as_slice())?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Rolls the index back so that `height` is the tip again (`None`: back to empty).
+    pub fn rollback_to(&self, height: Option<u32>) -> Result<(), IndexError> {
+        let Some((tip, _)) = self.tip()? else {
+            return Ok(());
+        };
+        let txn = self.db.begin_write()?;
+        {
+            let mut undos = Vec::new();
+            {
+                let t = txn.open_table(UNDO)?;
+                let from = height.map_or(0, |h| h + 1);
+                for item in t.range(from..=tip)? {
+                    let (h, v) = item?;
+                    undos.push((h.value(), decode::<Undo>(v.value())?));
+                }
+                undos.reverse();
+                // Every block above the target must have its undo record (a gap means the
+                // index started above the target height).
+                let lowest = undos.last().map_or(tip + 1, |u| u.0);
+                if height.is_some() && (lowest != from || undos.len() as u32 != tip + 1 - from) {
+                    return Err(IndexError::RollbackTooDeep {
+                        target: from.saturating_sub(1),
+                        lowest: lowest.saturating_sub(1),
+                    });
+                }
+            }
+            let mut j = Journal::open(&txn)?;
+            for (_, undo) in &undos {
+                j.revert(undo)?;
+            }
+            drop(j);
+            let mut u = txn.open_table(UNDO)?;
+            let mut b = txn.open_table(BLOCKS)?;
+            for (h, _) in &undos {
+                u.remove(*h)?;
+                b.remove(*h)?;
+            }
+            let mut meta = txn.open_table(META)?;
+            match height {
+                Some(h) => {
+                    let hash = b
+                        .get(h)?
+                        .map(|v| v.value().to_vec())
+                        .ok_or_else(|| IndexError::Corrupt(format!("no block hash at {h}")))?;
+                    let mut tipv = h.to_le_bytes().to_vec();
+                    tipv.extend_from_slice(&hash);
+                    meta.insert("tip", tipv.as_slice())?;
+                }
+                None => {
+                    meta.remove("tip")?;
+                }
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        table: redb::TableDefinition<&[u8], &[u8]>,
+        key: &[u8],
+    ) -> Result<Option<T>, IndexError> {
+        let txn = self.db.begin_read()?;
+        let t = txn.open_table(table)?;
+        let v = t.get(key)?;
+        v.map(|v| decode(v.value())).transpose()
+    }
+
+    pub fn asset(&self, id: &AssetId) -> Result<Option<AssetRow>, IndexError> {
+        self.get(ASSETS, &id.to_bytes())
+    }
+
+    pub fn invalid(&self, id: &AssetId) -> Result<Option<InvalidRow>, IndexError> {
+        self.get(INVALID, &id.to_bytes())
+    }
+
+    pub fn stats(&self, id: &AssetId) -> Result<Option<AssetStats>, IndexError> {
+        self.get(STATS, &id.to_bytes())
+    }
+
+    pub fn earnings(&self, spk: &Script) -> Result<Earnings, IndexError> {
+        Ok(self.get(EARNINGS, spk.as_bytes())?.unwrap_or_default())
+    }
+
+    pub fn events(&self, txid: &bitcoin::Txid) -> Result<Vec<Event>, IndexError> {
+        Ok(self.get(EVENTS, txid.as_ref())?.unwrap_or_default())
+    }
+
+    /// Every valid asset, in id order.
+    pub fn assets(&self) -> Result<Vec<AssetRow>, IndexError> {
+        let txn = self.db.begin_read()?;
+        let t = txn.open_table(ASSETS)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (_, v) = item?;
+            out.push(decode(v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Sums of every asset's figures.
+    pub fn totals(&self) -> Result<Totals, IndexError> {
+        let txn = self.db.begin_read()?;
+        let t = txn.open_table(STATS)?;
+        let mut sum = Totals::default();
+        for item in t.iter()? {
+            let (_, v) = item?;
+            let s: AssetStats = decode(v.value())?;
+            sum.payments_in += s.payments_in;
+            sum.paid_out += s.paid_out;
+            sum.fees += s.fees;
+            sum.waiting += s.waiting;
+            sum.to_parents += s.to_parents;
+            sum.from_children += s.from_children;
+        }
+        Ok(sum)
+    }
+
+    /// The asset's vault UTXOs, balance and distribution threshold.
+    pub fn vault_status(&self, id: &AssetId) -> Result<Option<VaultStatus>, IndexError> {
+        let Some(row) = self.asset(id)? else {
+            return Ok(None);
+        };
+        let txn = self.db.begin_read()?;
+        let t = txn.open_table(VAULT_UTXOS)?;
+        let mut utxos = Vec::new();
+        for item in t.iter()? {
+            let (k, v) = item?;
+            let u: VaultUtxo = decode(v.value())?;
+            if u.asset == *id {
+                utxos.push((k.value().to_vec(), u));
+            }
+        }
+        let balance = utxos.iter().map(|(_, u)| u.amount).sum();
+        let mut parent_vaults = Vec::new();
+        for p in &row.record.parents {
+            if let Some(v) = self.asset(&p.asset)?.and_then(|r| r.vault) {
+                parent_vaults.push(v);
+            }
+        }
+        let threshold_at_cap = (row.vault.is_some()
+            && parent_vaults.len() == row.record.parents.len())
+        .then(|| {
+            distribution_threshold(
+                &VaultTerms::from_record(&row.record, &parent_vaults),
+                row.record.fee_cap,
+            )
+            .ok()
+        })
+        .flatten();
+        Ok(Some(VaultStatus {
+            balance,
+            utxos,
+            threshold_at_cap,
+        }))
+    }
+
+    /// Every key and value of every table except `meta`, for comparing two indexes.
+    pub fn dump(&self) -> Result<Dump, IndexError> {
+        let txn = self.db.begin_read()?;
+        let mut out = Vec::new();
+        for (i, def) in JOURNALED.iter().enumerate() {
+            let t = txn.open_table(*def)?;
+            for item in t.iter()? {
+                let (k, v) = item?;
+                out.push((format!("t{i}"), k.value().to_vec(), v.value().to_vec()));
+            }
+        }
+        let b = txn.open_table(BLOCKS)?;
+        for item in b.iter()? {
+            let (k, v) = item?;
+            out.push((
+                "blocks".into(),
+                k.value().to_le_bytes().to_vec(),
+                v.value().to_vec(),
+            ));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,112 @@
+//! The values stored in the index, encoded as CBOR.
+
+use bitcoin::{ScriptBuf, Txid};
+use bitmodel_protocol::validate::ChainPosition;
+use bitmodel_protocol::{AssetId, Record};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::IndexError;
+
+pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::into_writer(v, &mut out).expect("index rows serialise to CBOR");
+    out
+}
+
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, IndexError> {
+    ciborium::from_reader(bytes).map_err(|e| IndexError::Corrupt(e.to_string()))
+}
+
+/// A registered, valid asset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetRow {
+    pub id: AssetId,
+    pub record: Record,
+    pub position: ChainPosition,
+    pub content_type: Option<String>,
+    /// The vault on chains with OP_CAT; `None` in direct mode.
+    pub vault: Option<ScriptBuf>,
+}
+
+/// A record that did not pass validation, kept with its reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvalidRow {
+    pub id: AssetId,
+    pub position: ChainPosition,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultUtxo {
+    pub asset: AssetId,
+    pub amount: u64,
+    pub height: u32,
+}
+
+/// Where an asset's money came from and went, in sats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetStats {
+    /// Paid into its vault from outside C-Flow (users, agents, the inference gateway).
+    pub payments_in: u64,
+    pub payments: u64,
+    /// Shares its children's distributions passed to it.
+    pub from_children: u64,
+    /// Shares it passed to its parents' vaults.
+    pub to_parents: u64,
+    /// Paid to its owner's payout script by distributions.
+    pub paid_out: u64,
+    /// Fees its distributions and merges paid (including, when the parents take all 10000
+    /// basis points, the owner's rounding remainder).
+    pub fees: u64,
+    /// In its vault now.
+    pub waiting: u64,
+    pub distributions: u64,
+    pub merges: u64,
+    /// Vault UTXOs of 2^31 sats or more, which the covenant can never spend.
+    pub unspendable_utxos: u64,
+}
+
+/// What a payout script has earned from distributions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Earnings {
+    pub total: u64,
+    pub distributions: u64,
+}
+
+/// One thing a transaction did, as the index understood it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    Registered {
+        asset: AssetId,
+    },
+    Invalid {
+        asset: AssetId,
+        reason: String,
+    },
+    Payment {
+        asset: AssetId,
+        vout: u32,
+        amount: u64,
+    },
+    Distribution {
+        asset: AssetId,
+        amount: u64,
+        fee: u64,
+        to_parents: Vec<(AssetId, u64)>,
+        to_owner: u64,
+    },
+    Merge {
+        asset: AssetId,
+        inputs: u32,
+        amount: u64,
+        fee: u64,
+    },
+}
+
+pub fn outpoint_key(txid: &Txid, vout: u32) -> Vec<u8> {
+    use bitcoin::hashes::Hash;
+    let mut k = txid.to_byte_array().to_vec();
+    k.extend_from_slice(&vout.to_le_bytes());
+    k
+}

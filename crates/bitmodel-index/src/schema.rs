@@ -1,0 +1,46 @@
+//! Every table the index keeps, declared in one place, with the schema version. The layout
+//! is documented in `doc/schema.md`; change both together and bump [`SCHEMA_VERSION`].
+
+use redb::TableDefinition;
+
+/// Bumped whenever a table's key or value layout changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `"schema_version"` → u32 LE; `"tip"` → height u32 LE ‖ block hash.
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Height → block hash, for every indexed block (reorg detection).
+pub const BLOCKS: TableDefinition<u32, &[u8]> = TableDefinition::new("blocks");
+/// Asset id bytes → [`crate::rows::AssetRow`] (valid records).
+pub const ASSETS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("assets");
+/// Asset id bytes → [`crate::rows::InvalidRow`] (records kept with the reason they are invalid).
+pub const INVALID: TableDefinition<&[u8], &[u8]> = TableDefinition::new("invalid");
+/// Vault scriptPubKey → asset id bytes.
+pub const VAULTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("vaults");
+/// Outpoint (txid ‖ vout LE) → [`crate::rows::VaultUtxo`].
+pub const VAULT_UTXOS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("vault_utxos");
+/// Asset id bytes → [`crate::rows::AssetStats`].
+pub const STATS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("stats");
+/// Payout scriptPubKey → [`crate::rows::Earnings`].
+pub const EARNINGS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("earnings");
+/// Txid → list of [`crate::rows::Event`] the transaction caused.
+pub const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
+/// Height → [`crate::journal::Undo`]: the previous value of every key the block changed.
+pub const UNDO: TableDefinition<u32, &[u8]> = TableDefinition::new("undo");
+
+/// Tables whose writes are journaled, by a stable index used in undo records.
+pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 7] = [
+    ASSETS,
+    INVALID,
+    VAULTS,
+    VAULT_UTXOS,
+    STATS,
+    EARNINGS,
+    EVENTS,
+];
+pub const T_ASSETS: u8 = 0;
+pub const T_INVALID: u8 = 1;
+pub const T_VAULTS: u8 = 2;
+pub const T_VAULT_UTXOS: u8 = 3;
+pub const T_STATS: u8 = 4;
+pub const T_EARNINGS: u8 = 5;
+pub const T_EVENTS: u8 = 6;
