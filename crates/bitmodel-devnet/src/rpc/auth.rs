@@ -1,0 +1,142 @@
+//! bitcoind's RPC authentication: HTTP Basic with either a `--rpc-user`/`--rpc-password`
+//! pair or the `__cookie__` user and a random password written to `<datadir>/.cookie`
+//! (readable only by the owner), which is deleted again when the server stops.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::DevnetError;
+
+/// The user name of cookie authentication.
+pub const COOKIE_USER: &str = "__cookie__";
+
+/// Accepted credentials.
+#[derive(Clone)]
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
+}
+
+impl Credentials {
+    /// A fresh cookie: 32 random bytes from the OS as hex.
+    pub fn new_cookie() -> Result<Credentials, DevnetError> {
+        let mut bytes = [0u8; 32];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(&mut bytes))
+            .map_err(|source| DevnetError::Io {
+                path: "/dev/urandom".into(),
+                source,
+            })?;
+        Ok(Credentials {
+            user: COOKIE_USER.into(),
+            password: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        })
+    }
+
+    /// Writes `user:password` to `<datadir>/.cookie` with mode 0600.
+    pub fn write_cookie(&self, datadir: &Path) -> Result<PathBuf, DevnetError> {
+        let path = datadir.join(".cookie");
+        let io = |source| DevnetError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let tmp = datadir.join(".cookie.tmp");
+        std::fs::write(&tmp, format!("{}:{}", self.user, self.password)).map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        }
+        std::fs::rename(&tmp, &path).map_err(io)?;
+        Ok(path)
+    }
+
+    /// Does an `Authorization` header carry these credentials?
+    pub fn check(&self, header: Option<&str>) -> bool {
+        let Some(encoded) = header.and_then(|h| h.strip_prefix("Basic ")) else {
+            return false;
+        };
+        let Some(decoded) = base64_decode(encoded.trim()) else {
+            return false;
+        };
+        let expected = format!("{}:{}", self.user, self.password);
+        // Compare in constant time over the expected length.
+        decoded.len() == expected.len()
+            && decoded
+                .iter()
+                .zip(expected.as_bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+
+    /// The `Authorization` header value for these credentials.
+    pub fn header(&self) -> String {
+        format!(
+            "Basic {}",
+            base64_encode(format!("{}:{}", self.user, self.password).as_bytes())
+        )
+    }
+}
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+pub fn base64_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim_end_matches('=');
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in s.bytes() {
+        let v = ALPHABET.iter().position(|a| *a == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips() {
+        for s in ["", "a", "ab", "abc", "__cookie__:00ff", "user:pass"] {
+            assert_eq!(
+                base64_decode(&base64_encode(s.as_bytes())).as_deref(),
+                Some(s.as_bytes())
+            );
+        }
+        assert_eq!(base64_encode(b"user:pass"), "dXNlcjpwYXNz");
+        let c = Credentials {
+            user: "u".into(),
+            password: "p".into(),
+        };
+        assert!(c.check(Some(&c.header())));
+        assert!(!c.check(Some("Basic dTpx")));
+        assert!(!c.check(None));
+    }
+}
