@@ -5,10 +5,11 @@
 mod cflow;
 mod covenant;
 mod report;
+mod script;
 
 use std::process::ExitCode;
 
-const GROUPS: &[&str] = &["cflow", "covenant"];
+const GROUPS: &[&str] = &["cflow", "covenant", "script"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         match g {
             "cflow" => cflow::run(),
             "covenant" => covenant::run(),
+            "script" => script::run(),
             other => {
                 eprintln!(
                     "unknown benchmark group '{other}'; groups: {}",

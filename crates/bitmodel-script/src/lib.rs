@@ -25,4 +25,6 @@ pub mod witness;
 pub use error::ScriptError;
 pub use flags::{Flags, UnknownFlag};
 pub use sighash::TxData;
-pub use verify::{verify_input, verify_script, verify_tx, witness_program, TxScriptError};
+pub use verify::{
+    verify_input, verify_script, verify_tx, verify_txs, witness_program, TxScriptError,
+};

@@ -244,3 +244,38 @@ pub fn verify_tx(
         None => Ok(()),
     }
 }
+
+/// Verifies many transactions (a block's worth) on up to `threads` threads, splitting by
+/// transaction so each thread keeps its own signature-hash caches. Reports the first failing
+/// transaction by position in `txs`.
+pub fn verify_txs(
+    txs: &[(&Transaction, &[TxOut])],
+    flags: Flags,
+    threads: usize,
+) -> Result<(), (usize, TxScriptError)> {
+    let threads = threads.clamp(1, txs.len().max(1));
+    let check = |range: std::ops::Range<usize>| -> Result<(), (usize, TxScriptError)> {
+        for i in range {
+            let (tx, spent) = txs[i];
+            verify_tx(tx, spent, flags, 1).map_err(|e| (i, e))?;
+        }
+        Ok(())
+    };
+    if threads == 1 {
+        return check(0..txs.len());
+    }
+    let chunk = txs.len().div_ceil(threads);
+    let results: Vec<Result<(), (usize, TxScriptError)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let range = (t * chunk).min(txs.len())..((t + 1) * chunk).min(txs.len());
+                scope.spawn(move || check(range))
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("verification threads do not panic"))
+            .collect()
+    });
+    results.into_iter().find(Result::is_err).unwrap_or(Ok(()))
+}

@@ -114,6 +114,10 @@ fn check_valid(case: &[Value]) -> Result<(), String> {
     Ok(())
 }
 
+/// BADTX cases that rust-bitcoin already refuses to decode (counted as passes: Core rejects
+/// them too, in `CheckTransaction`, and a node built on rust-bitcoin never sees them).
+static UNDECODABLE_BADTX: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn check_invalid(case: &[Value]) -> Result<(), String> {
     let c = match parse(case) {
         Ok(c) => c,
@@ -174,4 +178,8 @@ fn tx_valid_json() {
 #[test]
 fn tx_invalid_json() {
     run_file("tx_invalid.json", check_invalid, 80);
+    eprintln!(
+        "tx_invalid.json: {} BADTX cases rejected already at decoding",
+        UNDECODABLE_BADTX.load(std::sync::atomic::Ordering::Relaxed)
+    );
 }
