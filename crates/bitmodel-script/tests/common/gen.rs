@@ -508,6 +508,9 @@ pub fn generate(keys: &Keys, rng: &mut Rng) -> Case {
         "p2tr-script",
         "p2tr-script",
         "locktime",
+        "findanddelete",
+        "codesep",
+        "codesep",
     ]);
     let compressed = !rng.chance(10);
     let key = rng.below(keys.secret.len());
@@ -542,6 +545,64 @@ pub fn generate(keys: &Keys, rng: &mut Rng) -> Case {
             }
             s.push(OP_1);
             spk = s;
+        }
+        "findanddelete" => {
+            // The signature also appears in the scriptPubKey; FindAndDelete removes it from
+            // the script code before hashing (legacy only).
+            let pk = keys.pubkey(key, compressed);
+            let mut tail = vec![rng.pick(&[OP_DROP, OP_DROP, OP_NOP])];
+            if tail[0] == OP_NOP {
+                tail.push(OP_DROP);
+            }
+            push(&mut tail, &pk);
+            tail.push(OP_CHECKSIG);
+            let ht = ecdsa_hash_type(rng);
+            let digest = TxData::new(&tx, &spent).legacy(index, &tail, u32::from(ht));
+            let sig = ecdsa_sign(keys, rng, key, digest, ht);
+            let mut s = Vec::new();
+            push(&mut s, &sig);
+            s.extend_from_slice(&tail);
+            spk = s;
+            script_sig = script_from_items(&[sig]);
+        }
+        "codesep" => {
+            // Signature over the script after the last executed OP_CODESEPARATOR, legacy
+            // (separators stripped) or P2WSH (kept).
+            let pk = keys.pubkey(key, compressed);
+            let mut head = random_script(rng, 0, 3);
+            head.retain(|op| *op != OP_RETURN);
+            head.push(OP_CODESEPARATOR);
+            let mut tail = Vec::new();
+            if rng.chance(30) {
+                tail.push(OP_CODESEPARATOR);
+            }
+            push(&mut tail, &pk);
+            tail.push(OP_CHECKSIGVERIFY);
+            tail.push(OP_CODESEPARATOR);
+            tail.push(OP_1);
+            let mut full = head.clone();
+            full.extend_from_slice(&tail);
+            let ht = ecdsa_hash_type(rng);
+            let witness_v0 = rng.chance(50);
+            let code = if rng.chance(10) {
+                full.clone()
+            } else {
+                tail.clone()
+            };
+            let digest = if witness_v0 {
+                spent[index].value = amount;
+                TxData::new(&tx, &spent).segwit_v0(index, &code, amount, u32::from(ht))
+            } else {
+                TxData::new(&tx, &spent).legacy(index, &code, u32::from(ht))
+            };
+            let sig = ecdsa_sign(keys, rng, key, digest, ht);
+            if witness_v0 {
+                witness = vec![sig, full.clone()];
+                spk = p2wsh(&full);
+            } else {
+                script_sig = script_from_items(&[sig]);
+                spk = full;
+            }
         }
         "p2pk" | "p2pkh" => {
             let pk = keys.pubkey(key, compressed);
@@ -800,7 +861,11 @@ pub fn generate(keys: &Keys, rng: &mut Rng) -> Case {
         }
     }
     spent[index].script_pubkey = ScriptBuf::from_bytes(spk);
-    if !kind.starts_with("p2tr") && !kind.starts_with("p2w") && !kind.starts_with("p2sh-p2w") {
+    if !kind.starts_with("p2tr")
+        && !kind.starts_with("p2w")
+        && !kind.starts_with("p2sh-p2w")
+        && kind != "codesep"
+    {
         // Legacy amounts are not signed; any value is fine.
         spent[index].value = amount;
     }
