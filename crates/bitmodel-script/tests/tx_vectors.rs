@@ -54,6 +54,18 @@ fn parse(case: &[Value]) -> Result<TxCase, String> {
     })
 }
 
+/// Random flag combinations, as the "random combinations" loops of transaction_tests.cpp.
+struct Rng(u64);
+
+impl Rng {
+    fn flags(&mut self) -> Flags {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        Flags::from_bits_truncate(self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) as u32)
+    }
+}
+
 /// Core's `TrimFlags`: WITNESS needs P2SH, CLEANSTACK needs WITNESS.
 fn trim(mut f: Flags) -> Flags {
     if !f.contains(Flags::P2SH) {
@@ -99,9 +111,14 @@ fn check_valid(case: &[Value]) -> Result<(), String> {
     if let Err(e) = verify_tx(&c.tx, &c.spent, !excluded, 1) {
         return Err(format!("unexpectedly failed: {e}"));
     }
+    let mut rng = Rng(0x7478_5f76_616c_6964);
     for (name, flag) in Flags::NAMED {
         if !scripts_ok(&c, trim(!(excluded | *flag))) {
             return Err(format!("failed with flag {name} unset"));
+        }
+        let random = trim(!(excluded | rng.flags()));
+        if !scripts_ok(&c, random) {
+            return Err(format!("failed with flags {random}"));
         }
     }
     for fewer in exclude_individual(excluded) {
@@ -138,9 +155,14 @@ fn check_invalid(case: &[Value]) -> Result<(), String> {
     if scripts_ok(&c, flags) {
         return Err("unexpectedly passed".into());
     }
+    let mut rng = Rng(0x7478_5f69_6e76_616c);
     for (name, flag) in Flags::NAMED {
         if scripts_ok(&c, fill(flags | *flag)) {
             return Err(format!("passed with flag {name} added"));
+        }
+        let random = fill(flags | rng.flags());
+        if scripts_ok(&c, random) {
+            return Err(format!("passed with flags {random}"));
         }
     }
     for fewer in exclude_individual(flags) {
