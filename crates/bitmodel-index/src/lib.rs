@@ -9,6 +9,7 @@ mod apply;
 pub mod journal;
 pub mod rows;
 pub mod schema;
+pub mod sync;
 
 use std::path::Path;
 

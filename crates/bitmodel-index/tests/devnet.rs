@@ -1,0 +1,238 @@
+//! End to end on the embedded devnet (real consensus, OP_CAT, Core 24 mempool policy):
+//! register a lineage by commit/reveal, pay the top asset, push the money up with covenant
+//! distributions and merges through the mempool, follow the chain over JSON-RPC, survive a
+//! reorg, and account for every sat.
+
+use bitcoin::hashes::{sha256, Hash};
+use bitcoin::key::{Keypair, Secp256k1};
+use bitcoin::{Amount, OutPoint, ScriptBuf, TxOut, WPubkeyHash};
+use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
+use bitmodel_covenant::{build_merge, Utxo, Vault, VaultTerms};
+use bitmodel_devnet::Devnet;
+use bitmodel_index::sync::sync;
+use bitmodel_index::Index;
+use bitmodel_protocol::envelope::Inscription;
+use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
+use bitmodel_rpc::{Auth, Client};
+use bitmodel_wallet::inscribe::Reveal;
+
+fn owner(n: u8) -> ScriptBuf {
+    ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20]))
+}
+
+fn record(name: &str, kind: Kind, n: u8, parents: &[(AssetId, u16, Relation)]) -> Record {
+    Record {
+        kind,
+        name: name.into(),
+        version: "1".into(),
+        license: "Apache-2.0".into(),
+        content: None,
+        owner: owner(n),
+        fee_cap: recommended_fee_cap(parents.len()),
+        price: None,
+        parents: parents
+            .iter()
+            .map(|(asset, weight, relation)| Parent {
+                asset: *asset,
+                weight: *weight,
+                relation: *relation,
+            })
+            .collect(),
+    }
+}
+
+/// Commit (funded by the faucet and mined), then reveal (mined). Returns the asset ids.
+fn register(dn: &Devnet, records: &[&Record]) -> Vec<AssetId> {
+    let secp = Secp256k1::new();
+    let kp = Keypair::from_seckey_slice(
+        &secp,
+        sha256::Hash::hash(records[0].name.as_bytes()).as_byte_array(),
+    )
+    .unwrap();
+    let insc: Vec<Inscription> = records
+        .iter()
+        .map(|r| Inscription::bitmodel(r, "text/markdown", format!("# {}", r.name).into_bytes()))
+        .collect();
+    let reveal = Reveal::new(&secp, kp.x_only_public_key().0, &insc).unwrap();
+    let out = vec![TxOut {
+        value: Amount::from_sat(10_000),
+        script_pubkey: owner(200),
+    }];
+    let fee = 2 * reveal.vsize(&out);
+    let commit = dn
+        .fund(
+            &reveal.commit_script_pubkey(),
+            Amount::from_sat(10_000 + fee),
+        )
+        .unwrap();
+    let tx = reveal
+        .reveal(&secp, &kp, commit, 10_000 + fee, out, fee)
+        .unwrap();
+    let txid = dn
+        .submit(tx)
+        .unwrap_or_else(|r| panic!("reveal rejected: {r:?}"));
+    dn.mine(1).unwrap();
+    (0..records.len() as u32)
+        .map(|i| AssetId::new(txid, i))
+        .collect()
+}
+
+fn vault(index: &Index, id: &AssetId) -> Vault {
+    let row = index.asset(id).unwrap().unwrap();
+    let parents: Vec<ScriptBuf> = row
+        .record
+        .parents
+        .iter()
+        .map(|p| index.asset(&p.asset).unwrap().unwrap().vault.unwrap())
+        .collect();
+    Vault::new(
+        VaultTerms::from_record(&row.record, &parents),
+        Chain::Devnet,
+    )
+    .unwrap()
+}
+
+fn utxo_of(tx_out: &[TxOut], txid: bitcoin::Txid, spk: &ScriptBuf) -> Utxo {
+    let vout = tx_out.iter().position(|o| o.script_pubkey == *spk).unwrap();
+    Utxo {
+        outpoint: OutPoint {
+            txid,
+            vout: vout as u32,
+        },
+        amount: tx_out[vout].value.to_sat(),
+    }
+}
+
+#[test]
+fn lineage_paid_distributed_and_indexed_on_the_devnet() {
+    let dn = Devnet::spawn().unwrap();
+    let (user, pass) = dn.rpc_credentials();
+    let client = Client::new(&dn.rpc_url(), Auth::UserPass(user.into(), pass.into())).unwrap();
+    let dir = std::env::temp_dir().join(format!("bitmodel-index-devnet-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let index = Index::open(&dir.join("index.redb"), Chain::Devnet).unwrap();
+    let follow = |index: &Index| sync(index, &client, 0, |_, _| {}).unwrap();
+
+    let paper_r = record("Attention Is All You Need", Kind::Paper, 1, &[]);
+    let data_r = record("English Wikipedia", Kind::Dataset, 2, &[]);
+    let ids = register(&dn, &[&paper_r, &data_r]);
+    let (paper, data) = (ids[0], ids[1]);
+    let base = register(
+        &dn,
+        &[&record(
+            "bert-base",
+            Kind::Model,
+            3,
+            &[
+                (paper, 500, Relation::Architecture),
+                (data, 500, Relation::Dataset),
+            ],
+        )],
+    )[0];
+    let ft = register(
+        &dn,
+        &[&record(
+            "bert-ft",
+            Kind::Model,
+            4,
+            &[
+                (base, 2000, Relation::Finetune),
+                (data, 500, Relation::Dataset),
+            ],
+        )],
+    )[0];
+    follow(&index);
+    for id in [paper, data, base, ft] {
+        assert!(index.asset(&id).unwrap().is_some(), "{id} indexed");
+    }
+
+    // Pay the fine-tune three times; distribute one payment, merge the other two.
+    let ft_vault = vault(&index, &ft);
+    let pays: Vec<OutPoint> = (0..3)
+        .map(|i| {
+            dn.fund(
+                ft_vault.script_pubkey(),
+                Amount::from_sat(300_000 + 10_000 * i),
+            )
+            .unwrap()
+        })
+        .collect();
+    let u = |op: OutPoint, amount: u64| Utxo {
+        outpoint: op,
+        amount,
+    };
+    let dist = build_distribute_at_rate(&ft_vault, u(pays[0], 300_000), 1)
+        .unwrap()
+        .tx;
+    let merge = build_merge(
+        &ft_vault,
+        &[u(pays[1], 310_000), u(pays[2], 320_000)],
+        2_000,
+    )
+    .unwrap()
+    .tx;
+
+    // An attacker's variant of the distribution is refused by the node's script checks.
+    let mut evil = dist.clone();
+    evil.output[0].script_pubkey = owner(66);
+    let reject = dn.submit(evil).unwrap_err();
+    assert!(
+        format!("{reject:?}").contains("script-verify-flag"),
+        "{reject:?}"
+    );
+
+    let dist_id = dn
+        .submit(dist.clone())
+        .unwrap_or_else(|r| panic!("honest distribute rejected: {r:?}"));
+    dn.submit(merge)
+        .unwrap_or_else(|r| panic!("honest merge rejected: {r:?}"));
+    dn.mine(1).unwrap();
+    follow(&index);
+
+    // Push the base's share further up.
+    let base_vault = vault(&index, &base);
+    let base_utxo = utxo_of(&dist.output, dist_id, base_vault.script_pubkey());
+    let dist2 = build_distribute_at_rate(&base_vault, base_utxo, 1)
+        .unwrap()
+        .tx;
+    dn.submit(dist2)
+        .unwrap_or_else(|r| panic!("base distribute rejected: {r:?}"));
+    let tip_before = dn.mine(1).unwrap()[0];
+    let report = follow(&index);
+    assert_eq!(report.applied, 1);
+
+    let t = index.totals().unwrap();
+    assert_eq!(t.payments_in, 930_000);
+    assert_eq!(
+        t.payments_in,
+        t.paid_out + t.fees + t.waiting,
+        "every sat accounted for: {t:?}"
+    );
+    let s = index.stats(&ft).unwrap().unwrap();
+    assert_eq!((s.distributions, s.merges, s.payments), (1, 1, 3));
+    assert!(
+        index.stats(&paper).unwrap().unwrap().waiting > 0,
+        "money reached the paper"
+    );
+    let full = index.dump().unwrap();
+
+    // Reorg: invalidate the last block over RPC; the index follows back, then forward again.
+    client
+        .call_value(
+            "invalidateblock",
+            serde_json::json!([tip_before.to_string()]),
+        )
+        .unwrap();
+    let back = follow(&index);
+    assert_eq!(back.rolled_back, 1);
+    assert!(index.stats(&paper).unwrap().unwrap().waiting == 0);
+    client
+        .call_value(
+            "reconsiderblock",
+            serde_json::json!([tip_before.to_string()]),
+        )
+        .unwrap();
+    follow(&index);
+    assert_eq!(index.dump().unwrap(), full);
+}

@@ -1,0 +1,5 @@
+//! Bitmodel's wallet-side transaction builders. [`inscribe`] registers records the way ord
+//! inscribes: a commit output to a taproot address whose only leaf carries the envelopes, then
+//! a reveal transaction that spends it through that leaf, signed locally.
+
+pub mod inscribe;
