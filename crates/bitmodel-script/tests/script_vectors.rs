@@ -18,6 +18,17 @@ use serde_json::Value;
 /// cases' `#CONTROLBLOCK#`/`#TAPROOTOUTPUT#` placeholders.
 const NUMS_H: &str = "50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0";
 
+static CROSS_CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The flags libbitcoinconsensus accepts.
+const LIBCONSENSUS: Flags = Flags::P2SH
+    .union(Flags::DERSIG)
+    .union(Flags::NULLDUMMY)
+    .union(Flags::CHECKLOCKTIMEVERIFY)
+    .union(Flags::CHECKSEQUENCEVERIFY)
+    .union(Flags::WITNESS)
+    .union(Flags::TAPROOT);
+
 struct Case {
     witness: Witness,
     amount: Amount,
@@ -125,6 +136,33 @@ fn check(case: &Case, rng: &mut Rng) -> Result<(), String> {
             got.map_or("OK", |e| e.core_name())
         ));
     }
+    // As script_tests.cpp does when built with libbitcoinconsensus: cases whose flags it
+    // understands must get the same verdict from Core's library.
+    if (case.flags - LIBCONSENSUS).is_empty() {
+        let credit = crediting_tx(&case.script_pubkey, case.amount);
+        let spend = spending_tx(&case.script_sig, case.witness.clone(), &credit);
+        let tx_bytes = bitcoin::consensus::serialize(&spend);
+        let spk = credit.output[0].script_pubkey.to_bytes();
+        let utxo = bitcoinconsensus::Utxo {
+            script_pubkey: spk.as_ptr(),
+            script_pubkey_len: spk.len() as u32,
+            value: credit.output[0].value.to_sat() as i64,
+        };
+        let core = bitcoinconsensus::verify_with_flags(
+            &spk,
+            credit.output[0].value.to_sat(),
+            &tx_bytes,
+            Some(&[utxo]),
+            0,
+            case.flags.bits(),
+        );
+        CROSS_CHECKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if core.is_ok() != case.expected.is_none() {
+            return Err(format!(
+                "libbitcoinconsensus disagrees with the vector: {core:?}"
+            ));
+        }
+    }
     // As script_tests.cpp: 16 random variations of the low 16 flags keep the verdict.
     for _ in 0..16 {
         let extra = Flags::from_bits_truncate((rng.next() & 0xffff) as u32);
@@ -172,6 +210,12 @@ fn script_tests_json() {
     assert!(
         cat_cases >= 30,
         "expected the 30 OP_CAT tapscript cases, found {cat_cases}"
+    );
+    let cross = CROSS_CHECKED.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!("script_tests.json: {cross} cases also agreed with libbitcoinconsensus");
+    assert!(
+        cross >= 200,
+        "expected the consensus-flag-only cases to be cross-checked, got {cross}"
     );
     tally.finish("script_tests.json", 1200);
 }
