@@ -84,7 +84,7 @@ fn malformed_requests_get_json_rpc_errors() {
     assert_eq!(v["error"]["code"], -32601);
     assert_eq!(v["id"], 1);
 
-    assert_eq!(code(c.call_value("getblockhash", json!(["zero"]))), -3);
+    assert_eq!(code(c.call_value("getblockhash", json!(["zero"]))), -1);
     assert_eq!(code(c.call_value("getblockhash", json!([]))), -1);
     assert_eq!(code(c.call_value("getblockhash", json!([99]))), -8);
     assert_eq!(code(c.call_value("getblock", json!(["xyz"]))), -8);

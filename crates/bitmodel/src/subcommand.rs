@@ -1,6 +1,7 @@
 //! Dispatch: one enum variant per subcommand group, one file per subcommand.
 
 mod cflow;
+mod devnet;
 mod lineage;
 
 use crate::output::Output;
@@ -13,6 +14,8 @@ pub enum Subcommand {
     /// Import AI lineage (Hugging Face cards, Epoch AI, edge lists) into a graph file.
     #[command(subcommand)]
     Lineage(lineage::Lineage),
+    /// Run the embedded Fractal-regtest devnet (OP_CAT) with a bitcoind-compatible JSON-RPC.
+    Devnet(devnet::DevnetArgs),
 }
 
 impl Subcommand {
@@ -20,6 +23,7 @@ impl Subcommand {
         match self {
             Subcommand::Cflow(c) => c.run(),
             Subcommand::Lineage(l) => l.run(),
+            Subcommand::Devnet(d) => d.run(),
         }
     }
 }

@@ -57,9 +57,11 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
+/// Core 24 reports a parameter of the wrong JSON type from UniValue's getters, which
+/// surface as `RPC_MISC_ERROR` (as Core 0.21 did too); clients see -1 from both.
 fn type_error(v: &Value, expected: &str) -> RpcError {
     RpcError::new(
-        RPC_TYPE_ERROR,
+        RPC_MISC_ERROR,
         format!(
             "JSON value of type {} is not of expected type {expected}",
             type_name(v)

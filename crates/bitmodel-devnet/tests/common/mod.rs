@@ -78,3 +78,51 @@ pub fn output_of(tx: &Transaction, vout: u32) -> Owned {
         output: tx.output[vout as usize].clone(),
     }
 }
+
+/// A P2WPKH key: the output type every Bitcoin-family regtest node understands (used to
+/// drive the devnet and a real litecoind with the same transactions).
+pub struct WpkhKey {
+    secp: bitcoin::key::Secp256k1<bitcoin::secp256k1::All>,
+    sk: bitcoin::secp256k1::SecretKey,
+    pk: bitcoin::CompressedPublicKey,
+}
+
+impl WpkhKey {
+    pub fn from_seed(seed: &[u8]) -> WpkhKey {
+        use bitcoin::hashes::{sha256, Hash};
+        let secp = bitcoin::key::Secp256k1::new();
+        let sk =
+            bitcoin::secp256k1::SecretKey::from_slice(sha256::Hash::hash(seed).as_byte_array())
+                .expect("valid secret key");
+        let pk = bitcoin::CompressedPublicKey(sk.public_key(&secp));
+        WpkhKey { secp, sk, pk }
+    }
+
+    pub fn script_pubkey(&self) -> ScriptBuf {
+        ScriptBuf::new_p2wpkh(&self.pk.wpubkey_hash())
+    }
+
+    /// The address with a chain's bech32 prefix (`bcrt` for the devnet, `rltc` for Litecoin
+    /// regtest).
+    pub fn address(&self, hrp: &str) -> String {
+        use bitcoin::hashes::Hash;
+        let hrp = bitcoin::bech32::Hrp::parse(hrp).expect("valid hrp");
+        bitcoin::bech32::segwit::encode_v0(hrp, self.pk.wpubkey_hash().as_byte_array())
+            .expect("encodes")
+    }
+
+    /// Signs input `index` spending `value` from this key.
+    pub fn sign(&self, tx: &mut Transaction, index: usize, value: Amount) {
+        let sighash = bitcoin::sighash::SighashCache::new(&*tx)
+            .p2wpkh_signature_hash(
+                index,
+                &self.script_pubkey(),
+                value,
+                bitcoin::EcdsaSighashType::All,
+            )
+            .expect("p2wpkh script");
+        let msg = bitcoin::secp256k1::Message::from(sighash);
+        let sig = bitcoin::ecdsa::Signature::sighash_all(self.secp.sign_ecdsa(&msg, &self.sk));
+        tx.input[index].witness = Witness::p2wpkh(&sig, &self.pk.0);
+    }
+}
