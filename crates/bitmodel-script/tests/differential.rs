@@ -47,6 +47,7 @@ fn run(cases: u64, seed: u64) {
     let keys = Keys::new();
     let mut by_kind: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     let mut divergences = Vec::new();
+    let mut errors: BTreeMap<&str, u64> = BTreeMap::new();
     for i in 0..cases {
         let mut rng = Rng(seed ^ (i.wrapping_add(1)).wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let case = generate(&keys, &mut rng);
@@ -56,6 +57,9 @@ fn run(cases: u64, seed: u64) {
         );
         let ours = verify_input(&case.tx, case.index, &case.spent, case.flags);
         let core = core_verdict(&case);
+        *errors
+            .entry(ours.err().map_or("OK", |e| e.core_name()))
+            .or_default() += 1;
         let entry = by_kind.entry(case.kind).or_default();
         entry.0 += 1;
         entry.1 += u64::from(core);
@@ -82,6 +86,7 @@ fn run(cases: u64, seed: u64) {
     for (kind, (n, valid)) in &by_kind {
         eprintln!("differential {kind}: {n} cases, {valid} valid");
     }
+    eprintln!("differential verdicts (ours): {errors:?}");
     for d in divergences.iter().filter(|d| !d.is_empty()) {
         eprintln!("DIVERGENCE {d}");
     }

@@ -511,6 +511,7 @@ pub fn generate(keys: &Keys, rng: &mut Rng) -> Case {
         "findanddelete",
         "codesep",
         "codesep",
+        "limits",
     ]);
     let compressed = !rng.chance(10);
     let key = rng.below(keys.secret.len());
@@ -546,6 +547,46 @@ pub fn generate(keys: &Keys, rng: &mut Rng) -> Case {
             s.push(OP_1);
             spk = s;
         }
+        "limits" => match rng.below(4) {
+            0 => {
+                // 201 non-push opcodes is the most a pre-tapscript script may contain.
+                let mut s = vec![OP_NOP; 195 + rng.below(11)];
+                s.push(OP_1);
+                spk = s;
+            }
+            1 => {
+                // 1000 stack items is the most any script may leave.
+                let mut s = vec![OP_1];
+                s.extend(std::iter::repeat_n(OP_DUP, 995 + rng.below(9)));
+                spk = s;
+            }
+            2 => {
+                // A witness script around the 10,000-byte limit.
+                let target = 9_995 + rng.below(11);
+                let mut ws = Vec::new();
+                while ws.len() + 505 < target {
+                    ws.extend_from_slice(&[OP_PUSHDATA2, 0xf4, 0x01]);
+                    ws.extend(std::iter::repeat_n(0xab, 500));
+                    ws.push(OP_DROP);
+                }
+                while ws.len() + 1 < target {
+                    ws.push(OP_NOP);
+                }
+                ws.push(OP_1);
+                spent[index].value = amount;
+                witness = vec![ws.clone()];
+                spk = p2wsh(&ws);
+            }
+            _ => {
+                // Witness programs of every version and many lengths, maybe with no witness.
+                let version = rng.pick(&[OP_0, OP_0, OP_1, OP_1 + 1, OP_16]);
+                let len = rng.pick(&[0, 1, 2, 19, 20, 21, 31, 32, 33, 40, 41]);
+                let mut s = vec![version];
+                push(&mut s, &rng.bytes(len));
+                spk = s;
+                witness = (0..rng.below(3)).map(|_| random_data(rng)).collect();
+            }
+        },
         "findanddelete" => {
             // The signature also appears in the scriptPubKey; FindAndDelete removes it from
             // the script code before hashing (legacy only).
@@ -751,7 +792,7 @@ pub fn generate(keys: &Keys, rng: &mut Rng) -> Case {
             } else {
                 rng.pick(&[0xc2, 0xfe, 0x50])
             };
-            let (leaf_script, items): (Vec<u8>, Vec<Vec<u8>>) = match rng.below(4) {
+            let (leaf_script, items): (Vec<u8>, Vec<Vec<u8>>) = match rng.below(5) {
                 0 | 1 => {
                     // 1..3 of CHECKSIG / CHECKSIGADD, possibly with a code separator.
                     let n = 1 + rng.below(3);
@@ -773,6 +814,17 @@ pub fn generate(keys: &Keys, rng: &mut Rng) -> Case {
                     let script = random_script(rng, 1, 12);
                     let n = rng.below(4);
                     (script, (0..n).map(|_| random_data(rng)).collect())
+                }
+                4 => {
+                    // One signature checked 1 + k times: exhausts the validation weight
+                    // budget (50 per check against the witness size + 50) for large k.
+                    let mut s = Vec::new();
+                    push(&mut s, &keys.xonly(key).serialize());
+                    for _ in 0..rng.below(12) {
+                        s.extend_from_slice(&[OP_2DUP, OP_CHECKSIGVERIFY]);
+                    }
+                    s.push(OP_CHECKSIG);
+                    (s, vec![Vec::new()])
                 }
                 _ => {
                     let mut s = Vec::new();
