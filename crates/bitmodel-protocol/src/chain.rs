@@ -47,6 +47,17 @@ impl Chain {
         }
     }
 
+    /// The address format (and BIP32 coin type family) this chain uses. Fractal mainnet
+    /// uses Bitcoin's `bc` prefix; the devnet is Fractal regtest (`bcrt`).
+    pub fn network(self) -> bitcoin::Network {
+        match self {
+            Chain::Devnet | Chain::Regtest => bitcoin::Network::Regtest,
+            Chain::Fractal | Chain::Bitcoin => bitcoin::Network::Bitcoin,
+            Chain::FractalTestnet | Chain::Testnet => bitcoin::Network::Testnet,
+            Chain::InquisitionSignet | Chain::Signet => bitcoin::Network::Signet,
+        }
+    }
+
     /// Whether BIP347 OP_CAT is active in tapscript on this chain, so vault covenants hold.
     pub fn has_op_cat(self) -> bool {
         matches!(

@@ -3,3 +3,7 @@
 //! a reveal transaction that spends it through that leaf, signed locally.
 
 pub mod inscribe;
+pub mod store;
+pub mod wallet;
+
+pub use wallet::{fee_rate, Wallet, WalletError};

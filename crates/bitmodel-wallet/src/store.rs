@@ -1,0 +1,80 @@
+//! The wallet's file: one redb database holding the BIP39 mnemonic and BDK's aggregated
+//! `ChangeSet` (BDK's state is a mergeable change set, persisted explicitly). The mnemonic is
+//! stored unencrypted, like an unencrypted bitcoind wallet: protect the file, or keep only a
+//! watch-only copy and sign PSBTs elsewhere.
+
+use std::path::Path;
+
+use bdk_wallet::chain::Merge;
+use bdk_wallet::{ChangeSet, WalletPersister};
+use redb::{Database, ReadableDatabase, TableDefinition};
+
+const KV: TableDefinition<&str, &[u8]> = TableDefinition::new("wallet");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("wallet file error: {0}")]
+    Db(String),
+    #[error("wallet file is damaged: {0}")]
+    Corrupt(String),
+}
+
+macro_rules! db_errors {
+    ($($t:ty),*) => {$(impl From<$t> for StoreError { fn from(e: $t) -> Self { StoreError::Db(e.to_string()) } })*};
+}
+db_errors!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Ok(Store {
+            db: Database::create(path)?,
+        })
+    }
+
+    pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let t = match txn.open_table(KV) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(t.get(key)?.map(|v| v.value().to_vec()))
+    }
+
+    pub fn put(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        txn.open_table(KV)?.insert(key, value)?;
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+impl WalletPersister for Store {
+    type Error = StoreError;
+
+    fn initialize(store: &mut Self) -> Result<ChangeSet, StoreError> {
+        match store.get("changeset")? {
+            Some(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+            }
+            None => Ok(ChangeSet::default()),
+        }
+    }
+
+    fn persist(store: &mut Self, changeset: &ChangeSet) -> Result<(), StoreError> {
+        let mut all = Self::initialize(store)?;
+        all.merge(changeset.clone());
+        let bytes = serde_json::to_vec(&all).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        store.put("changeset", &bytes)
+    }
+}

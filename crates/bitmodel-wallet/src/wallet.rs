@@ -1,0 +1,308 @@
+//! The user's wallet: a BDK wallet on BIP86 taproot descriptors from a BIP39 mnemonic, synced
+//! block by block from any bitcoind-compatible node through the same JSON-RPC client the
+//! indexer uses. It funds commits and vault payments, and exports unsigned PSBTs so a
+//! hardware or external wallet can sign instead.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bdk_wallet::bip39::{Language, Mnemonic};
+use bdk_wallet::chain::BlockId;
+use bdk_wallet::{KeychainKind, PersistedWallet, SignOptions};
+use bitcoin::bip32::{DerivationPath, Xpriv};
+use bitcoin::key::{Keypair, Secp256k1};
+use bitcoin::psbt::Psbt;
+use bitcoin::{Address, Amount, FeeRate, Network, ScriptBuf, Transaction};
+use bitmodel_rpc::Client;
+
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WalletError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no wallet at {0}; create one with `bitmodel wallet create`")]
+    Missing(String),
+    #[error("a wallet already exists at {0}; it was left untouched")]
+    Exists(String),
+    #[error("mnemonic is not valid BIP39 English: {0}")]
+    BadMnemonic(String),
+    #[error("wallet was created for {wallet} but {requested} was requested")]
+    WrongNetwork { wallet: String, requested: String },
+    #[error("wallet error: {0}")]
+    Bdk(String),
+    #[error("node error: {0}")]
+    Node(String),
+    #[error("insufficient funds: need {needed} sats, the wallet has {available} sats confirmed or trusted")]
+    InsufficientFunds { needed: u64, available: u64 },
+    #[error("signing failed: the wallet holds no key for some input; sign the PSBT externally")]
+    NotSigned,
+}
+
+pub struct Wallet {
+    inner: PersistedWallet<Store>,
+    store: Store,
+    xprv: Xpriv,
+    network: Network,
+}
+
+fn coin_type(network: Network) -> u32 {
+    if network == Network::Bitcoin {
+        0
+    } else {
+        1
+    }
+}
+
+fn descriptors(xprv: &Xpriv, network: Network) -> (String, String) {
+    let c = coin_type(network);
+    (
+        format!("tr({xprv}/86'/{c}'/0'/0/*)"),
+        format!("tr({xprv}/86'/{c}'/0'/1/*)"),
+    )
+}
+
+impl Wallet {
+    /// Creates a wallet file at `path` from `mnemonic`, or from a new 12-word mnemonic.
+    /// Returns the wallet and the mnemonic to write down.
+    pub fn create(
+        path: &Path,
+        network: Network,
+        mnemonic: Option<&str>,
+    ) -> Result<(Wallet, String), WalletError> {
+        if path.exists() {
+            return Err(WalletError::Exists(path.display().to_string()));
+        }
+        let mnemonic = match mnemonic {
+            Some(words) => Mnemonic::parse_in(Language::English, words)
+                .map_err(|e| WalletError::BadMnemonic(e.to_string()))?,
+            None => {
+                let mut entropy = [0u8; 16];
+                getrandom(&mut entropy)?;
+                Mnemonic::from_entropy(&entropy)
+                    .map_err(|e| WalletError::BadMnemonic(e.to_string()))?
+            }
+        };
+        let xprv = Xpriv::new_master(network, &mnemonic.to_seed(""))
+            .map_err(|e| WalletError::Bdk(e.to_string()))?;
+        let mut store = Store::open(path)?;
+        store.put("mnemonic", mnemonic.to_string().as_bytes())?;
+        store.put("network", network.to_core_arg().as_bytes())?;
+        let (ext, int) = descriptors(&xprv, network);
+        let inner = bdk_wallet::Wallet::create(ext, int)
+            .network(network)
+            .create_wallet(&mut store)
+            .map_err(|e| WalletError::Bdk(e.to_string()))?;
+        Ok((
+            Wallet {
+                inner,
+                store,
+                xprv,
+                network,
+            },
+            mnemonic.to_string(),
+        ))
+    }
+
+    /// Opens the wallet file at `path`, checking it belongs to `network`.
+    pub fn open(path: &Path, network: Network) -> Result<Wallet, WalletError> {
+        if !path.exists() {
+            return Err(WalletError::Missing(path.display().to_string()));
+        }
+        let mut store = Store::open(path)?;
+        let words = store
+            .get("mnemonic")?
+            .ok_or_else(|| WalletError::Missing(path.display().to_string()))?;
+        let stored =
+            String::from_utf8_lossy(&store.get("network")?.unwrap_or_default()).into_owned();
+        if stored != network.to_core_arg() {
+            return Err(WalletError::WrongNetwork {
+                wallet: stored,
+                requested: network.to_core_arg().into(),
+            });
+        }
+        let mnemonic = Mnemonic::parse_in(Language::English, String::from_utf8_lossy(&words))
+            .map_err(|e| WalletError::BadMnemonic(e.to_string()))?;
+        let xprv = Xpriv::new_master(network, &mnemonic.to_seed(""))
+            .map_err(|e| WalletError::Bdk(e.to_string()))?;
+        let (ext, int) = descriptors(&xprv, network);
+        let inner = bdk_wallet::Wallet::load()
+            .descriptor(KeychainKind::External, Some(ext))
+            .descriptor(KeychainKind::Internal, Some(int))
+            .extract_keys()
+            .check_network(network)
+            .load_wallet(&mut store)
+            .map_err(|e| WalletError::Bdk(e.to_string()))?
+            .ok_or_else(|| WalletError::Missing(path.display().to_string()))?;
+        Ok(Wallet {
+            inner,
+            store,
+            xprv,
+            network,
+        })
+    }
+
+    pub fn network(&self) -> Network {
+        self.network
+    }
+
+    fn persist(&mut self) -> Result<(), WalletError> {
+        self.inner.persist(&mut self.store)?;
+        Ok(())
+    }
+
+    /// A fresh receive address (persisted, so it is never handed out twice).
+    pub fn receive(&mut self) -> Result<Address, WalletError> {
+        let a = self
+            .inner
+            .reveal_next_address(KeychainKind::External)
+            .address;
+        self.persist()?;
+        Ok(a)
+    }
+
+    /// The last block the wallet has seen: (height, hash).
+    pub fn tip(&self) -> (u32, bitcoin::BlockHash) {
+        let cp = self.inner.latest_checkpoint();
+        (cp.height(), cp.hash())
+    }
+
+    /// Spendable sats: confirmed plus our own unconfirmed change.
+    pub fn balance(&self) -> bdk_wallet::Balance {
+        self.inner.balance()
+    }
+
+    /// The key that signs reveal transactions (`m/86'/coin'/1'/0/0`, outside the BIP86
+    /// receive/change chains so it never receives ordinary payments).
+    pub fn inscription_keypair(&self) -> Keypair {
+        let secp = Secp256k1::new();
+        let path: DerivationPath = format!("m/86'/{}'/1'/0/0", coin_type(self.network))
+            .parse()
+            .expect("a valid derivation path");
+        let child = self
+            .xprv
+            .derive_priv(&secp, &path)
+            .expect("derivation of a hardened path cannot fail");
+        Keypair::from_secret_key(&secp, &child.private_key)
+    }
+
+    /// Follows the node: connects every block after our latest checkpoint that the node
+    /// still has (rolling back over reorgs), then adds the node's mempool.
+    pub fn sync(&mut self, client: &Client) -> Result<u32, WalletError> {
+        let node = |e: bitmodel_rpc::Error| WalletError::Node(e.to_string());
+        let tip = client.get_block_count().map_err(node)? as u32;
+        let mut connected = None;
+        for cp in self.inner.latest_checkpoint().iter() {
+            if cp.height() <= tip
+                && client
+                    .get_block_hash(u64::from(cp.height()))
+                    .map_err(node)?
+                    == cp.hash()
+            {
+                connected = Some(cp.block_id());
+                break;
+            }
+        }
+        let mut connected = connected.ok_or_else(|| {
+            WalletError::Node(
+                "the node does not share this wallet's genesis block; wrong network?".into(),
+            )
+        })?;
+        for height in connected.height + 1..=tip {
+            let hash = client.get_block_hash(u64::from(height)).map_err(node)?;
+            let block = client.get_block(&hash).map_err(node)?;
+            self.inner
+                .apply_block_connected_to(&block, height, connected)
+                .map_err(|e| WalletError::Bdk(e.to_string()))?;
+            connected = BlockId { height, hash };
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut mempool = Vec::new();
+        for txid in client.get_raw_mempool().map_err(node)? {
+            // A transaction can leave the mempool between the two calls; skip it then.
+            if let Ok(tx) = client.get_raw_transaction(&txid) {
+                mempool.push((Arc::new(tx), now));
+            }
+        }
+        self.inner.apply_unconfirmed_txs(mempool);
+        self.persist()?;
+        Ok(tip)
+    }
+
+    /// An unsigned PSBT paying `outputs` at `fee_rate`, change back to the wallet.
+    pub fn psbt(
+        &mut self,
+        outputs: &[(ScriptBuf, Amount)],
+        fee_rate: FeeRate,
+    ) -> Result<Psbt, WalletError> {
+        let needed: u64 = outputs.iter().map(|(_, a)| a.to_sat()).sum();
+        let mut b = self.inner.build_tx();
+        for (spk, amount) in outputs {
+            b.add_recipient(spk.clone(), *amount);
+        }
+        b.fee_rate(fee_rate);
+        let psbt = b.finish().map_err(|e| match e {
+            bdk_wallet::error::CreateTxError::CoinSelection(_) => WalletError::InsufficientFunds {
+                needed,
+                available: self.inner.balance().trusted_spendable().to_sat(),
+            },
+            other => WalletError::Bdk(other.to_string()),
+        })?;
+        self.persist()?;
+        Ok(psbt)
+    }
+
+    /// Signs and finalises a PSBT (ours or one coming back from an external signer).
+    pub fn sign(&self, psbt: &mut Psbt) -> Result<Transaction, WalletError> {
+        let done = self
+            .inner
+            .sign(psbt, SignOptions::default())
+            .map_err(|e| WalletError::Bdk(e.to_string()))?;
+        if !done {
+            return Err(WalletError::NotSigned);
+        }
+        psbt.clone()
+            .extract_tx()
+            .map_err(|e| WalletError::Bdk(e.to_string()))
+    }
+
+    /// Builds, signs and returns a transaction paying `outputs`.
+    pub fn pay(
+        &mut self,
+        outputs: &[(ScriptBuf, Amount)],
+        fee_rate: FeeRate,
+    ) -> Result<Transaction, WalletError> {
+        let mut psbt = self.psbt(outputs, fee_rate)?;
+        self.sign(&mut psbt)
+    }
+
+    /// Records a transaction we broadcast, so its change is spendable before it confirms.
+    pub fn note_broadcast(&mut self, tx: Transaction) -> Result<(), WalletError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.inner.apply_unconfirmed_txs([(Arc::new(tx), now)]);
+        self.persist()
+    }
+}
+
+/// Fee rate from the node's `estimatesmartfee`, or `fallback` sat/vB when it has no estimate
+/// (a fresh chain, the devnet). Never below Core's 1 sat/vB relay floor.
+pub fn fee_rate(client: &Client, fallback_sat_vb: u64) -> FeeRate {
+    let estimate = client
+        .call_value("estimatesmartfee", serde_json::json!([6]))
+        .ok()
+        .and_then(|v| v.get("feerate").and_then(|f| f.as_f64()))
+        .map(|btc_per_kvb| (btc_per_kvb * 1e8 / 1000.0).ceil() as u64);
+    FeeRate::from_sat_per_vb(estimate.unwrap_or(fallback_sat_vb).max(1))
+        .expect("a small fee rate fits")
+}
+
+fn getrandom(buf: &mut [u8]) -> Result<(), WalletError> {
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(buf))
+        .map_err(|e| WalletError::Bdk(format!("no system randomness for a new mnemonic: {e}")))
+}
