@@ -61,6 +61,9 @@ impl Chain {
         if !chain.load()? {
             chain.init_genesis()?;
         }
+        // A block stored just before a crash may not have been connected yet; like Core's
+        // startup `ActivateBestChain`, connect the best stored chain before serving.
+        chain.activate_best_chain(&|_| false, None)?;
         Ok(chain)
     }
 

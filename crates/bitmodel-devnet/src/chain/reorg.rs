@@ -106,16 +106,25 @@ impl Chain {
         Ok(Some(reorg))
     }
 
-    /// The valid stored block with the most work (the tip on ties).
+    /// The valid stored block with the most work: the tip on ties with it, otherwise the
+    /// lowest hash, so the choice never depends on map order.
     fn best_candidate(&self) -> BlockHash {
         let tip = self.tip();
-        let mut best = (self.index[&tip].chain_work, tip);
+        let tip_work = self.index[&tip].chain_work;
+        let mut best: Option<(u128, BlockHash)> = None;
         for (hash, e) in &self.index {
-            if !e.failure.is_failed() && e.chain_work > best.0 {
-                best = (e.chain_work, *hash);
+            if e.failure.is_failed() || e.chain_work <= tip_work {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((w, h)) => e.chain_work > w || (e.chain_work == w && *hash < h),
+            };
+            if better {
+                best = Some((e.chain_work, *hash));
             }
         }
-        best.1
+        best.map_or(tip, |(_, h)| h)
     }
 
     /// Reorganizes to the best valid chain, marking blocks that fail to connect invalid.
