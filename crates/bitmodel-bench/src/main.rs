@@ -4,12 +4,13 @@
 
 mod cflow;
 mod covenant;
+mod devnet;
 mod report;
 mod script;
 
 use std::process::ExitCode;
 
-const GROUPS: &[&str] = &["cflow", "covenant", "script"];
+const GROUPS: &[&str] = &["cflow", "covenant", "devnet", "script"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         match g {
             "cflow" => cflow::run(),
             "covenant" => covenant::run(),
+            "devnet" => devnet::run(),
             "script" => script::run(),
             other => {
                 eprintln!(
