@@ -278,6 +278,34 @@ impl Index {
         Ok(self.get(EVENTS, txid.as_ref())?.unwrap_or_default())
     }
 
+    /// Every event that involves `id` (as payee, distributor, merger or parent), by txid.
+    pub fn events_for(&self, id: &AssetId) -> Result<Vec<(bitcoin::Txid, Event)>, IndexError> {
+        let txn = self.db.begin_read()?;
+        let t = txn.open_table(EVENTS)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (k, v) = item?;
+            let txid = bitcoin::Txid::from_slice(k.value())
+                .map_err(|e| IndexError::Corrupt(e.to_string()))?;
+            let events: Vec<Event> = decode(v.value())?;
+            for e in events {
+                let involved = match &e {
+                    Event::Registered { asset }
+                    | Event::Invalid { asset, .. }
+                    | Event::Payment { asset, .. }
+                    | Event::Merge { asset, .. } => asset == id,
+                    Event::Distribution {
+                        asset, to_parents, ..
+                    } => asset == id || to_parents.iter().any(|(p, _)| p == id),
+                };
+                if involved {
+                    out.push((txid, e));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Every valid asset, in id order.
     pub fn assets(&self) -> Result<Vec<AssetRow>, IndexError> {
         let txn = self.db.begin_read()?;

@@ -278,6 +278,11 @@ impl Wallet {
         self.sign(&mut psbt)
     }
 
+    /// The fee of a transaction whose inputs this wallet knows.
+    pub fn fee(&self, tx: &Transaction) -> Option<u64> {
+        self.inner.calculate_fee(tx).ok().map(|a| a.to_sat())
+    }
+
     /// Records a transaction we broadcast, so its change is spendable before it confirms.
     pub fn note_broadcast(&mut self, tx: Transaction) -> Result<(), WalletError> {
         let now = std::time::SystemTime::now()

@@ -3,7 +3,9 @@
 //! default and as JSON with `--json`, so scripts and tests read the same facts people see.
 
 mod args;
+mod context;
 mod output;
+mod settings;
 mod subcommand;
 
 use std::process::ExitCode;
@@ -17,13 +19,15 @@ struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    #[command(flatten)]
+    settings: settings::Settings,
     #[command(subcommand)]
     command: subcommand::Subcommand,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.run() {
+    match cli.command.run(&cli.settings) {
         Ok(out) => {
             out.print(cli.json);
             ExitCode::SUCCESS

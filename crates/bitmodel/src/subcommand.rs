@@ -1,10 +1,20 @@
 //! Dispatch: one enum variant per subcommand group, one file per subcommand.
 
+mod asset;
 mod cflow;
 mod devnet;
+mod distribute;
+mod earnings;
+mod flows;
 mod lineage;
+mod merge;
+mod pay;
+mod register;
+mod vault;
+pub mod wallet;
 
 use crate::output::Output;
+use crate::settings::Settings;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Subcommand {
@@ -16,14 +26,39 @@ pub enum Subcommand {
     Lineage(lineage::Lineage),
     /// Run the embedded Fractal-regtest devnet (OP_CAT) with a bitcoind-compatible JSON-RPC.
     Devnet(devnet::DevnetArgs),
+    /// The wallet: create or restore, receive, balance, send, PSBTs.
+    #[command(subcommand)]
+    Wallet(wallet::WalletCmd),
+    /// Register an AI asset: its record, lineage and optionally its file, by commit/reveal.
+    Register(register::Register),
+    /// Pay an asset (into its vault, from where C-Flow carries the money upstream).
+    Pay(pay::Pay),
+    /// Distribute an asset's vault one hop up its C-Flow edges (anyone may).
+    Distribute(distribute::Distribute),
+    /// Merge small UTXOs of an asset's vault (anyone may).
+    Merge(merge::Merge),
+    /// Show an asset: record, lineage, vault, money in and out.
+    Asset(asset::Asset),
+    /// List the payments, distributions and merges that touched an asset.
+    Flows(flows::Flows),
+    /// What a payout address has earned from distributions.
+    Earnings(earnings::Earnings),
 }
 
 impl Subcommand {
-    pub fn run(self) -> anyhow::Result<Output> {
+    pub fn run(self, settings: &Settings) -> anyhow::Result<Output> {
         match self {
             Subcommand::Cflow(c) => c.run(),
             Subcommand::Lineage(l) => l.run(),
             Subcommand::Devnet(d) => d.run(),
+            Subcommand::Wallet(w) => w.run(settings),
+            Subcommand::Register(r) => r.run(settings),
+            Subcommand::Pay(p) => p.run(settings),
+            Subcommand::Distribute(d) => d.run(settings),
+            Subcommand::Merge(m) => m.run(settings),
+            Subcommand::Asset(a) => a.run(settings),
+            Subcommand::Flows(f) => f.run(settings),
+            Subcommand::Earnings(e) => e.run(settings),
         }
     }
 }

@@ -1,0 +1,114 @@
+//! Where settings come from, in order: flags, then `BITMODEL_*` environment variables (clap
+//! reads both), then the config file `<datadir>/bitmodel.json` (unknown fields are an error),
+//! then defaults. Per-network constants live in `bitmodel_protocol::Chain`.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use bitmodel_protocol::Chain;
+use bitmodel_rpc::Auth;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
+    /// Network: devnet, fractal, fractal-testnet, inquisition-signet, regtest, bitcoin, testnet, signet.
+    #[arg(long, global = true, env = "BITMODEL_NETWORK", value_parser = parse_chain)]
+    network: Option<Chain>,
+    /// Where Bitmodel keeps its files [default: ~/.bitmodel].
+    #[arg(long, global = true, env = "BITMODEL_DATADIR")]
+    datadir: Option<PathBuf>,
+    /// The node's JSON-RPC URL [default: http://127.0.0.1:18443 for devnet and regtest].
+    #[arg(long, global = true, env = "BITMODEL_RPC_URL")]
+    rpc_url: Option<String>,
+    /// The node's `.cookie` file [default on devnet: <datadir>/devnet/.cookie].
+    #[arg(long, global = true, env = "BITMODEL_RPC_COOKIE")]
+    rpc_cookie: Option<PathBuf>,
+    #[arg(long, global = true, env = "BITMODEL_RPC_USER")]
+    rpc_user: Option<String>,
+    #[arg(
+        long,
+        global = true,
+        env = "BITMODEL_RPC_PASSWORD",
+        hide_env_values = true
+    )]
+    rpc_password: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    network: Option<String>,
+    rpc_url: Option<String>,
+    rpc_cookie: Option<PathBuf>,
+    rpc_user: Option<String>,
+    rpc_password: Option<String>,
+}
+
+/// Settings with every layer applied.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub chain: Chain,
+    /// `<datadir>/<network>`: the index and wallet of this network.
+    pub dir: PathBuf,
+    pub rpc_url: String,
+    pub auth: Auth,
+}
+
+fn parse_chain(s: &str) -> Result<Chain, String> {
+    s.parse()
+}
+
+impl Settings {
+    pub fn resolve(&self) -> anyhow::Result<Resolved> {
+        let root = match &self.datadir {
+            Some(d) => d.clone(),
+            None => std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join(".bitmodel"),
+        };
+        let config_path = root.join("bitmodel.json");
+        let file: ConfigFile = match std::fs::read_to_string(&config_path) {
+            Ok(text) => serde_json::from_str(&text).with_context(|| {
+                format!("{} is not a valid config file (fields: network, rpc_url, rpc_cookie, rpc_user, rpc_password)", config_path.display())
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", config_path.display())),
+        };
+        let chain = match (self.network, &file.network) {
+            (Some(c), _) => c,
+            (None, Some(s)) => s
+                .parse()
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("in {}", config_path.display()))?,
+            (None, None) => Chain::Devnet,
+        };
+        let dir = root.join(chain.name());
+        let rpc_url = self.rpc_url.clone().or(file.rpc_url).unwrap_or_else(|| {
+            match chain {
+                Chain::Fractal | Chain::Bitcoin => "http://127.0.0.1:8332",
+                Chain::FractalTestnet | Chain::Testnet => "http://127.0.0.1:18332",
+                Chain::InquisitionSignet | Chain::Signet => "http://127.0.0.1:38332",
+                Chain::Devnet | Chain::Regtest => "http://127.0.0.1:18443",
+            }
+            .to_string()
+        });
+        let user = self.rpc_user.clone().or(file.rpc_user);
+        let password = self.rpc_password.clone().or(file.rpc_password);
+        let auth = match (user, password, self.rpc_cookie.clone().or(file.rpc_cookie)) {
+            (Some(u), Some(p), _) => Auth::UserPass(u, p),
+            (Some(_), None, _) | (None, Some(_), _) => {
+                bail!("--rpc-user and --rpc-password go together; pass both, or a --rpc-cookie")
+            }
+            (None, None, Some(c)) => Auth::Cookie(c),
+            (None, None, None) if chain == Chain::Devnet => Auth::Cookie(dir.join(".cookie")),
+            (None, None, None) => Auth::None,
+        };
+        Ok(Resolved {
+            chain,
+            dir,
+            rpc_url,
+            auth,
+        })
+    }
+}

@@ -1,0 +1,82 @@
+//! `bitmodel asset ASSET`: an asset's record, vault and where its money went.
+
+use bitmodel_index::rows::AssetStats;
+use bitmodel_protocol::Record;
+use serde::Serialize;
+
+use crate::context::{asset_id, known_asset, Context};
+use crate::output::{sats, Output};
+use crate::settings::Settings;
+
+#[derive(Debug, clap::Args)]
+pub struct Asset {
+    asset: String,
+}
+
+#[derive(Serialize)]
+struct Out {
+    asset: String,
+    record: Record,
+    height: u32,
+    vault: Option<String>,
+    stats: AssetStats,
+    vault_balance: u64,
+    vault_utxos: usize,
+    distribution_threshold: Option<u64>,
+}
+
+impl Asset {
+    pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
+        let id = asset_id(&self.asset)?;
+        let ctx = Context::connect(s.resolve()?)?;
+        let index = ctx.index()?;
+        let row = known_asset(&index, &id)?;
+        let stats = index.stats(&id)?.unwrap_or_default();
+        let vs = index.vault_status(&id)?.expect("the asset exists");
+        let vault = row
+            .vault
+            .as_ref()
+            .and_then(|v| bitcoin::Address::from_script(v, ctx.chain().network()).ok())
+            .map(|a| a.to_string());
+        let out = Out {
+            asset: id.to_string(),
+            record: row.record.clone(),
+            height: row.position.height,
+            vault,
+            stats,
+            vault_balance: vs.balance,
+            vault_utxos: vs.utxos.len(),
+            distribution_threshold: vs.threshold_at_cap,
+        };
+        let mut h = format!(
+            "{} ({}, {}) — asset {}\n",
+            row.record.name, row.record.kind, row.record.license, id
+        );
+        for p in &row.record.parents {
+            let name = index
+                .asset(&p.asset)?
+                .map(|r| r.record.name)
+                .unwrap_or_default();
+            h.push_str(&format!(
+                "  parent {name} ({}) {} bps, {}\n",
+                p.asset, p.weight, p.relation
+            ));
+        }
+        if let Some(v) = &out.vault {
+            h.push_str(&format!(
+                "  vault {v}: {} sats in {} UTXO(s)\n",
+                sats(vs.balance),
+                vs.utxos.len()
+            ));
+        }
+        h.push_str(&format!(
+            "  paid in {} sats; from children {}; to parents {}; to owner {}; fees {}\n",
+            sats(stats.payments_in),
+            sats(stats.from_children),
+            sats(stats.to_parents),
+            sats(stats.paid_out),
+            sats(stats.fees)
+        ));
+        Ok(Output::new(&out, h))
+    }
+}

@@ -1,0 +1,105 @@
+//! `bitmodel pay ASSET SATS`: pay an asset. On chains with OP_CAT the payment goes to the
+//! asset's vault, whose covenant then splits it; a payment of 2^31 sats or more is split
+//! over several vault outputs, because the covenant cannot spend a larger one.
+
+use anyhow::bail;
+use bitcoin::Amount;
+use bitmodel_covenant::MAX_VAULT_AMOUNT;
+use serde::Serialize;
+
+use crate::args;
+use crate::context::{asset_id, known_asset, Context};
+use crate::output::{sats, Output};
+use crate::settings::Settings;
+
+/// Core's dust limit for a P2TR output.
+const VAULT_DUST: u64 = 330;
+
+#[derive(Debug, clap::Args)]
+pub struct Pay {
+    asset: String,
+    #[arg(value_parser = args::sats)]
+    amount: u64,
+    #[arg(long)]
+    fee_rate: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Out {
+    txid: String,
+    asset: String,
+    vault: String,
+    outputs: Vec<u64>,
+}
+
+/// `amount` in as few parts as possible, each at most 2^31 − 1, as equal as possible.
+pub fn vault_parts(amount: u64) -> Vec<u64> {
+    let n = amount.div_ceil(MAX_VAULT_AMOUNT).max(1);
+    (0..n)
+        .map(|i| amount / n + u64::from(i < amount % n))
+        .collect()
+}
+
+impl Pay {
+    pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
+        let id = asset_id(&self.asset)?;
+        if self.amount < VAULT_DUST {
+            bail!("{} sats is below the dust limit of {VAULT_DUST} sats for a vault output; pay at least {VAULT_DUST}", self.amount);
+        }
+        let ctx = Context::connect(s.resolve()?)?;
+        let index = ctx.index()?;
+        let row = known_asset(&index, &id)?;
+        let Some(vault) = row.vault.clone() else {
+            bail!("{} has no OP_CAT, so asset {id} has no vault; direct-mode payments (the split paid straight to every contributor) are not available in this version", ctx.chain());
+        };
+        let parts = vault_parts(self.amount);
+        let outputs: Vec<_> = parts
+            .iter()
+            .map(|p| (vault.clone(), Amount::from_sat(*p)))
+            .collect();
+        let rate = ctx.fee_rate(self.fee_rate)?;
+        let mut w = ctx.wallet()?;
+        let tx = w.pay(&outputs, rate)?;
+        let txid = ctx.broadcast(&tx)?;
+        w.note_broadcast(tx)?;
+        let address = bitcoin::Address::from_script(&vault, ctx.chain().network())
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let human = format!(
+            "paid {} sats to {} ({}) in {txid}\n",
+            sats(self.amount),
+            row.record.name,
+            address
+        );
+        Ok(Output::new(
+            &Out {
+                txid: txid.to_string(),
+                asset: id.to_string(),
+                vault: address,
+                outputs: parts,
+            },
+            human,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_stay_below_2_pow_31_and_sum_exactly() {
+        for amount in [
+            330,
+            MAX_VAULT_AMOUNT,
+            MAX_VAULT_AMOUNT + 1,
+            5 * MAX_VAULT_AMOUNT + 7,
+            21_000_000 * 100_000_000,
+        ] {
+            let p = vault_parts(amount);
+            assert_eq!(p.iter().sum::<u64>(), amount);
+            assert!(p.iter().all(|x| *x <= MAX_VAULT_AMOUNT), "{amount}: {p:?}");
+            assert_eq!(p.len() as u64, amount.div_ceil(MAX_VAULT_AMOUNT));
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! `bitmodel register`: inscribe a Bitmodel record (commit, then reveal) with its lineage,
+//! and optionally the asset's file itself as the inscription's body.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _};
+use bitcoin::hashes::{sha256, Hash};
+use bitcoin::key::Secp256k1;
+use bitcoin::{Amount, OutPoint, TxOut};
+use bitmodel_covenant::spend::recommended_fee_cap;
+use bitmodel_protocol::envelope::Inscription;
+use bitmodel_protocol::record::Content;
+use bitmodel_protocol::validate::static_violations;
+use bitmodel_protocol::{Kind, Parent, Record, Relation};
+use bitmodel_wallet::inscribe::Reveal;
+use serde::Serialize;
+
+use crate::args;
+use crate::context::{asset_id, known_asset, Context};
+use crate::output::{sats, Output};
+use crate::settings::Settings;
+use crate::subcommand::wallet::parse_address;
+
+/// The reveal's own output (P2TR dust limit), returned to the wallet.
+const POSTAGE: u64 = 330;
+
+#[derive(Debug, clap::Args)]
+pub struct Register {
+    #[arg(long)]
+    name: String,
+    /// model, dataset, algorithm, paper, code or agent.
+    #[arg(long, default_value = "model", value_parser = |s: &str| s.parse::<Kind>())]
+    kind: Kind,
+    /// SPDX license expression, e.g. Apache-2.0.
+    #[arg(long)]
+    license: String,
+    #[arg(long, default_value = "")]
+    version: String,
+    /// A parent as ASSET_ID:WEIGHT_BPS[:RELATION] (repeatable; relation defaults to finetune).
+    #[arg(long = "parent")]
+    parents: Vec<String>,
+    /// The asset's file, inscribed as the body (its sha256 and size go into the record).
+    #[arg(long)]
+    content: Option<PathBuf>,
+    #[arg(long)]
+    content_type: Option<String>,
+    /// Where else the file can be fetched (repeatable).
+    #[arg(long = "uri")]
+    uris: Vec<String>,
+    /// Sats per paid inference call.
+    #[arg(long, value_parser = args::sats)]
+    price: Option<u64>,
+    /// The most a distribution may pay in fees [default: about 20 sat/vB of a distribution].
+    #[arg(long, value_parser = args::sats)]
+    fee_cap: Option<u64>,
+    /// Owner payout address [default: a new address of this wallet].
+    #[arg(long)]
+    owner: Option<String>,
+    #[arg(long)]
+    fee_rate: Option<u64>,
+    /// Refuse if commit and reveal together would pay more than this in fees.
+    #[arg(long, value_parser = args::sats)]
+    max_fee: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Out {
+    asset: String,
+    commit_txid: String,
+    reveal_txid: String,
+    fees: u64,
+    record: Record,
+}
+
+fn parse_parent(s: &str) -> anyhow::Result<(bitmodel_protocol::AssetId, u16, Relation)> {
+    let mut parts = s.split(':');
+    let (Some(id), Some(w)) = (parts.next(), parts.next()) else {
+        bail!("--parent '{s}' must look like ASSET_ID:WEIGHT_BPS[:RELATION], e.g. <txid>i0:2000:finetune");
+    };
+    let weight: u16 = w
+        .parse()
+        .ok()
+        .filter(|w| (1..=10_000).contains(w))
+        .ok_or_else(|| {
+            anyhow::anyhow!("--parent '{s}': weight '{w}' must be 1..=10000 basis points")
+        })?;
+    let relation = match parts.next() {
+        Some(r) => r.parse().map_err(anyhow::Error::msg)?,
+        None => Relation::Finetune,
+    };
+    Ok((asset_id(id)?, weight, relation))
+}
+
+impl Register {
+    pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
+        let parents: Vec<_> = self
+            .parents
+            .iter()
+            .map(|p| parse_parent(p))
+            .collect::<anyhow::Result<_>>()?;
+        let sum: u32 = parents.iter().map(|p| u32::from(p.1)).sum();
+        if sum > 10_000 {
+            bail!("parents' weights sum to {sum} basis points; they must sum to at most 10000");
+        }
+        let ctx = Context::connect(s.resolve()?)?;
+        let index = ctx.index()?;
+        let mempool = ctx.client.get_raw_mempool().unwrap_or_default();
+        for (id, _, _) in &parents {
+            if index.asset(id)?.is_none() && mempool.contains(&id.txid) {
+                bail!("parent {id} is not confirmed yet; wait for its reveal to be mined, then register");
+            }
+            known_asset(&index, id)?;
+        }
+        let mut wallet = ctx.wallet()?;
+        let owner = match &self.owner {
+            Some(a) => parse_address(a, ctx.chain().network())?.script_pubkey(),
+            None => wallet.receive()?.script_pubkey(),
+        };
+        let (body, content_type, content) = match &self.content {
+            Some(path) => {
+                let bytes = std::fs::read(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let ct = self
+                    .content_type
+                    .clone()
+                    .unwrap_or_else(|| guess_type(path));
+                let c = Content {
+                    sha256: sha256::Hash::hash(&bytes).to_byte_array(),
+                    size: bytes.len() as u64,
+                    uris: self.uris.clone(),
+                };
+                (bytes, ct, Some(c))
+            }
+            None => {
+                let card = serde_json::json!({ "name": self.name, "kind": self.kind, "license": self.license, "version": self.version });
+                (
+                    serde_json::to_vec(&card)?,
+                    "application/json".to_string(),
+                    None,
+                )
+            }
+        };
+        let record = Record {
+            kind: self.kind,
+            name: self.name.clone(),
+            version: self.version.clone(),
+            license: self.license.clone(),
+            content,
+            owner,
+            fee_cap: self
+                .fee_cap
+                .unwrap_or_else(|| recommended_fee_cap(parents.len())),
+            price: self.price,
+            parents: parents
+                .iter()
+                .map(|(asset, weight, relation)| Parent {
+                    asset: *asset,
+                    weight: *weight,
+                    relation: *relation,
+                })
+                .collect(),
+        };
+        let problems = static_violations(&record);
+        if !problems.is_empty() {
+            let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            bail!("the record would be invalid: {}", list.join("; "));
+        }
+        let secp = Secp256k1::new();
+        let keypair = wallet.inscription_keypair();
+        let body_len = body.len();
+        let reveal = Reveal::new(
+            &secp,
+            keypair.x_only_public_key().0,
+            &[Inscription::bitmodel(&record, &content_type, body)],
+        )
+        .map_err(|e| anyhow::anyhow!("content of {body_len} bytes: {e}"))?;
+        let rate = ctx.fee_rate(self.fee_rate)?;
+        let back = wallet.receive()?.script_pubkey();
+        let reveal_outputs = vec![TxOut {
+            value: Amount::from_sat(POSTAGE),
+            script_pubkey: back,
+        }];
+        let reveal_fee = rate.to_sat_per_vb_ceil() * reveal.vsize(&reveal_outputs);
+        // A commit is about 150 vB (one or two inputs, two outputs).
+        let estimated = reveal_fee + rate.to_sat_per_vb_ceil() * 200;
+        if let Some(budget) = self.max_fee {
+            if estimated > budget {
+                bail!(
+                    "registering {body_len} bytes costs about {} sats in fees at {} sat/vB, above --max-fee {}; lower the fee rate, raise the budget, or register a smaller file (with a URI to the full one)",
+                    sats(estimated),
+                    rate.to_sat_per_vb_ceil(),
+                    sats(budget)
+                );
+            }
+        }
+        let commit_value = POSTAGE + reveal_fee;
+        let commit = wallet.pay(
+            &[(
+                reveal.commit_script_pubkey(),
+                Amount::from_sat(commit_value),
+            )],
+            rate,
+        )?;
+        let vout = commit
+            .output
+            .iter()
+            .position(|o| o.script_pubkey == reveal.commit_script_pubkey())
+            .expect("the commit pays the reveal address");
+        let commit_txid = ctx.broadcast(&commit)?;
+        wallet.note_broadcast(commit.clone())?;
+        let reveal_tx = reveal.reveal(
+            &secp,
+            &keypair,
+            OutPoint {
+                txid: commit_txid,
+                vout: vout as u32,
+            },
+            commit_value,
+            reveal_outputs,
+            reveal_fee,
+        )?;
+        let reveal_txid = ctx.broadcast(&reveal_tx)?;
+        wallet.note_broadcast(reveal_tx)?;
+        let asset = bitmodel_protocol::AssetId::new(reveal_txid, 0);
+        let fees = reveal_fee + commit_fee(&commit, &wallet);
+        let human = format!(
+            "registered {} ({}) as asset {asset}\n  commit {commit_txid}\n  reveal {reveal_txid}\n  it becomes valid once the reveal is confirmed\n",
+            record.name, record.kind
+        );
+        Ok(Output::new(
+            &Out {
+                asset: asset.to_string(),
+                commit_txid: commit_txid.to_string(),
+                reveal_txid: reveal_txid.to_string(),
+                fees,
+                record,
+            },
+            human,
+        ))
+    }
+}
+
+/// The commit's fee: the wallet knows its inputs' values.
+fn commit_fee(tx: &bitcoin::Transaction, wallet: &bitmodel_wallet::Wallet) -> u64 {
+    wallet.fee(tx).unwrap_or(0)
+}
+
+fn guess_type(path: &std::path::Path) -> String {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "onnx" => "application/x-onnx",
+        "json" => "application/json",
+        "md" => "text/markdown",
+        "txt" => "text/plain",
+        "csv" => "text/csv",
+        "png" => "image/png",
+        "pdf" => "application/pdf",
+        _ => "application/octet-stream",
+    }
+    .to_string()
+}

@@ -1,0 +1,29 @@
+//! `bitmodel wallet receive`: a fresh address.
+
+use bitmodel_wallet::Wallet;
+use serde::Serialize;
+
+use crate::output::Output;
+use crate::settings::Settings;
+
+#[derive(Debug, clap::Args)]
+pub struct Receive {}
+
+#[derive(Serialize)]
+struct Out {
+    address: String,
+}
+
+impl Receive {
+    pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
+        let r = s.resolve()?;
+        let mut w = Wallet::open(&r.dir.join("wallet.redb"), r.chain.network())?;
+        let address = w.receive()?.to_string();
+        Ok(Output::new(
+            &Out {
+                address: address.clone(),
+            },
+            format!("{address}\n"),
+        ))
+    }
+}

@@ -1,0 +1,364 @@
+//! The node's CLI flows end to end against an in-process devnet: a five-level lineage of
+//! real AI assets is registered, the agent at the bottom is paid many times, and merges and
+//! distributions at every level carry the money to the top. Then every sat is accounted for,
+//! against a recomputation from the raw chain, and the errors users hit are checked.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bitcoin::{Amount, ScriptBuf};
+use bitmodel_devnet::{Config, Devnet};
+use bitmodel_index::Index;
+use bitmodel_protocol::Chain;
+use serde_json::Value;
+
+const WORDS: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
+struct Cli {
+    datadir: PathBuf,
+    url: String,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Cli {
+    fn raw(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
+            .args([
+                "--datadir",
+                self.datadir.to_str().unwrap(),
+                "--rpc-url",
+                &self.url,
+            ])
+            .args(args)
+            .env_remove("BITMODEL_NETWORK")
+            .output()
+            .expect("the binary runs");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let r = self.raw(&a);
+        assert_eq!(r.code, 0, "{args:?} failed: {}", r.stderr);
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", r.stdout))
+    }
+
+    fn fails(&self, args: &[&str], message: &str) {
+        let r = self.raw(args);
+        assert_ne!(r.code, 0, "{args:?} should fail");
+        assert!(
+            r.stderr.contains(message),
+            "{args:?}: expected '{message}' in: {}",
+            r.stderr
+        );
+    }
+}
+
+fn setup(name: &str) -> (Devnet, Cli) {
+    let datadir = std::env::temp_dir().join(format!("bitmodel-node-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&datadir);
+    std::fs::create_dir_all(&datadir).unwrap();
+    let dn = Devnet::spawn_with(Config {
+        datadir: Some(datadir.join("devnet")),
+        ..Config::default()
+    })
+    .unwrap();
+    let cli = Cli {
+        datadir,
+        url: dn.rpc_url(),
+    };
+    (dn, cli)
+}
+
+fn register(cli: &Cli, dn: &Devnet, args: &[&str]) -> String {
+    let mut a = vec!["register"];
+    a.extend_from_slice(args);
+    let v = cli.json(&a);
+    dn.mine(1).unwrap();
+    v["asset"].as_str().unwrap().to_string()
+}
+
+/// Σ over the raw chain, independent of the indexer: payments into vaults (outputs to a
+/// vault script in transactions that spend no vault output), and what is still unspent in
+/// vaults (gettxout).
+fn recompute(cli: &Cli, index: &Index) -> (u64, u64) {
+    let client = bitmodel_rpc::Client::new(
+        &cli.url,
+        bitmodel_rpc::Auth::Cookie(cli.datadir.join("devnet/.cookie")),
+    )
+    .unwrap();
+    let vaults: Vec<ScriptBuf> = index
+        .assets()
+        .unwrap()
+        .into_iter()
+        .filter_map(|a| a.vault)
+        .collect();
+    let tip = client.get_block_count().unwrap();
+    let mut vault_outs = Vec::new();
+    let mut paid_in = 0;
+    for h in 0..=tip {
+        let block = client
+            .get_block(&client.get_block_hash(h).unwrap())
+            .unwrap();
+        for tx in &block.txdata {
+            let spends_vault = tx
+                .input
+                .iter()
+                .any(|i| vault_outs.contains(&i.previous_output));
+            for (vout, o) in tx.output.iter().enumerate() {
+                if vaults.contains(&o.script_pubkey) {
+                    vault_outs.push(bitcoin::OutPoint {
+                        txid: tx.compute_txid(),
+                        vout: vout as u32,
+                    });
+                    if !spends_vault {
+                        paid_in += o.value.to_sat();
+                    }
+                }
+            }
+        }
+    }
+    let mut waiting = 0;
+    for op in vault_outs {
+        let v = client
+            .call_value(
+                "gettxout",
+                serde_json::json!([op.txid.to_string(), op.vout]),
+            )
+            .unwrap();
+        if let Some(value) = v.get("value").and_then(Value::as_f64) {
+            waiting += (value * 1e8).round() as u64;
+        }
+    }
+    (paid_in, waiting)
+}
+
+#[test]
+fn five_level_lineage_is_paid_and_the_money_reaches_the_top() {
+    let (dn, cli) = setup("flow");
+    let created = cli.json(&["wallet", "create", "--mnemonic", WORDS]);
+    let address: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
+        created["address"].as_str().unwrap().parse().unwrap();
+    dn.fund(
+        &address.assume_checked().script_pubkey(),
+        Amount::from_sat(2_000_000_000),
+    )
+    .unwrap();
+    assert_eq!(
+        cli.json(&["wallet", "balance"])["confirmed"],
+        2_000_000_000u64
+    );
+
+    let paper = register(
+        &cli,
+        &dn,
+        &[
+            "--name",
+            "Attention Is All You Need (Vaswani et al. 2017)",
+            "--kind",
+            "paper",
+            "--license",
+            "NOASSERTION",
+        ],
+    );
+    let data = register(
+        &cli,
+        &dn,
+        &[
+            "--name",
+            "English Wikipedia",
+            "--kind",
+            "dataset",
+            "--license",
+            "CC-BY-SA-4.0",
+        ],
+    );
+    let base = register(
+        &cli,
+        &dn,
+        &[
+            "--name",
+            "meta-llama/Llama-2-7b-hf",
+            "--license",
+            "LicenseRef-llama2",
+            "--parent",
+            &format!("{paper}:500:architecture"),
+            "--parent",
+            &format!("{data}:500:dataset"),
+        ],
+    );
+    let chat = register(
+        &cli,
+        &dn,
+        &[
+            "--name",
+            "meta-llama/Llama-2-7b-chat-hf",
+            "--license",
+            "LicenseRef-llama2",
+            "--parent",
+            &format!("{base}:2000:finetune"),
+        ],
+    );
+    let quant = register(
+        &cli,
+        &dn,
+        &[
+            "--name",
+            "TheBloke/Llama-2-7B-Chat-GGUF",
+            "--license",
+            "LicenseRef-llama2",
+            "--parent",
+            &format!("{chat}:5000:quantized"),
+        ],
+    );
+    let agent = register(
+        &cli,
+        &dn,
+        &[
+            "--name",
+            "bitmodel-demo/research-agent",
+            "--kind",
+            "agent",
+            "--license",
+            "MIT",
+            "--parent",
+            &format!("{quant}:2000:finetune"),
+        ],
+    );
+    let shown = cli.json(&["asset", &agent]);
+    assert_eq!(shown["record"]["parents"][0]["weight"], 2000);
+
+    // Pay the agent eight times.
+    for i in 0..8 {
+        cli.json(&["pay", &agent, &(1_000_000 + 1_000 * i).to_string()]);
+    }
+    dn.mine(1).unwrap();
+    // Merge, then distribute every level, bottom up, until the paper is paid.
+    cli.json(&["merge", &agent]);
+    dn.mine(1).unwrap();
+    for level in [&agent, &quant, &chat, &base] {
+        let d = cli.json(&["distribute", level]);
+        assert!(
+            !d["distributions"].as_array().unwrap().is_empty(),
+            "{level}: {d}"
+        );
+        dn.mine(1).unwrap();
+    }
+    let p = cli.json(&["asset", &paper]);
+    assert!(
+        p["vault_balance"].as_u64().unwrap() > 0,
+        "money reached the paper: {p}"
+    );
+    let flows = cli.json(&["flows", &quant]);
+    assert!(flows["flows"].as_array().unwrap().len() >= 3);
+    let owner_of_agent = shown["record"]["owner"].as_str().unwrap().to_string();
+    let earned = cli.json(&["earnings", &owner_of_agent]);
+    assert!(earned["total"].as_u64().unwrap() > 0);
+
+    // Every sat: the index's own books, and against the raw chain.
+    let index = Index::open(&cli.datadir.join("devnet/index.redb"), Chain::Devnet).unwrap();
+    let t = index.totals().unwrap();
+    assert_eq!(
+        t.payments_in,
+        (0..8).map(|i| 1_000_000 + 1_000 * i).sum::<u64>()
+    );
+    assert_eq!(t.payments_in, t.paid_out + t.fees + t.waiting, "{t:?}");
+    let (paid_in, waiting) = recompute(&cli, &index);
+    assert_eq!(
+        (paid_in, waiting),
+        (t.payments_in, t.waiting),
+        "index equals the raw chain"
+    );
+}
+
+#[test]
+fn errors_users_hit() {
+    let (dn, cli) = setup("errors");
+    let created = cli.json(&["wallet", "create", "--mnemonic", WORDS]);
+    let address: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
+        created["address"].as_str().unwrap().parse().unwrap();
+    dn.fund(
+        &address.assume_checked().script_pubkey(),
+        Amount::from_sat(50_000_000),
+    )
+    .unwrap();
+    let a = register(&cli, &dn, &["--name", "base", "--license", "MIT"]);
+    let b = register(&cli, &dn, &["--name", "other", "--license", "MIT"]);
+
+    let unknown = format!("{}i0", "ab".repeat(32));
+    cli.fails(&["pay", &unknown, "1000"], "unknown asset");
+    cli.fails(
+        &[
+            "register",
+            "--name",
+            "x",
+            "--license",
+            "MIT",
+            "--parent",
+            &format!("{a}:6000"),
+            "--parent",
+            &format!("{b}:5000"),
+        ],
+        "sum to 11000",
+    );
+    cli.fails(&["pay", &a, "100000000000"], "insufficient funds");
+    cli.fails(&["pay", &a, "100"], "below the dust limit");
+    cli.json(&["pay", &a, "400"]);
+    dn.mine(1).unwrap();
+    cli.fails(&["distribute", &a], "below its distribution threshold");
+    cli.fails(
+        &["earnings", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"],
+        "another network",
+    );
+    let big = cli.datadir.join("big.bin");
+    std::fs::write(&big, vec![7u8; 100_000]).unwrap();
+    cli.fails(
+        &[
+            "register",
+            "--name",
+            "big",
+            "--license",
+            "MIT",
+            "--content",
+            big.to_str().unwrap(),
+            "--max-fee",
+            "1000",
+        ],
+        "above --max-fee",
+    );
+    // A parent whose reveal is still in the mempool.
+    let pending = cli.json(&["register", "--name", "pending", "--license", "MIT"])["asset"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cli.fails(
+        &[
+            "register",
+            "--name",
+            "child",
+            "--license",
+            "MIT",
+            "--parent",
+            &format!("{pending}:100"),
+        ],
+        "not confirmed yet",
+    );
+    let dead = Cli {
+        datadir: cli.datadir.clone(),
+        url: "http://127.0.0.1:1".into(),
+    };
+    dead.fails(&["pay", &a, "1000"], "node unreachable");
+    drop(dn);
+    let _ = std::fs::remove_dir_all(Path::new(&cli.datadir));
+}
