@@ -1,0 +1,134 @@
+//! Hostile input never takes the devnet down: every method with parameters of every wrong
+//! shape, random bytes as HTTP bodies, and broken HTTP all get answers (or a closed
+//! connection), and the node keeps serving. Also: interval mining.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use bitmodel_devnet::rpc::methods::METHODS;
+use bitmodel_devnet::{Config, Devnet};
+use bitmodel_rpc::{Auth, Client};
+use serde_json::{json, Value};
+
+fn client(devnet: &Devnet) -> Client {
+    Client::new(
+        &devnet.rpc_url(),
+        Auth::Cookie(devnet.cookie_path().expect("cookie").to_path_buf()),
+    )
+    .expect("url")
+}
+
+#[test]
+fn every_method_survives_wrong_parameters() {
+    let devnet = Devnet::spawn().expect("devnet starts");
+    devnet.mine(3).expect("mines");
+    let c = client(&devnet);
+    let odd: Vec<Value> = vec![
+        json!([]),
+        json!([null]),
+        json!(["x"]),
+        json!([-1]),
+        json!([1e300]),
+        json!([u64::MAX]),
+        json!([{}]),
+        json!([[]]),
+        json!([true, true, true]),
+        json!(["00".repeat(32), -5, "y"]),
+        json!([["zz", 3], {"a": 1}]),
+        json!(["a".repeat(100_000)]),
+        json!({"nosuch": 1}),
+        json!({}),
+    ];
+    let mut answered = 0;
+    for (method, _, _) in METHODS {
+        if *method == "stop" {
+            continue;
+        }
+        for params in &odd {
+            let body = json!({"method": method, "params": params, "id": 7}).to_string();
+            let (_, reply) = c
+                .post_raw(body.as_bytes())
+                .unwrap_or_else(|e| panic!("{method} {params}: connection failed: {e}"));
+            let v: Value = serde_json::from_slice(&reply)
+                .unwrap_or_else(|e| panic!("{method} {params}: reply is not json: {e}"));
+            assert_eq!(v["id"], 7, "{method}: reply carries the request id");
+            assert!(
+                v.get("result").is_some() && v.get("error").is_some(),
+                "{method}: reply has result and error"
+            );
+            answered += 1;
+        }
+    }
+    assert_eq!(answered, (METHODS.len() - 1) * odd.len());
+    let n: u64 = c.call("getblockcount", &[]).expect("still serving");
+    assert!(n >= 3);
+    devnet
+        .node()
+        .chain
+        .check_consistency()
+        .expect("state is consistent after the barrage");
+}
+
+#[test]
+fn garbage_bodies_and_broken_http() {
+    let devnet = Devnet::spawn().expect("devnet starts");
+    let c = client(&devnet);
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    for len in [0usize, 1, 7, 64, 1000, 70_000] {
+        let body: Vec<u8> = (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed as u8
+            })
+            .collect();
+        let (status, reply) = c.post_raw(&body).expect("answered");
+        assert_eq!(status, 500, "garbage of {len} bytes is a parse error");
+        let v: Value = serde_json::from_slice(&reply).expect("json error reply");
+        assert_eq!(v["error"]["code"], -32700);
+    }
+    for raw in [
+        "GARBAGE\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Length: nope\r\n\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST / HTTP/1.1\r\nno colon here\r\n\r\n",
+    ] {
+        let mut s = TcpStream::connect(devnet.rpc_addr()).expect("connects");
+        s.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        s.write_all(raw.as_bytes()).expect("writes");
+        let mut reply = String::new();
+        let _ = s.read_to_string(&mut reply);
+        assert!(reply.starts_with("HTTP/1.1 4"), "{raw:?} got {reply:?}");
+    }
+    // A client that connects and says nothing does not block others.
+    let _idle = TcpStream::connect(devnet.rpc_addr()).expect("connects");
+    let _: u64 = c.call("getblockcount", &[]).expect("still serving");
+    // GET is refused like bitcoind does.
+    let mut s = TcpStream::connect(devnet.rpc_addr()).expect("connects");
+    let (u, p) = devnet.rpc_credentials();
+    let auth = bitmodel_devnet::rpc::auth::base64_encode(format!("{u}:{p}").as_bytes());
+    write!(s, "GET / HTTP/1.1\r\nAuthorization: Basic {auth}\r\n\r\n").expect("writes");
+    let mut reply = String::new();
+    let _ = s.read_to_string(&mut reply);
+    assert!(reply.starts_with("HTTP/1.1 405"), "got {reply:?}");
+}
+
+#[test]
+fn interval_mining_makes_blocks_by_itself() {
+    let devnet = Devnet::spawn_with(Config {
+        block_interval: Some(Duration::from_millis(100)),
+        ..Config::default()
+    })
+    .expect("devnet starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while devnet.node().chain.height() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "interval miner made no blocks"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
