@@ -106,10 +106,11 @@ pub fn hex(b: &[u8]) -> String {
     s
 }
 
-/// Core's `ScriptToUniv` for an output script (Core 22+ shape: `address`, `type`).
+/// Core's `ScriptToUniv` for an output script (Core 22+ shape: `desc`, `address`, `type`).
 pub fn script_pubkey(script: &Script) -> Value {
     let mut o = Map::new();
     o.insert("asm".into(), json!(asm(script)));
+    o.insert("desc".into(), json!(super::descriptor::infer(script)));
     o.insert("hex".into(), json!(hex(script.as_bytes())));
     if let Ok(a) = Address::from_script(script, NETWORK) {
         o.insert("address".into(), json!(a.to_string()));

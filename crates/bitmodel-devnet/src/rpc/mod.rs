@@ -4,6 +4,7 @@
 //! [`Server`] is dropped.
 
 pub mod auth;
+pub mod descriptor;
 pub mod dispatch;
 pub mod http;
 pub mod json;
