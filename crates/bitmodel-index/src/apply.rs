@@ -8,12 +8,18 @@
 //! 3. Every output to a vault becomes a vault UTXO. In a distribution of X, outputs to X's
 //!    parents' vaults are shares passed upstream; any other output to a vault is a payment.
 //!    Outputs of a distribution to X's owner script are paid out (and earnings of that script).
-//! 4. A covenant spend's fee is its inputs minus its outputs.
+//! 4. An output `OP_RETURN "BMP1" <amount> <asset>` marks a direct-mode payment: it conforms
+//!    if every contributor's payout script got at least its share of the direct split
+//!    (`bitmodel_protocol::direct`); conforming payments are credited as paid out.
+//! 5. A covenant spend's fee is its inputs minus its outputs.
 //!
-//! So, across all assets: Σ payments_in = Σ paid_out + Σ fees + Σ waiting, exactly.
+//! So, across all assets: Σ payments_in = Σ paid_out + Σ fees + Σ waiting, exactly (a
+//! conforming direct payment adds its amount to both sides).
 
+use bitcoin::ScriptBuf;
 use bitcoin::{Transaction, TxOut};
 use bitmodel_covenant::{Vault, VaultTerms};
+use bitmodel_protocol::direct::{self, DirectNode};
 use bitmodel_protocol::envelope::parse_transaction;
 use bitmodel_protocol::validate::{validate_envelope, ChainPosition};
 use bitmodel_protocol::{AssetId, Chain};
@@ -184,7 +190,16 @@ pub fn apply_tx(
         }
     }
 
-    // 4. Fees.
+    // 4. Direct-mode payments (a marker names the asset and the amount).
+    for out in &tx.output {
+        if let Some((asset_paid, amount)) = direct::parse_marker(&out.script_pubkey) {
+            if let Some(event) = direct_payment(j, tx, asset_paid, amount)? {
+                events.push(event);
+            }
+        }
+    }
+
+    // 5. Fees.
     let out_total: u64 = tx.output.iter().map(|o| o.value.to_sat()).sum();
     let fee = spent_in.saturating_sub(out_total);
     match spend {
@@ -219,6 +234,104 @@ pub fn apply_tx(
         j.put(T_EVENTS, txid.as_ref(), &encode(&events))?;
     }
     Ok(())
+}
+
+/// Checks a direct-mode payment against the split it owes, and credits it if it conforms.
+fn direct_payment(
+    j: &mut Journal<'_>,
+    tx: &Transaction,
+    asset_paid: AssetId,
+    amount: u64,
+) -> Result<Option<Event>, IndexError> {
+    if asset(j, &asset_paid)?.is_none() {
+        return Ok(None);
+    }
+    let rows = ancestry(j, &asset_paid)?;
+    let nodes: Vec<DirectNode> = rows
+        .iter()
+        .map(|r| DirectNode {
+            owner: r.record.owner.clone(),
+            parents: r
+                .record
+                .parents
+                .iter()
+                .filter_map(|p| {
+                    rows.iter()
+                        .position(|x| x.id == p.asset)
+                        .map(|i| (i, p.weight))
+                })
+                .collect(),
+        })
+        .collect();
+    let split =
+        direct::direct_split(&nodes, amount).map_err(|e| IndexError::Corrupt(e.to_string()))?;
+    // What each owner script was owed in total, against what the transaction paid it.
+    let mut owed: Vec<(ScriptBuf, u64)> = Vec::new();
+    for (r, p) in rows.iter().zip(&split.payouts) {
+        match owed.iter_mut().find(|(s, _)| *s == r.record.owner) {
+            Some(o) => o.1 += p,
+            None => owed.push((r.record.owner.clone(), *p)),
+        }
+    }
+    let paid_to = |spk: &ScriptBuf| {
+        tx.output
+            .iter()
+            .filter(|o| o.script_pubkey == *spk)
+            .map(|o| o.value.to_sat())
+            .sum::<u64>()
+    };
+    let conforming = owed.iter().all(|(spk, v)| paid_to(spk) >= *v);
+    let payouts: Vec<(AssetId, u64, u64)> = rows
+        .iter()
+        .zip(&split.payouts)
+        .map(|(r, p)| (r.id, *p, paid_to(&r.record.owner)))
+        .collect();
+    if conforming {
+        bump(j, &asset_paid, |s| {
+            s.payments_in += amount;
+            s.payments += 1;
+        })?;
+        for (r, p) in rows.iter().zip(&split.payouts) {
+            if *p > 0 {
+                let out = TxOut {
+                    value: bitcoin::Amount::from_sat(*p),
+                    script_pubkey: r.record.owner.clone(),
+                };
+                pay_owner(j, r, &out)?;
+            }
+        }
+    } else {
+        bump(j, &asset_paid, |s| s.nonconforming_payments += 1)?;
+    }
+    let redirected = split
+        .redirected
+        .iter()
+        .map(|(f, t, v)| (rows[*f].id, rows[*t].id, *v))
+        .collect();
+    Ok(Some(Event::Direct {
+        asset: asset_paid,
+        amount,
+        conforming,
+        payouts,
+        redirected,
+    }))
+}
+
+/// The asset and all its ancestors, the asset first (breadth-first, each once).
+fn ancestry(j: &Journal<'_>, id: &AssetId) -> Result<Vec<AssetRow>, IndexError> {
+    let mut rows: Vec<AssetRow> = Vec::new();
+    let mut queue = vec![*id];
+    while let Some(next) = queue.first().copied() {
+        queue.remove(0);
+        if rows.iter().any(|r| r.id == next) {
+            continue;
+        }
+        let row = asset(j, &next)?
+            .ok_or_else(|| IndexError::Corrupt(format!("ancestor {next} missing")))?;
+        queue.extend(row.record.parents.iter().map(|p| p.asset));
+        rows.push(row);
+    }
+    Ok(rows)
 }
 
 fn pay_owner(j: &mut Journal<'_>, x: &AssetRow, out: &TxOut) -> Result<(), IndexError> {

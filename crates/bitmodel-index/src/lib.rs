@@ -297,6 +297,9 @@ impl Index {
                     Event::Distribution {
                         asset, to_parents, ..
                     } => asset == id || to_parents.iter().any(|(p, _)| p == id),
+                    Event::Direct { asset, payouts, .. } => {
+                        asset == id || payouts.iter().any(|(p, _, _)| p == id)
+                    }
                 };
                 if involved {
                     out.push((txid, e));
@@ -304,6 +307,23 @@ impl Index {
             }
         }
         Ok(out)
+    }
+
+    /// The asset and every ancestor, the asset first, each once (breadth-first).
+    pub fn ancestry(&self, id: &AssetId) -> Result<Vec<AssetRow>, IndexError> {
+        let mut rows: Vec<AssetRow> = Vec::new();
+        let mut queue = std::collections::VecDeque::from([*id]);
+        while let Some(next) = queue.pop_front() {
+            if rows.iter().any(|r| r.id == next) {
+                continue;
+            }
+            let Some(row) = self.asset(&next)? else {
+                continue;
+            };
+            queue.extend(row.record.parents.iter().map(|p| p.asset));
+            rows.push(row);
+        }
+        Ok(rows)
     }
 
     /// Every valid asset, in id order.

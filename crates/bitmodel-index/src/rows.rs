@@ -64,6 +64,9 @@ pub struct AssetStats {
     pub merges: u64,
     /// Vault UTXOs of 2^31 sats or more, which the covenant can never spend.
     pub unspendable_utxos: u64,
+    /// Direct-mode payments naming this asset that did not pay the split they owed.
+    #[serde(default)]
+    pub nonconforming_payments: u64,
 }
 
 /// What a payout script has earned from distributions.
@@ -101,6 +104,16 @@ pub enum Event {
         inputs: u32,
         amount: u64,
         fee: u64,
+    },
+    /// A direct-mode payment (chains without OP_CAT): the split paid straight to owners.
+    Direct {
+        asset: AssetId,
+        amount: u64,
+        conforming: bool,
+        /// `(asset, owed, paid)` for every contributor in the split.
+        payouts: Vec<(AssetId, u64, u64)>,
+        /// Sub-dust shares that stayed with a descendant: `(from, to, sats)`.
+        redirected: Vec<(AssetId, AssetId, u64)>,
     },
 }
 

@@ -64,10 +64,12 @@ fn descriptors(xprv: &Xpriv, network: Network) -> (String, String) {
 
 impl Wallet {
     /// Creates a wallet file at `path` from `mnemonic`, or from a new 12-word mnemonic.
-    /// Returns the wallet and the mnemonic to write down.
+    /// `genesis` is the chain's block 0 when it is not `network`'s own (a Litecoin regtest,
+    /// say). Returns the wallet and the mnemonic to write down.
     pub fn create(
         path: &Path,
         network: Network,
+        genesis: Option<bitcoin::BlockHash>,
         mnemonic: Option<&str>,
     ) -> Result<(Wallet, String), WalletError> {
         if path.exists() {
@@ -89,8 +91,11 @@ impl Wallet {
         store.put("mnemonic", mnemonic.to_string().as_bytes())?;
         store.put("network", network.to_core_arg().as_bytes())?;
         let (ext, int) = descriptors(&xprv, network);
-        let inner = bdk_wallet::Wallet::create(ext, int)
-            .network(network)
+        let mut params = bdk_wallet::Wallet::create(ext, int).network(network);
+        if let Some(g) = genesis {
+            params = params.genesis_hash(g);
+        }
+        let inner = params
             .create_wallet(&mut store)
             .map_err(|e| WalletError::Bdk(e.to_string()))?;
         Ok((

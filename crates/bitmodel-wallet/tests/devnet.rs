@@ -24,10 +24,10 @@ fn receive_sync_send_reorg_and_psbt() {
     let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap();
     let d = dir("flow");
     let path = d.join("wallet.redb");
-    let (mut w, words) = Wallet::create(&path, Network::Regtest, Some(WORDS)).unwrap();
+    let (mut w, words) = Wallet::create(&path, Network::Regtest, None, Some(WORDS)).unwrap();
     assert_eq!(words, WORDS);
     assert!(matches!(
-        Wallet::create(&path, Network::Regtest, None),
+        Wallet::create(&path, Network::Regtest, None, None),
         Err(WalletError::Exists(_))
     ));
     let addr = w.receive().unwrap();
@@ -103,7 +103,8 @@ fn receive_sync_send_reorg_and_psbt() {
         .unwrap();
     let exported = psbt.to_string();
     let d2 = dir("restore");
-    let (signer, _) = Wallet::create(&d2.join("w.redb"), Network::Regtest, Some(WORDS)).unwrap();
+    let (signer, _) =
+        Wallet::create(&d2.join("w.redb"), Network::Regtest, None, Some(WORDS)).unwrap();
     psbt = exported.parse().unwrap();
     let tx = signer.sign(&mut psbt).unwrap();
     client.send_raw_transaction(&tx).unwrap();

@@ -3,8 +3,7 @@
 //! distributions at every level carry the money to the top. Then every sat is accounted for,
 //! against a recomputation from the raw chain, and the errors users hit are checked.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use bitcoin::{Amount, ScriptBuf};
 use bitmodel_devnet::{Config, Devnet};
@@ -12,58 +11,9 @@ use bitmodel_index::Index;
 use bitmodel_protocol::Chain;
 use serde_json::Value;
 
-const WORDS: &str =
-    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+mod common;
 
-struct Cli {
-    datadir: PathBuf,
-    url: String,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Cli {
-    fn raw(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
-            .args([
-                "--datadir",
-                self.datadir.to_str().unwrap(),
-                "--rpc-url",
-                &self.url,
-            ])
-            .args(args)
-            .env_remove("BITMODEL_NETWORK")
-            .output()
-            .expect("the binary runs");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into(),
-            stderr: String::from_utf8_lossy(&out.stderr).into(),
-        }
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut a = args.to_vec();
-        a.push("--json");
-        let r = self.raw(&a);
-        assert_eq!(r.code, 0, "{args:?} failed: {}", r.stderr);
-        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", r.stdout))
-    }
-
-    fn fails(&self, args: &[&str], message: &str) {
-        let r = self.raw(args);
-        assert_ne!(r.code, 0, "{args:?} should fail");
-        assert!(
-            r.stderr.contains(message),
-            "{args:?}: expected '{message}' in: {}",
-            r.stderr
-        );
-    }
-}
+use common::{Cli, WORDS};
 
 fn setup(name: &str) -> (Devnet, Cli) {
     let datadir = std::env::temp_dir().join(format!("bitmodel-node-{name}-{}", std::process::id()));
@@ -77,6 +27,7 @@ fn setup(name: &str) -> (Devnet, Cli) {
     let cli = Cli {
         datadir,
         url: dn.rpc_url(),
+        flags: Vec::new(),
     };
     (dn, cli)
 }
@@ -357,6 +308,7 @@ fn errors_users_hit() {
     let dead = Cli {
         datadir: cli.datadir.clone(),
         url: "http://127.0.0.1:1".into(),
+        flags: Vec::new(),
     };
     dead.fails(&["pay", &a, "1000"], "node unreachable");
     drop(dn);

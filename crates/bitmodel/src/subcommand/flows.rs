@@ -79,6 +79,33 @@ impl Flows {
                     sats(*amount),
                     sats(*fee)
                 ),
+                Event::Direct {
+                    asset,
+                    amount,
+                    conforming,
+                    payouts,
+                    ..
+                } => {
+                    let mine: u64 = payouts
+                        .iter()
+                        .filter(|(a, _, _)| *a == id)
+                        .map(|(_, owed, _)| owed)
+                        .sum();
+                    let verdict = if *conforming {
+                        "conforming"
+                    } else {
+                        "NOT conforming"
+                    };
+                    if *asset == id {
+                        format!(
+                            "direct payment of {} sats ({verdict}); owner's share {}",
+                            sats(*amount),
+                            sats(mine)
+                        )
+                    } else {
+                        format!("share of a direct payment: {} sats ({verdict})", sats(mine))
+                    }
+                }
             };
             h.push_str(&format!("{}  {line}\n", f.txid));
         }

@@ -50,7 +50,7 @@ impl Pay {
         let index = ctx.index()?;
         let row = known_asset(&index, &id)?;
         let Some(vault) = row.vault.clone() else {
-            bail!("{} has no OP_CAT, so asset {id} has no vault; direct-mode payments (the split paid straight to every contributor) are not available in this version", ctx.chain());
+            return direct(&ctx, &index, &id, self.amount, self.fee_rate);
         };
         let parts = vault_parts(self.amount);
         let outputs: Vec<_> = parts
@@ -81,6 +81,67 @@ impl Pay {
             human,
         ))
     }
+}
+
+/// Direct mode (no OP_CAT): one transaction pays every contributor its flattened share, with
+/// a marker naming the asset and the amount so indexers can check it.
+fn direct(
+    ctx: &Context,
+    index: &bitmodel_index::Index,
+    id: &bitmodel_protocol::AssetId,
+    amount: u64,
+    fee_rate: Option<u64>,
+) -> anyhow::Result<Output> {
+    use bitmodel_protocol::direct::{direct_split, marker, DirectNode};
+    let rows = index.ancestry(id)?;
+    let nodes: Vec<DirectNode> = rows
+        .iter()
+        .map(|r| DirectNode {
+            owner: r.record.owner.clone(),
+            parents: r
+                .record
+                .parents
+                .iter()
+                .filter_map(|p| {
+                    rows.iter()
+                        .position(|x| x.id == p.asset)
+                        .map(|i| (i, p.weight))
+                })
+                .collect(),
+        })
+        .collect();
+    let split = direct_split(&nodes, amount)?;
+    if split.payouts[0] > 0 && split.payouts[0] < rows[0].record.owner.minimal_non_dust().to_sat() {
+        bail!("{amount} sats leaves the owner of {id} a share below the dust limit; pay more");
+    }
+    let mut outputs: Vec<(bitcoin::ScriptBuf, Amount)> = rows
+        .iter()
+        .zip(&split.payouts)
+        .filter(|(_, p)| **p > 0)
+        .map(|(r, p)| (r.record.owner.clone(), Amount::from_sat(*p)))
+        .collect();
+    outputs.push((marker(id, amount), Amount::ZERO));
+    let rate = ctx.fee_rate(fee_rate)?;
+    let mut w = ctx.wallet()?;
+    let tx = w.pay(&outputs, rate)?;
+    let txid = ctx.broadcast(&tx)?;
+    w.note_broadcast(tx)?;
+    let parts: Vec<u64> = split.payouts.iter().copied().filter(|p| *p > 0).collect();
+    let human = format!(
+        "paid {} sats to {} and {} contributors directly in {txid}\n",
+        sats(amount),
+        rows[0].record.name,
+        parts.len() - 1
+    );
+    Ok(Output::new(
+        &Out {
+            txid: txid.to_string(),
+            asset: id.to_string(),
+            vault: String::new(),
+            outputs: parts,
+        },
+        human,
+    ))
 }
 
 #[cfg(test)]

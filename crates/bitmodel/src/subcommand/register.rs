@@ -21,9 +21,6 @@ use crate::output::{sats, Output};
 use crate::settings::Settings;
 use crate::subcommand::wallet::parse_address;
 
-/// The reveal's own output (P2TR dust limit), returned to the wallet.
-const POSTAGE: u64 = 330;
-
 #[derive(Debug, clap::Args)]
 pub struct Register {
     #[arg(long)]
@@ -58,6 +55,10 @@ pub struct Register {
     owner: Option<String>,
     #[arg(long)]
     fee_rate: Option<u64>,
+    /// Sats in the reveal's output (back to this wallet). ord's default: clear of the dust
+    /// limit on every chain, Litecoin's ten-times-higher one included.
+    #[arg(long, default_value_t = 10_000, value_parser = args::sats)]
+    postage: u64,
     /// Refuse if commit and reveal together would pay more than this in fees.
     #[arg(long, value_parser = args::sats)]
     max_fee: Option<u64>,
@@ -177,7 +178,7 @@ impl Register {
         let rate = ctx.fee_rate(self.fee_rate)?;
         let back = wallet.receive()?.script_pubkey();
         let reveal_outputs = vec![TxOut {
-            value: Amount::from_sat(POSTAGE),
+            value: Amount::from_sat(self.postage),
             script_pubkey: back,
         }];
         let reveal_fee = rate.to_sat_per_vb_ceil() * reveal.vsize(&reveal_outputs);
@@ -193,7 +194,7 @@ impl Register {
                 );
             }
         }
-        let commit_value = POSTAGE + reveal_fee;
+        let commit_value = self.postage + reveal_fee;
         let commit = wallet.pay(
             &[(
                 reveal.commit_script_pubkey(),

@@ -28,7 +28,19 @@ impl Create {
         std::fs::create_dir_all(&r.dir)
             .with_context(|| format!("cannot create {}", r.dir.display()))?;
         let path = r.dir.join("wallet.redb");
-        let (mut w, mnemonic) = Wallet::create(&path, r.chain.network(), self.mnemonic.as_deref())?;
+        // The wallet starts from the node's genesis block, so it also follows chains whose
+        // genesis is not Bitcoin's (a litecoind regtest). The devnet's is Bitcoin regtest's.
+        let genesis = match crate::context::Context::connect(r.clone()) {
+            Ok(ctx) => Some(
+                ctx.client
+                    .get_block_hash(0)
+                    .map_err(|e| anyhow::anyhow!("reading the node's genesis block: {e}"))?,
+            ),
+            Err(_) if r.chain == bitmodel_protocol::Chain::Devnet => None,
+            Err(e) => return Err(e.context("a new wallet needs the node's genesis block")),
+        };
+        let (mut w, mnemonic) =
+            Wallet::create(&path, r.chain.network(), genesis, self.mnemonic.as_deref())?;
         let address = w.receive()?.to_string();
         let out = Out {
             path: path.display().to_string(),

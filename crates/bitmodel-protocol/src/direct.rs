@@ -1,0 +1,197 @@
+//! Direct mode: on chains without OP_CAT there are no vaults, so the payer's wallet pays the
+//! whole flattened split at once — every contributor's payout script gets its share in one
+//! transaction — and indexers check that it did. The transaction carries a marker
+//! (`OP_RETURN "BMP1" <asset id> <amount le8>`) naming the asset and the amount.
+//!
+//! Dust rule: a share below its script's dust limit cannot be paid (the transaction would
+//! not relay). It stays with the nearest descendant that can be paid: going from the top of
+//! the lineage down, a too-small share moves to the child that passed that ancestor the
+//! most, which may push it over its own limit. The source (the asset paid) always keeps
+//! whatever reaches it. Every sat of the payment is paid out: `Σ payouts == amount`.
+
+use bitcoin::script::{Builder, Instruction, PushBytesBuf};
+use bitcoin::{Script, ScriptBuf};
+
+use crate::graph::{Graph, GraphError};
+use crate::split::share;
+use crate::AssetId;
+
+/// The marker's tag.
+pub const MARKER: &[u8; 4] = b"BMP1";
+
+/// One asset of the paid asset's lineage. `nodes[0]` is the asset paid; parents are indices.
+#[derive(Clone, Debug)]
+pub struct DirectNode {
+    pub owner: ScriptBuf,
+    pub parents: Vec<(usize, u16)>,
+}
+
+/// What each node's owner is paid, and which too-small shares moved where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectSplit {
+    pub payouts: Vec<u64>,
+    /// `(from, to, sats)`: an ancestor's sub-dust share given to a descendant.
+    pub redirected: Vec<(usize, usize, u64)>,
+}
+
+pub fn direct_split(nodes: &[DirectNode], amount: u64) -> Result<DirectSplit, GraphError> {
+    let mut edges = Vec::new();
+    for (child, n) in nodes.iter().enumerate() {
+        for (p, w) in &n.parents {
+            edges.push((child as u32, *p as u32, *w));
+        }
+    }
+    let g = Graph::from_edges(nodes.len(), &edges)?;
+    let flat = g.flatten(0, amount);
+    let mut payouts = vec![0u64; nodes.len()];
+    let mut received = vec![0u64; nodes.len()];
+    for r in &flat {
+        payouts[r.node as usize] = r.keeps;
+        received[r.node as usize] = r.received;
+    }
+    let mut redirected = Vec::new();
+    // `flat` lists children before parents; walk it backwards: ancestors first.
+    for r in flat.iter().rev() {
+        let n = r.node as usize;
+        if n == 0 || payouts[n] == 0 || payouts[n] >= nodes[n].owner.minimal_non_dust().to_sat() {
+            continue;
+        }
+        // The child that passed n the most (first such in node order).
+        let mut best: Option<(usize, u64)> = None;
+        for (c, node) in nodes.iter().enumerate() {
+            for (p, w) in &node.parents {
+                if *p == n && received[c] > 0 {
+                    let passed = share(received[c], *w);
+                    if best.is_none_or(|(_, b)| passed > b) {
+                        best = Some((c, passed));
+                    }
+                }
+            }
+        }
+        let to = best.map_or(0, |(c, _)| c);
+        redirected.push((n, to, payouts[n]));
+        payouts[to] += payouts[n];
+        payouts[n] = 0;
+    }
+    debug_assert_eq!(payouts.iter().sum::<u64>(), amount);
+    Ok(DirectSplit {
+        payouts,
+        redirected,
+    })
+}
+
+/// The marker output's script.
+pub fn marker(asset: &AssetId, amount: u64) -> ScriptBuf {
+    let mut data = MARKER.to_vec();
+    data.extend_from_slice(&amount.to_le_bytes());
+    data.extend_from_slice(&asset.to_bytes());
+    Builder::new()
+        .push_opcode(bitcoin::opcodes::all::OP_RETURN)
+        .push_slice(PushBytesBuf::try_from(data).expect("a marker is at most 48 bytes"))
+        .into_script()
+}
+
+/// Reads a marker script back.
+pub fn parse_marker(script: &Script) -> Option<(AssetId, u64)> {
+    let mut ins = script.instructions();
+    if !matches!(ins.next(), Some(Ok(Instruction::Op(op))) if op == bitcoin::opcodes::all::OP_RETURN)
+    {
+        return None;
+    }
+    let Some(Ok(Instruction::PushBytes(data))) = ins.next() else {
+        return None;
+    };
+    let data = data.as_bytes();
+    if data.len() < 12 || &data[..4] != MARKER {
+        return None;
+    }
+    let amount = u64::from_le_bytes(data[4..12].try_into().ok()?);
+    let asset = AssetId::from_bytes(&data[12..]).ok()?;
+    Some((asset, amount))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitcoin::hashes::Hash;
+    use bitcoin::{Txid, WPubkeyHash};
+    use proptest::prelude::*;
+
+    fn owner(n: u8) -> ScriptBuf {
+        ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20]))
+    }
+
+    /// agent(0) → quant(1) → chat(2) → base(3) → paper(4)
+    fn chain() -> Vec<DirectNode> {
+        vec![
+            DirectNode {
+                owner: owner(0),
+                parents: vec![(1, 2000)],
+            },
+            DirectNode {
+                owner: owner(1),
+                parents: vec![(2, 5000)],
+            },
+            DirectNode {
+                owner: owner(2),
+                parents: vec![(3, 2000)],
+            },
+            DirectNode {
+                owner: owner(3),
+                parents: vec![(4, 500)],
+            },
+            DirectNode {
+                owner: owner(4),
+                parents: vec![],
+            },
+        ]
+    }
+
+    #[test]
+    fn large_payments_pay_everyone_their_flattened_share() {
+        let s = direct_split(&chain(), 100_000_000).unwrap();
+        assert_eq!(
+            s.payouts,
+            vec![80_000_000, 10_000_000, 8_000_000, 1_900_000, 100_000]
+        );
+        assert!(s.redirected.is_empty());
+    }
+
+    #[test]
+    fn dust_shares_stay_with_the_nearest_payable_descendant() {
+        // 1,000,000: paper would get 1,000 ok; 100,000: paper 100 (< 294) → base.
+        let s = direct_split(&chain(), 100_000).unwrap();
+        assert_eq!(s.payouts.iter().sum::<u64>(), 100_000);
+        assert_eq!(s.payouts[4], 0);
+        assert_eq!(s.redirected[0], (4, 3, 100));
+        assert_eq!(s.payouts[3], 1_900 + 100);
+        // So small that everything upstream is dust: it all cascades to the agent.
+        let s = direct_split(&chain(), 1_000).unwrap();
+        assert_eq!(s.payouts, vec![1_000, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn markers_round_trip() {
+        let id = AssetId::new(Txid::from_byte_array([3; 32]), 7);
+        let m = marker(&id, 123_456);
+        assert!(m.is_op_return());
+        assert!(m.len() <= 83, "standard OP_RETURN size");
+        assert_eq!(parse_marker(&m), Some((id, 123_456)));
+        assert_eq!(parse_marker(&owner(1)), None);
+    }
+
+    proptest! {
+        #[test]
+        fn every_sat_is_paid_out(amount in 0u64..10_000_000_000, w in prop::collection::vec(1u16..5000, 4)) {
+            let mut nodes = chain();
+            for (i, w) in w.iter().enumerate() {
+                nodes[i].parents[0].1 = *w;
+            }
+            let s = direct_split(&nodes, amount).unwrap();
+            prop_assert_eq!(s.payouts.iter().sum::<u64>(), amount);
+            for (i, p) in s.payouts.iter().enumerate().skip(1) {
+                prop_assert!(*p == 0 || *p >= 294, "node {} paid dust {}", i, p);
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Test support shared by the crates' integration tests: a real `litecoind -regtest` (a
+//! Bitcoin Core 0.21-based node with taproot) on 127.0.0.1 with free ports and a temporary
+//! datadir, killed when dropped. Tests that need it fail, saying how to install it, when the
+//! binary is missing: CI installs Debian's `litecoind`.
+//!
+//! Keep Litecoin regtest chains below height 431: MWEB activates at 432 and changes the block
+//! format.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bitcoin::ScriptBuf;
+use bitmodel_rpc::{Auth, Client};
+
+/// The height below which Litecoin regtest blocks keep Bitcoin's format.
+pub const LITECOIN_MWEB_HEIGHT: u64 = 432;
+
+pub struct Litecoind {
+    child: Child,
+    pub rpc_port: u16,
+    dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+impl Litecoind {
+    /// Starts the node and waits (up to 60 s) until it answers RPC.
+    pub fn start() -> Litecoind {
+        let installed = std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("litecoind").is_file()));
+        assert!(installed, "litecoind is not installed: these tests need Debian's litecoind (apt-get install litecoind; .ci/run installs it)");
+        let dir = tempfile::tempdir().expect("a temporary datadir");
+        let rpc_port = free_port();
+        let child = Command::new("litecoind")
+            .args([
+                "-regtest",
+                "-server=1",
+                "-listen=0",
+                "-disablewallet=1",
+                "-txindex=1",
+                "-printtoconsole=0",
+                "-fallbackfee=0.0001",
+            ])
+            .args([
+                "-rpcbind=127.0.0.1",
+                "-rpcallowip=127.0.0.1",
+                "-rpcuser=bitmodel",
+                "-rpcpassword=bitmodel",
+            ])
+            .arg(format!("-datadir={}", dir.path().display()))
+            .arg(format!("-rpcport={rpc_port}"))
+            .arg(format!("-port={}", free_port()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("litecoind starts");
+        let node = Litecoind {
+            child,
+            rpc_port,
+            dir,
+        };
+        let c = node.client();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Err(e) = c.get_block_count() {
+            assert!(
+                Instant::now() < deadline,
+                "litecoind did not answer within 60 s: {e}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        node
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.rpc_port)
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(
+            &self.url(),
+            Auth::UserPass("bitmodel".into(), "bitmodel".into()),
+        )
+        .expect("a valid url")
+        .with_retries(0, Duration::from_millis(10))
+    }
+
+    pub fn datadir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// Mines `n` blocks paying `script` (its Litecoin regtest `rltc` address), refusing to
+    /// go past the MWEB activation height.
+    pub fn mine_to(&self, n: u64, script: &ScriptBuf) -> Vec<String> {
+        let c = self.client();
+        let height = c.get_block_count().expect("block count");
+        assert!(
+            height + n < LITECOIN_MWEB_HEIGHT - 1,
+            "litecoind regtest must stay below height 431 (MWEB)"
+        );
+        let address = rltc_address(script);
+        let v = c
+            .call_value("generatetoaddress", serde_json::json!([n, address]))
+            .expect("generatetoaddress");
+        serde_json::from_value(v).expect("a list of block hashes")
+    }
+}
+
+impl Drop for Litecoind {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The Litecoin regtest (`rltc`) address of a witness scriptPubKey.
+pub fn rltc_address(script: &ScriptBuf) -> String {
+    use bitcoin::bech32::{segwit, Fe32, Hrp};
+    let version = script.witness_version().expect("a witness program");
+    let program = &script.as_bytes()[2..];
+    let hrp = Hrp::parse("rltc").expect("a valid hrp");
+    segwit::encode(
+        hrp,
+        Fe32::try_from(version.to_num()).expect("version 0..16"),
+        program,
+    )
+    .expect("a valid witness program")
+}

@@ -1,0 +1,63 @@
+//! Drives the real `bitmodel` binary against a node: JSON in, exit codes and messages out.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+pub const WORDS: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
+pub struct Cli {
+    pub datadir: PathBuf,
+    pub url: String,
+    /// Extra global flags (network, credentials).
+    pub flags: Vec<String>,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Cli {
+    pub fn raw(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
+            .args([
+                "--datadir",
+                self.datadir.to_str().unwrap(),
+                "--rpc-url",
+                &self.url,
+            ])
+            .args(&self.flags)
+            .args(args)
+            .env_remove("BITMODEL_NETWORK")
+            .output()
+            .expect("the binary runs");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let r = self.raw(&a);
+        assert_eq!(r.code, 0, "{args:?} failed: {}", r.stderr);
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", r.stdout))
+    }
+
+    pub fn fails(&self, args: &[&str], message: &str) {
+        let r = self.raw(args);
+        assert_ne!(r.code, 0, "{args:?} should fail");
+        assert!(
+            r.stderr.contains(message),
+            "{args:?}: expected '{message}' in: {}",
+            r.stderr
+        );
+    }
+}
