@@ -16,11 +16,15 @@
 //! So, across all assets: Σ payments_in = Σ paid_out + Σ fees + Σ waiting, exactly (a
 //! conforming direct payment adds its amount to both sides).
 
+use crate::rows::{ContentRow, ContentStatus};
+use bitcoin::hashes::{sha256, Hash};
 use bitcoin::ScriptBuf;
 use bitcoin::{Transaction, TxOut};
 use bitmodel_covenant::{Vault, VaultTerms};
+use bitmodel_protocol::chunk::ChunkRef;
 use bitmodel_protocol::direct::{self, DirectNode};
 use bitmodel_protocol::envelope::parse_transaction;
+use bitmodel_protocol::record::RecordError;
 use bitmodel_protocol::validate::{validate_envelope, ChainPosition};
 use bitmodel_protocol::{AssetId, Chain};
 
@@ -28,7 +32,9 @@ use crate::journal::Journal;
 use crate::rows::{
     decode, encode, outpoint_key, AssetRow, AssetStats, Earnings, Event, InvalidRow, VaultUtxo,
 };
-use crate::schema::{T_ASSETS, T_EARNINGS, T_EVENTS, T_INVALID, T_STATS, T_VAULTS, T_VAULT_UTXOS};
+use crate::schema::{
+    T_ASSETS, T_CONTENT, T_EARNINGS, T_EVENTS, T_INVALID, T_PARTS, T_STATS, T_VAULTS, T_VAULT_UTXOS,
+};
 use crate::IndexError;
 
 /// Vault UTXOs at or above this can never be spent by the covenant (script numbers).
@@ -68,9 +74,30 @@ pub fn apply_tx(
         }
     }
 
-    // 2. Records.
+    // 2. Records, and parts of large files.
     for env in parse_transaction(tx) {
         let id = AssetId::new(txid, env.index);
+        if let Some(chunk) = env.inscription.chunk_ref() {
+            let position = ChainPosition {
+                height,
+                tx_index,
+                envelope_index: env.index,
+            };
+            if let Err(reason) = apply_chunk(
+                j,
+                chunk,
+                env.inscription.body.as_deref().unwrap_or_default(),
+            ) {
+                let row = InvalidRow {
+                    id,
+                    position,
+                    reason: reason.clone(),
+                };
+                j.put(T_INVALID, &id.to_bytes(), &encode(&row))?;
+                events.push(Event::Invalid { asset: id, reason });
+            }
+            continue;
+        }
         let position = ChainPosition {
             height,
             tx_index,
@@ -85,6 +112,22 @@ pub fn apply_tx(
         match verdict {
             None => {}
             Some(Ok(record)) => {
+                if let Some(c) = &record.content {
+                    let body = env.inscription.body.clone().unwrap_or_default();
+                    let row = ContentRow {
+                        size: c.size,
+                        sha256: c.sha256,
+                        content_type: env
+                            .inscription
+                            .content_type
+                            .as_ref()
+                            .map(|t| String::from_utf8_lossy(t).into_owned()),
+                        received: 0,
+                        parts: 0,
+                        status: ContentStatus::Partial,
+                    };
+                    add_part(j, &id, row, 0, &body)?;
+                }
                 let vault = vault_of(j, chain, &record)?;
                 let content_type = env
                     .inscription
@@ -234,6 +277,78 @@ pub fn apply_tx(
         j.put(T_EVENTS, txid.as_ref(), &encode(&events))?;
     }
     Ok(())
+}
+
+/// Adds a part of an asset's file; once every byte is here, checks the whole against the
+/// record's size and sha256.
+fn add_part(
+    j: &mut Journal<'_>,
+    asset: &AssetId,
+    mut row: ContentRow,
+    index: u32,
+    bytes: &[u8],
+) -> Result<(), IndexError> {
+    let mut key = asset.to_bytes();
+    key.extend_from_slice(&index.to_be_bytes());
+    j.put(T_PARTS, &key, bytes)?;
+    row.received += bytes.len() as u64;
+    row.parts += 1;
+    if row.received == row.size {
+        // Parts may arrive in any order; the file is parts 0..n in index order. A gap at
+        // this point can never be filled (the size is reached), so the file is unusable.
+        let mut hasher = sha256::Hash::engine();
+        let mut whole = true;
+        for i in 0..row.parts {
+            let mut k = asset.to_bytes();
+            k.extend_from_slice(&i.to_be_bytes());
+            match j.get(T_PARTS, &k)? {
+                Some(part) => bitcoin::hashes::HashEngine::input(&mut hasher, &part),
+                None => whole = false,
+            }
+        }
+        let digest = sha256::Hash::from_engine(hasher).to_byte_array();
+        row.status = if whole && digest == row.sha256 {
+            ContentStatus::Verified
+        } else {
+            ContentStatus::HashMismatch
+        };
+    }
+    j.put(T_CONTENT, &asset.to_bytes(), &encode(&row))
+}
+
+/// A part inscription: valid only for a known asset with content, as the next index, and
+/// within the declared size. Returns the reason it is invalid otherwise.
+fn apply_chunk(
+    j: &mut Journal<'_>,
+    chunk: Result<ChunkRef, RecordError>,
+    body: &[u8],
+) -> Result<(), String> {
+    let chunk = chunk.map_err(|e| e.to_string())?;
+    let stored = j
+        .get(T_CONTENT, &chunk.asset.to_bytes())
+        .map_err(|e| e.to_string())?;
+    let Some(stored) = stored else {
+        return Err(format!(
+            "content part for {}, which is not a registered asset with content",
+            chunk.asset
+        ));
+    };
+    let row: ContentRow = decode(&stored).map_err(|e| e.to_string())?;
+    let mut key = chunk.asset.to_bytes();
+    key.extend_from_slice(&chunk.index.to_be_bytes());
+    if j.get(T_PARTS, &key).map_err(|e| e.to_string())?.is_some() {
+        return Err(format!(
+            "content part {} of {} was already inscribed; the first one counts",
+            chunk.index, chunk.asset
+        ));
+    }
+    if row.received + body.len() as u64 > row.size {
+        return Err(format!(
+            "content part {} of {} goes past the declared size of {} bytes",
+            chunk.index, chunk.asset, row.size
+        ));
+    }
+    add_part(j, &chunk.asset, row, chunk.index, body).map_err(|e| e.to_string())
 }
 
 /// Checks a direct-mode payment against the split it owes, and credits it if it conforms.

@@ -56,6 +56,9 @@ db_errors!(
     redb::CommitError
 );
 
+/// An asset's file: its assembly state, and its bytes once verified.
+pub type Content = (rows::ContentRow, Option<Vec<u8>>);
+
 /// (table, key, value) rows of every table, from [`Index::dump`].
 pub type Dump = Vec<(String, Vec<u8>, Vec<u8>)>;
 
@@ -324,6 +327,31 @@ impl Index {
             rows.push(row);
         }
         Ok(rows)
+    }
+
+    /// The asset's on-chain file: its assembly state, and the bytes once verified.
+    pub fn content(
+        &self,
+        id: &AssetId,
+    ) -> Result<Option<Content>, IndexError> {
+        let Some(row) = self.get::<rows::ContentRow>(CONTENT, &id.to_bytes())? else {
+            return Ok(None);
+        };
+        if row.status != rows::ContentStatus::Verified {
+            return Ok(Some((row, None)));
+        }
+        let txn = self.db.begin_read()?;
+        let t = txn.open_table(PARTS)?;
+        let mut bytes = Vec::with_capacity(row.size as usize);
+        for i in 0..row.parts {
+            let mut k = id.to_bytes();
+            k.extend_from_slice(&i.to_be_bytes());
+            let part = t
+                .get(k.as_slice())?
+                .ok_or_else(|| IndexError::Corrupt(format!("part {i} of {id} missing")))?;
+            bytes.extend_from_slice(part.value());
+        }
+        Ok(Some((row, Some(bytes))))
     }
 
     /// Every valid asset, in id order.

@@ -69,6 +69,29 @@ pub struct AssetStats {
     pub nonconforming_payments: u64,
 }
 
+/// Where an asset's on-chain file stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentStatus {
+    /// Parts are still missing.
+    Partial,
+    /// All parts are here and their concatenation has the record's size and sha256.
+    Verified,
+    /// All bytes are here but they do not hash to the record's sha256.
+    HashMismatch,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentRow {
+    pub size: u64,
+    pub sha256: [u8; 32],
+    pub content_type: Option<String>,
+    /// Bytes received so far, over `parts` parts.
+    pub received: u64,
+    pub parts: u32,
+    pub status: ContentStatus,
+}
+
 /// What a payout script has earned from distributions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Earnings {

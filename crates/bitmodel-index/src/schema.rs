@@ -24,11 +24,15 @@ pub const STATS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("stats");
 pub const EARNINGS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("earnings");
 /// Txid → list of [`crate::rows::Event`] the transaction caused.
 pub const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
+/// Asset id bytes → [`crate::rows::ContentRow`]: the on-chain file's assembly state.
+pub const CONTENT: TableDefinition<&[u8], &[u8]> = TableDefinition::new("content");
+/// Asset id bytes ‖ part index (u32 big-endian) → the part's bytes.
+pub const PARTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("parts");
 /// Height → [`crate::journal::Undo`]: the previous value of every key the block changed.
 pub const UNDO: TableDefinition<u32, &[u8]> = TableDefinition::new("undo");
 
 /// Tables whose writes are journaled, by a stable index used in undo records.
-pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 7] = [
+pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 9] = [
     ASSETS,
     INVALID,
     VAULTS,
@@ -36,6 +40,8 @@ pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 7] = [
     STATS,
     EARNINGS,
     EVENTS,
+    CONTENT,
+    PARTS,
 ];
 pub const T_ASSETS: u8 = 0;
 pub const T_INVALID: u8 = 1;
@@ -44,3 +50,5 @@ pub const T_VAULT_UTXOS: u8 = 3;
 pub const T_STATS: u8 = 4;
 pub const T_EARNINGS: u8 = 5;
 pub const T_EVENTS: u8 = 6;
+pub const T_CONTENT: u8 = 7;
+pub const T_PARTS: u8 = 8;

@@ -21,6 +21,7 @@ use bitcoin::taproot::LeafVersion;
 use bitcoin::{Script, ScriptBuf, Transaction, XOnlyPublicKey};
 use serde::Serialize;
 
+use crate::chunk::ChunkRef;
 use crate::record::{Flaw, Record, RecordError};
 
 /// The envelope's protocol marker.
@@ -131,9 +132,29 @@ impl Inscription {
         self.metaprotocol.as_deref() == Some(METAPROTOCOL)
     }
 
-    /// The Bitmodel record in the metadata, if this is a Bitmodel inscription.
-    pub fn bitmodel_record(&self) -> Option<Result<(Record, Vec<Flaw>), RecordError>> {
+    /// A part of a large asset file: a Bitmodel inscription whose metadata is a chunk reference.
+    pub fn bitmodel_chunk(chunk: &ChunkRef, body: Vec<u8>) -> Self {
+        Self {
+            content_type: Some(b"application/octet-stream".to_vec()),
+            metadata: Some(chunk.to_cbor()),
+            metaprotocol: Some(METAPROTOCOL.to_vec()),
+            body: Some(body),
+            ..Self::default()
+        }
+    }
+
+    /// The chunk reference in the metadata, if this is a Bitmodel content part.
+    pub fn chunk_ref(&self) -> Option<Result<ChunkRef, RecordError>> {
         if !self.is_bitmodel() {
+            return None;
+        }
+        ChunkRef::from_cbor(self.metadata.as_deref()?)
+    }
+
+    /// The Bitmodel record in the metadata, if this is a Bitmodel inscription (and not a
+    /// content part).
+    pub fn bitmodel_record(&self) -> Option<Result<(Record, Vec<Flaw>), RecordError>> {
+        if !self.is_bitmodel() || self.chunk_ref().is_some() {
             return None;
         }
         Some(match &self.metadata {

@@ -11,6 +11,7 @@
 
 pub mod asset_id;
 pub mod chain;
+pub mod chunk;
 pub mod direct;
 pub mod envelope;
 pub mod graph;

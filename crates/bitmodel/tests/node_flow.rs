@@ -3,7 +3,7 @@
 //! distributions at every level carry the money to the top. Then every sat is accounted for,
 //! against a recomputation from the raw chain, and the errors users hit are checked.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bitcoin::{Amount, ScriptBuf};
 use bitmodel_devnet::{Config, Devnet};
@@ -16,11 +16,16 @@ mod common;
 use common::{Cli, WORDS};
 
 fn setup(name: &str) -> (Devnet, Cli) {
+    setup_with(name, None)
+}
+
+fn setup_with(name: &str, block_interval: Option<std::time::Duration>) -> (Devnet, Cli) {
     let datadir = std::env::temp_dir().join(format!("bitmodel-node-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&datadir);
     std::fs::create_dir_all(&datadir).unwrap();
     let dn = Devnet::spawn_with(Config {
         datadir: Some(datadir.join("devnet")),
+        block_interval,
         ..Config::default()
     })
     .unwrap();
@@ -313,4 +318,72 @@ fn errors_users_hit() {
     dead.fails(&["pay", &a, "1000"], "node unreachable");
     drop(dn);
     let _ = std::fs::remove_dir_all(Path::new(&cli.datadir));
+}
+
+/// Files larger than one transaction go on chain in parts and are put back together, checked
+/// against the record's sha256: a real ONNX model and a 900 KB file.
+#[test]
+fn large_files_are_inscribed_in_parts_and_reassembled() {
+    // Parts wait for each other to be mined (mempool limits), so blocks come by themselves.
+    let (dn, cli) = setup_with("content", Some(std::time::Duration::from_millis(300)));
+    let created = cli.json(&["wallet", "create", "--mnemonic", WORDS]);
+    let address: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
+        created["address"].as_str().unwrap().parse().unwrap();
+    dn.fund(
+        &address.assume_checked().script_pubkey(),
+        Amount::from_sat(500_000_000),
+    )
+    .unwrap();
+    let shared = std::env::var("BITMODEL_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let model = shared.join("models/ppocr_mobile_v2_cls.onnx");
+    let big = cli.datadir.join("weights.bin");
+    let big_bytes: Vec<u8> = (0..900_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    std::fs::write(&big, &big_bytes).unwrap();
+    let mut ids = Vec::new();
+    for (file, name) in [
+        (model.clone(), "ppocr-mobile-v2-cls"),
+        (big.clone(), "weights"),
+    ] {
+        let v = cli.json(&[
+            "register",
+            "--name",
+            name,
+            "--license",
+            "Apache-2.0",
+            "--content",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            v["record"]["content"]["size"],
+            std::fs::metadata(&file).unwrap().len()
+        );
+        ids.push((
+            v["asset"].as_str().unwrap().to_string(),
+            file,
+            v["parts"].as_array().unwrap().len(),
+        ));
+        dn.mine(1).unwrap();
+    }
+    assert_eq!(
+        ids[1].2, 2,
+        "900 KB is three parts: the record's body and two more"
+    );
+    cli.json(&["asset", &ids[0].0]); // syncs the index
+    let index = Index::open(&cli.datadir.join("devnet/index.redb"), Chain::Devnet).unwrap();
+    for (id, file, _) in &ids {
+        let (row, bytes) = index
+            .content(&id.parse().unwrap())
+            .unwrap()
+            .expect("content indexed");
+        assert_eq!(
+            row.status,
+            bitmodel_index::rows::ContentStatus::Verified,
+            "{id}"
+        );
+        assert_eq!(bytes.unwrap(), std::fs::read(file).unwrap());
+    }
 }

@@ -8,9 +8,11 @@ use bitcoin::hashes::{sha256, Hash};
 use bitcoin::key::Secp256k1;
 use bitcoin::{Amount, OutPoint, TxOut};
 use bitmodel_covenant::spend::recommended_fee_cap;
+use bitmodel_protocol::chunk::{self, ChunkRef};
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::record::Content;
 use bitmodel_protocol::validate::static_violations;
+use bitmodel_protocol::AssetId;
 use bitmodel_protocol::{Kind, Parent, Record, Relation};
 use bitmodel_wallet::inscribe::Reveal;
 use serde::Serialize;
@@ -59,6 +61,9 @@ pub struct Register {
     /// limit on every chain, Litecoin's ten-times-higher one included.
     #[arg(long, default_value_t = 10_000, value_parser = args::sats)]
     postage: u64,
+    /// Seconds to wait for each part of a large file to be mined before the next.
+    #[arg(long, default_value_t = 3600)]
+    confirm_timeout: u64,
     /// Refuse if commit and reveal together would pay more than this in fees.
     #[arg(long, value_parser = args::sats)]
     max_fee: Option<u64>,
@@ -69,6 +74,8 @@ struct Out {
     asset: String,
     commit_txid: String,
     reveal_txid: String,
+    /// Reveal txids of the file's further parts, in order.
+    parts: Vec<String>,
     fees: u64,
     record: Record,
 }
@@ -168,71 +175,100 @@ impl Register {
         }
         let secp = Secp256k1::new();
         let keypair = wallet.inscription_keypair();
-        let body_len = body.len();
-        let reveal = Reveal::new(
-            &secp,
-            keypair.x_only_public_key().0,
-            &[Inscription::bitmodel(&record, &content_type, body)],
-        )
-        .map_err(|e| anyhow::anyhow!("content of {body_len} bytes: {e}"))?;
         let rate = ctx.fee_rate(self.fee_rate)?;
+        // The record's body is part 0 of the file; further parts follow as their own
+        // inscriptions once the record's id (its reveal txid) is known.
+        let file_len = body.len();
+        let parts: Vec<Vec<u8>> = chunk::parts(&body)
+            .into_iter()
+            .map(<[u8]>::to_vec)
+            .collect();
+        let mut plans = Vec::with_capacity(parts.len());
+        plans.push(Inscription::bitmodel(
+            &record,
+            &content_type,
+            parts[0].clone(),
+        ));
+        let placeholder = AssetId::new(bitcoin::Txid::all_zeros(), 0);
+        for (i, part) in parts.iter().enumerate().skip(1) {
+            plans.push(Inscription::bitmodel_chunk(
+                &ChunkRef {
+                    asset: placeholder,
+                    index: i as u32,
+                },
+                part.clone(),
+            ));
+        }
         let back = wallet.receive()?.script_pubkey();
-        let reveal_outputs = vec![TxOut {
+        let postage = vec![TxOut {
             value: Amount::from_sat(self.postage),
             script_pubkey: back,
         }];
-        let reveal_fee = rate.to_sat_per_vb_ceil() * reveal.vsize(&reveal_outputs);
-        // A commit is about 150 vB (one or two inputs, two outputs).
-        let estimated = reveal_fee + rate.to_sat_per_vb_ceil() * 200;
+        let mut estimated = 0;
+        for p in &plans {
+            let r = Reveal::new(
+                &secp,
+                keypair.x_only_public_key().0,
+                std::slice::from_ref(p),
+            )
+            .map_err(|e| anyhow::anyhow!("content of {file_len} bytes: {e}"))?;
+            // A commit is about 150 vB (one or two inputs, two outputs).
+            estimated += rate.to_sat_per_vb_ceil() * (r.vsize(&postage) + 200);
+        }
         if let Some(budget) = self.max_fee {
             if estimated > budget {
                 bail!(
-                    "registering {body_len} bytes costs about {} sats in fees at {} sat/vB, above --max-fee {}; lower the fee rate, raise the budget, or register a smaller file (with a URI to the full one)",
+                    "registering {file_len} bytes ({} part(s)) costs about {} sats in fees at {} sat/vB, above --max-fee {}; lower the fee rate, raise the budget, or register a smaller file (with a URI to the full one)",
+                    plans.len(),
                     sats(estimated),
                     rate.to_sat_per_vb_ceil(),
                     sats(budget)
                 );
             }
         }
-        let commit_value = self.postage + reveal_fee;
-        let commit = wallet.pay(
-            &[(
-                reveal.commit_script_pubkey(),
-                Amount::from_sat(commit_value),
-            )],
-            rate,
-        )?;
-        let vout = commit
-            .output
-            .iter()
-            .position(|o| o.script_pubkey == reveal.commit_script_pubkey())
-            .expect("the commit pays the reveal address");
-        let commit_txid = ctx.broadcast(&commit)?;
-        wallet.note_broadcast(commit.clone())?;
-        let reveal_tx = reveal.reveal(
+        let first = inscribe(
+            &ctx,
+            &mut wallet,
             &secp,
             &keypair,
-            OutPoint {
-                txid: commit_txid,
-                vout: vout as u32,
-            },
-            commit_value,
-            reveal_outputs,
-            reveal_fee,
+            &plans[0],
+            &postage,
+            rate,
         )?;
-        let reveal_txid = ctx.broadcast(&reveal_tx)?;
-        wallet.note_broadcast(reveal_tx)?;
-        let asset = bitmodel_protocol::AssetId::new(reveal_txid, 0);
-        let fees = reveal_fee + commit_fee(&commit, &wallet);
+        let asset = AssetId::new(first.reveal, 0);
+        let mut fees = first.fees;
+        let mut part_txids = Vec::new();
+        let mut previous = first.reveal;
+        for (i, part) in parts.iter().enumerate().skip(1) {
+            // Core's mempool allows 101 kvB of unconfirmed descendants per transaction, about
+            // one part: each further part waits for the previous one to be mined.
+            wait_confirmed(&ctx, &previous, self.confirm_timeout, i, parts.len())?;
+            let insc = Inscription::bitmodel_chunk(
+                &ChunkRef {
+                    asset,
+                    index: i as u32,
+                },
+                part.clone(),
+            );
+            let done = inscribe(&ctx, &mut wallet, &secp, &keypair, &insc, &postage, rate)?;
+            fees += done.fees;
+            previous = done.reveal;
+            part_txids.push(done.reveal.to_string());
+        }
         let human = format!(
-            "registered {} ({}) as asset {asset}\n  commit {commit_txid}\n  reveal {reveal_txid}\n  it becomes valid once the reveal is confirmed\n",
-            record.name, record.kind
+            "registered {} ({}) as asset {asset}\n  commit {}\n  reveal {}\n  {} further part(s) of the file\n  it becomes valid once the reveal is confirmed\n",
+            record.name,
+            record.kind,
+            first.commit,
+            first.reveal,
+            part_txids.len()
         );
         Ok(Output::new(
             &Out {
                 asset: asset.to_string(),
-                commit_txid: commit_txid.to_string(),
-                reveal_txid: reveal_txid.to_string(),
+                commit_txid: first.commit.to_string(),
+                reveal_txid: first.reveal.to_string(),
+                parts: part_txids,
                 fees,
                 record,
             },
@@ -241,9 +277,95 @@ impl Register {
     }
 }
 
-/// The commit's fee: the wallet knows its inputs' values.
-fn commit_fee(tx: &bitcoin::Transaction, wallet: &bitmodel_wallet::Wallet) -> u64 {
-    wallet.fee(tx).unwrap_or(0)
+/// Polls the node until `txid` has a confirmation.
+fn wait_confirmed(
+    ctx: &Context,
+    txid: &bitcoin::Txid,
+    timeout_secs: u64,
+    part: usize,
+    parts: usize,
+) -> anyhow::Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout_secs);
+    let mut said = false;
+    loop {
+        let v = ctx.client.call_value(
+            "getrawtransaction",
+            serde_json::json!([txid.to_string(), true]),
+        )?;
+        if v.get("confirmations")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+            >= 1
+        {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            bail!("part {part} of {parts} waits for {txid} to be mined, which did not happen within {timeout_secs} s; run the same command again later with --content to continue is not supported, so raise --confirm-timeout");
+        }
+        if !said {
+            eprintln!("part {part}/{parts}: waiting for the previous part to be mined…");
+            said = true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
+
+struct Inscribed {
+    commit: bitcoin::Txid,
+    reveal: bitcoin::Txid,
+    fees: u64,
+}
+
+/// One commit/reveal pair: the wallet funds the commit, the inscription key signs the reveal.
+fn inscribe(
+    ctx: &Context,
+    wallet: &mut bitmodel_wallet::Wallet,
+    secp: &Secp256k1<bitcoin::secp256k1::All>,
+    keypair: &bitcoin::key::Keypair,
+    inscription: &Inscription,
+    postage: &[TxOut],
+    rate: bitcoin::FeeRate,
+) -> anyhow::Result<Inscribed> {
+    let reveal = Reveal::new(
+        secp,
+        keypair.x_only_public_key().0,
+        std::slice::from_ref(inscription),
+    )?;
+    let reveal_fee = rate.to_sat_per_vb_ceil() * reveal.vsize(postage);
+    let commit_value = postage.iter().map(|o| o.value.to_sat()).sum::<u64>() + reveal_fee;
+    let commit = wallet.pay(
+        &[(
+            reveal.commit_script_pubkey(),
+            Amount::from_sat(commit_value),
+        )],
+        rate,
+    )?;
+    let vout = commit
+        .output
+        .iter()
+        .position(|o| o.script_pubkey == reveal.commit_script_pubkey())
+        .expect("the commit pays the reveal address");
+    let commit_fee = wallet.fee(&commit).unwrap_or(0);
+    let commit_txid = ctx.broadcast(&commit)?;
+    wallet.note_broadcast(commit)?;
+    let reveal_tx = reveal.reveal(
+        secp,
+        keypair,
+        OutPoint {
+            txid: commit_txid,
+            vout: vout as u32,
+        },
+        commit_value,
+        postage.to_vec(),
+        reveal_fee,
+    )?;
+    let reveal_txid = ctx.broadcast(&reveal_tx)?;
+    wallet.note_broadcast(reveal_tx)?;
+    Ok(Inscribed {
+        commit: commit_txid,
+        reveal: reveal_txid,
+        fees: commit_fee + reveal_fee,
+    })
 }
 
 fn guess_type(path: &std::path::Path) -> String {
