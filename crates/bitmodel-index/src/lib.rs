@@ -330,10 +330,7 @@ impl Index {
     }
 
     /// The asset's on-chain file: its assembly state, and the bytes once verified.
-    pub fn content(
-        &self,
-        id: &AssetId,
-    ) -> Result<Option<Content>, IndexError> {
+    pub fn content(&self, id: &AssetId) -> Result<Option<Content>, IndexError> {
         let Some(row) = self.get::<rows::ContentRow>(CONTENT, &id.to_bytes())? else {
             return Ok(None);
         };

@@ -345,3 +345,67 @@ fn chains_without_op_cat_get_no_vaults() {
         .unwrap();
     assert!(index.asset(&id).unwrap().unwrap().vault.is_none());
 }
+
+mod reorg_property {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A chain of `len` blocks on top of `scenario`'s registrations, each paying random vaults
+    /// random amounts; `salt` makes forks differ.
+    fn payments(vaults: &[ScriptBuf], plan: &[(usize, u64)], salt: u8) -> Vec<Transaction> {
+        plan.iter()
+            .enumerate()
+            .map(|(i, (v, amount))| {
+                pay(
+                    &vaults[v % vaults.len()],
+                    1_000 + amount,
+                    salt.wrapping_add(i as u8),
+                )
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Index chain A, reorganise to chain B at a random fork point: the index equals a
+        /// fresh index of B, and the books balance.
+        #[test]
+        fn reorganised_index_equals_a_fresh_index_of_the_winning_chain(
+            a in prop::collection::vec(prop::collection::vec((0usize..4, 0u64..1_000_000), 0..4), 1..6),
+            b in prop::collection::vec(prop::collection::vec((0usize..4, 0u64..1_000_000), 0..4), 1..6),
+            fork in any::<prop::sample::Index>(),
+        ) {
+            let n = FRESH.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let index = Index::open(&temp(&format!("prop-a-{n}")), Chain::Devnet).unwrap();
+            let s = scenario(&index);
+            let vaults: Vec<ScriptBuf> = [s.paper, s.base, s.data, s.ft].iter().map(|id| index.asset(id).unwrap().unwrap().vault.unwrap()).collect();
+            let base_len = s.blocks.len() as u32;
+            let mut chain_a = s.blocks.clone();
+            for (i, plan) in a.iter().enumerate() {
+                let blk = block(chain_a.last().unwrap().block_hash(), 100 + i as u32, payments(&vaults, plan, 1 + i as u8));
+                index.apply_block(chain_a.len() as u32 + 1, &blk).unwrap();
+                chain_a.push(blk);
+            }
+            // B forks somewhere at or above the registrations.
+            let keep = base_len + fork.index(a.len() + 1) as u32;
+            let mut chain_b: Vec<Block> = chain_a[..keep as usize].to_vec();
+            for (i, plan) in b.iter().enumerate() {
+                let blk = block(chain_b.last().unwrap().block_hash(), 200 + i as u32, payments(&vaults, plan, 101 + i as u8));
+                chain_b.push(blk);
+            }
+            index.rollback_to(Some(keep)).unwrap();
+            for (h, blk) in chain_b.iter().enumerate().skip(keep as usize) {
+                index.apply_block(h as u32 + 1, blk).unwrap();
+            }
+            let fresh = Index::open(&temp(&format!("prop-b-{n}")), Chain::Devnet).unwrap();
+            for (h, blk) in chain_b.iter().enumerate() {
+                fresh.apply_block(h as u32 + 1, blk).unwrap();
+            }
+            prop_assert_eq!(index.dump().unwrap(), fresh.dump().unwrap());
+            conserved(&index);
+        }
+    }
+
+    static FRESH: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+}

@@ -1,0 +1,218 @@
+//! A randomised economy on the devnet: 200 assets in four layers of lineage, 1,000 payments
+//! in blocks of ten, distributions and merges in random order, and reorgs. After every block
+//! the index's books balance exactly, and at the end the index equals a fresh index of the
+//! chain.
+
+use bitcoin::hashes::{sha256, Hash};
+use bitcoin::key::{Keypair, Secp256k1};
+use bitcoin::{Amount, ScriptBuf, TxOut, WPubkeyHash};
+use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
+use bitmodel_covenant::{build_merge, Utxo, Vault, VaultTerms};
+use bitmodel_devnet::Devnet;
+use bitmodel_index::sync::sync;
+use bitmodel_index::Index;
+use bitmodel_protocol::envelope::Inscription;
+use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
+use bitmodel_rpc::{Auth, Client};
+use bitmodel_wallet::inscribe::Reveal;
+
+/// SplitMix64, seeded: the same economy every run.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const LAYERS: usize = 4;
+const PER_LAYER: usize = 50;
+const PAYMENTS: usize = 1_000;
+const PER_BLOCK: usize = 10;
+
+fn owner(n: usize) -> ScriptBuf {
+    let mut h = [0u8; 20];
+    h[..8].copy_from_slice(&(n as u64).to_le_bytes());
+    ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array(h))
+}
+
+#[test]
+fn random_economy_balances_after_every_block() {
+    let dn = Devnet::spawn().unwrap();
+    let (u, p) = dn.rpc_credentials();
+    let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap();
+    let dir = std::env::temp_dir().join(format!("bitmodel-economy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let index = Index::open(&dir.join("a.redb"), Chain::Devnet).unwrap();
+    let mut rng = Rng(7);
+    let secp = Secp256k1::new();
+    let check = |index: &Index| {
+        sync(index, &client, 0, |_, _| {}).unwrap();
+        let t = index.totals().unwrap();
+        assert_eq!(
+            t.payments_in,
+            t.paid_out + t.fees + t.waiting,
+            "books balance: {t:?}"
+        );
+        assert_eq!(t.to_parents, t.from_children);
+    };
+
+    // Layers of lineage: each asset names 0..=3 parents from earlier layers.
+    let mut ids: Vec<AssetId> = Vec::new();
+    for layer in 0..LAYERS {
+        let mut records = Vec::new();
+        for k in 0..PER_LAYER {
+            let n = layer * PER_LAYER + k;
+            let mut parents: Vec<Parent> = Vec::new();
+            if layer > 0 {
+                for _ in 0..rng.below(4) {
+                    let asset = ids[rng.below(ids.len() as u64) as usize];
+                    if parents.iter().all(|p| p.asset != asset) {
+                        parents.push(Parent {
+                            asset,
+                            weight: 200 + rng.below(2_000) as u16,
+                            relation: Relation::Finetune,
+                        });
+                    }
+                }
+            }
+            records.push(Record {
+                kind: Kind::Model,
+                name: format!("model-{n}"),
+                version: "1".into(),
+                license: "MIT".into(),
+                content: None,
+                owner: owner(n),
+                fee_cap: recommended_fee_cap(parents.len()),
+                price: None,
+                parents,
+            });
+        }
+        let kp =
+            Keypair::from_seckey_slice(&secp, sha256::Hash::hash(&[layer as u8]).as_byte_array())
+                .unwrap();
+        let insc: Vec<Inscription> = records
+            .iter()
+            .map(|r| Inscription::bitmodel(r, "text/plain", vec![]))
+            .collect();
+        let reveal = Reveal::new(&secp, kp.x_only_public_key().0, &insc).unwrap();
+        let out = vec![TxOut {
+            value: Amount::from_sat(10_000),
+            script_pubkey: owner(9_999),
+        }];
+        let fee = 2 * reveal.vsize(&out);
+        let commit = dn
+            .fund(
+                &reveal.commit_script_pubkey(),
+                Amount::from_sat(10_000 + fee),
+            )
+            .unwrap();
+        let tx = reveal
+            .reveal(&secp, &kp, commit, 10_000 + fee, out, fee)
+            .unwrap();
+        let txid = dn.submit(tx).unwrap();
+        dn.mine(1).unwrap();
+        ids.extend((0..PER_LAYER as u32).map(|i| AssetId::new(txid, i)));
+        check(&index);
+    }
+    assert_eq!(index.assets().unwrap().len(), LAYERS * PER_LAYER);
+    let vaults: Vec<Vault> = ids
+        .iter()
+        .map(|id| {
+            let row = index.asset(id).unwrap().unwrap();
+            let parents: Vec<ScriptBuf> = row
+                .record
+                .parents
+                .iter()
+                .map(|p| index.asset(&p.asset).unwrap().unwrap().vault.unwrap())
+                .collect();
+            Vault::new(
+                VaultTerms::from_record(&row.record, &parents),
+                Chain::Devnet,
+            )
+            .unwrap()
+        })
+        .collect();
+    dn.mine(20).unwrap(); // more mature faucet coins
+
+    let mut paid = 0u64;
+    let mut reorgs = 0;
+    for round in 0..PAYMENTS / PER_BLOCK {
+        for _ in 0..PER_BLOCK {
+            let v = &vaults[rng.below(vaults.len() as u64) as usize];
+            let amount = 5_000 + rng.below(3_000_000);
+            dn.node()
+                .fund(v.script_pubkey(), Amount::from_sat(amount))
+                .unwrap();
+            paid += amount;
+        }
+        // Push money up: distribute or merge a few random vaults, in random order (each
+        // vault UTXO at most once per block: the index only knows confirmed state).
+        let mut used = std::collections::HashSet::new();
+        for _ in 0..rng.below(6) {
+            let i = rng.below(vaults.len() as u64) as usize;
+            let Some(status) = index.vault_status(&ids[i]).unwrap() else {
+                continue;
+            };
+            let utxos: Vec<Utxo> = status
+                .utxos
+                .iter()
+                .map(|(k, u)| Utxo {
+                    outpoint: bitcoin::OutPoint {
+                        txid: bitcoin::Txid::from_slice(&k[..32]).unwrap(),
+                        vout: u32::from_le_bytes(k[32..].try_into().unwrap()),
+                    },
+                    amount: u.amount,
+                })
+                .filter(|u: &Utxo| !used.contains(&u.outpoint))
+                .collect();
+            let tx = if utxos.len() >= 2 && rng.below(3) == 0 {
+                build_merge(&vaults[i], &utxos[..utxos.len().min(4)], 1_500)
+                    .map(|b| b.tx)
+                    .ok()
+            } else {
+                utxos
+                    .first()
+                    .and_then(|u| build_distribute_at_rate(&vaults[i], *u, 1).ok())
+                    .map(|b| b.tx)
+            };
+            if let Some(tx) = tx {
+                used.extend(tx.input.iter().map(|i| i.previous_output));
+                dn.submit(tx).expect("honest covenant spends are accepted");
+            }
+        }
+        let mined = dn.mine(1).unwrap()[0];
+        check(&index);
+        if round % 30 == 29 {
+            // Reorg: replace the last block; its transactions return to the mempool.
+            client
+                .call_value("invalidateblock", serde_json::json!([mined.to_string()]))
+                .unwrap();
+            dn.mine(1).unwrap();
+            check(&index);
+            reorgs += 1;
+        }
+    }
+    let t = index.totals().unwrap();
+    assert_eq!(
+        t.payments_in, paid,
+        "every payment seen once, across {reorgs} reorgs"
+    );
+    assert!(t.paid_out > 0 && t.to_parents > 0);
+
+    let fresh = Index::open(&dir.join("b.redb"), Chain::Devnet).unwrap();
+    sync(&fresh, &client, 0, |_, _| {}).unwrap();
+    assert_eq!(
+        index.dump().unwrap(),
+        fresh.dump().unwrap(),
+        "the followed index equals a fresh one"
+    );
+    eprintln!("economy: {} assets, {} payments ({paid} sats), {} distributions' worth passed up, {reorgs} reorgs", ids.len(), PAYMENTS, t.to_parents);
+}
