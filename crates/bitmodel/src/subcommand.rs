@@ -10,6 +10,7 @@ mod lineage;
 mod merge;
 mod pay;
 mod register;
+mod sync;
 mod vault;
 pub mod wallet;
 
@@ -43,6 +44,8 @@ pub enum Subcommand {
     Flows(flows::Flows),
     /// What a payout address has earned from distributions.
     Earnings(earnings::Earnings),
+    /// Bring the index up to the node's tip and show the books.
+    Sync(sync::Sync),
 }
 
 impl Subcommand {
@@ -59,6 +62,7 @@ impl Subcommand {
             Subcommand::Asset(a) => a.run(settings),
             Subcommand::Flows(f) => f.run(settings),
             Subcommand::Earnings(e) => e.run(settings),
+            Subcommand::Sync(c) => c.run(settings),
         }
     }
 }
