@@ -12,8 +12,8 @@ use bitcoin::opcodes::all::OP_RETURN;
 use bitcoin::script::{Builder, PushBytesBuf};
 use bitcoin::transaction::Version as TxVersion;
 use bitcoin::{
-    absolute, Amount, Block, OutPoint, ScriptBuf, Sequence, Target, Transaction, TxIn,
-    TxMerkleNode, TxOut, Witness,
+    absolute, Amount, Block, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxMerkleNode, TxOut,
+    Witness,
 };
 
 use crate::chain::Chain;
@@ -128,9 +128,10 @@ pub fn build_block(
     block
 }
 
-/// Increments the nonce until the header meets the target.
+/// Increments the nonce until the header meets the target its own `bits` name (regtest's
+/// 0x207fffff needs about two tries).
 pub fn grind(header: &mut Header) {
-    let target = Target::from_compact(pow_bits());
+    let target = header.target();
     while header.validate_pow(target).is_err() {
         header.nonce = header.nonce.wrapping_add(1);
         if header.nonce == 0 {
