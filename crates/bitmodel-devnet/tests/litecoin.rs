@@ -241,6 +241,7 @@ fn suite(c: &Client, hrp: &str) -> BTreeMap<String, Value> {
     call("gettxout.mempool", "gettxout", json!([txid, 0]));
     let gb = call("generateblock", "generateblock", json!([addr, [txid]]));
     let bh = gb["hash"].as_str().expect("hash").to_owned();
+    call("getblock.2.spend", "getblock", json!([bh, 2]));
     call(
         "getrawtransaction.confirmed",
         "getrawtransaction",

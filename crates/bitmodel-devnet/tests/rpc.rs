@@ -236,6 +236,17 @@ fn methods_answer_with_core_shapes() {
         .call("generateblock", &[json!(addr), json!([txid])])
         .expect("generateblock");
     let bh = block["hash"].as_str().expect("hash").to_owned();
+    let with_fees: Value = c.call("getblock", &[json!(bh), json!(2)]).expect("block");
+    assert_eq!(with_fees["tx"][1]["fee"], json!(0.00001));
+    assert!(
+        with_fees["tx"][0].get("fee").is_none(),
+        "coinbases have no fee"
+    );
+    let with_prevouts: Value = c.call("getblock", &[json!(bh), json!(3)]).expect("block");
+    let prevout = &with_prevouts["tx"][1]["vin"][0]["prevout"];
+    assert_eq!(prevout["generated"], true);
+    assert_eq!(prevout["height"], 1);
+    assert_eq!(prevout["value"], json!(105_000_000.0));
     let verbose: Value = c
         .call("getrawtransaction", &[json!(txid), json!(true)])
         .expect("confirmed tx");

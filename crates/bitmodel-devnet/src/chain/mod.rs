@@ -240,6 +240,20 @@ impl Chain {
             .map_err(|e| DevnetError::Corrupt(format!("block {hash}: {e}")))
     }
 
+    /// The coins an active block took from the UTXO set (its undo data), keyed by outpoint;
+    /// `None` for blocks not on the active chain.
+    pub fn spent_coins(
+        &self,
+        hash: &BlockHash,
+    ) -> Result<Option<HashMap<OutPoint, Coin>>, DevnetError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(UNDO)?;
+        let Some(raw) = t.get(hash.as_byte_array().as_slice())? else {
+            return Ok(None);
+        };
+        Ok(Some(store::decode_undo(raw.value())?.into_iter().collect()))
+    }
+
     /// Where an active-chain transaction was confirmed: block hash and position.
     pub fn tx_location(&self, txid: &Txid) -> Result<Option<(BlockHash, u32)>, DevnetError> {
         let r = self.db.begin_read()?;

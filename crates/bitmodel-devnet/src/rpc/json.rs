@@ -217,7 +217,9 @@ pub fn header(chain: &Chain, e: &IndexEntry) -> Map<String, Value> {
     o
 }
 
-/// Core's `blockToJSON` at verbosity 1 (txids) or 2 (transaction objects).
+/// Core's `blockToJSON` at verbosity 1 (txids), 2 (transaction objects with `fee`) or 3
+/// (also each input's `prevout`); fees and prevouts need the block's undo data, so they are
+/// omitted for blocks off the active chain, as in Core.
 pub fn block(chain: &Chain, e: &IndexEntry, block: &Block, verbosity: u8) -> Value {
     let mut o = header(chain, e);
     let stripped: usize = 80
@@ -233,19 +235,73 @@ pub fn block(chain: &Chain, e: &IndexEntry, block: &Block, verbosity: u8) -> Val
             ordered.insert("weight".into(), json!(block.weight().to_wu()));
         }
     }
+    let mut spent = if verbosity >= 2 {
+        chain.spent_coins(&e.header.block_hash()).ok().flatten()
+    } else {
+        None
+    };
     let txs: Vec<Value> = block
         .txdata
         .iter()
         .map(|t| {
-            if verbosity >= 2 {
-                Value::Object(tx(t, true))
-            } else {
-                json!(t.compute_txid().to_string())
+            if verbosity < 2 {
+                return json!(t.compute_txid().to_string());
             }
+            let mut o = tx(t, true);
+            if let Some(coins) = spent.as_mut() {
+                with_undo(&mut o, t, coins, e.height, verbosity >= 3);
+            }
+            Value::Object(o)
         })
         .collect();
     ordered.insert("tx".into(), Value::Array(txs));
     Value::Object(ordered)
+}
+
+/// Adds `fee` (and with `prevouts` each input's `prevout`) to a block transaction's JSON;
+/// outputs it creates join `coins` so later transactions in the block can spend them.
+fn with_undo(
+    o: &mut Map<String, Value>,
+    t: &Transaction,
+    coins: &mut std::collections::HashMap<bitcoin::OutPoint, crate::consensus::tx::Coin>,
+    height: u32,
+    prevouts: bool,
+) {
+    if !t.is_coinbase() {
+        let found: Option<Vec<_>> = t
+            .input
+            .iter()
+            .map(|i| coins.get(&i.previous_output).cloned())
+            .collect();
+        if let Some(found) = found {
+            let value_in: u64 = found.iter().map(|c| c.output.value.to_sat()).sum();
+            let value_out: u64 = t.output.iter().map(|o| o.value.to_sat()).sum();
+            if prevouts {
+                if let Some(Value::Array(vin)) = o.get_mut("vin") {
+                    for (v, c) in vin.iter_mut().zip(&found) {
+                        v["prevout"] = json!({
+                            "generated": c.coinbase,
+                            "height": c.height,
+                            "value": amount(c.output.value.to_sat()),
+                            "scriptPubKey": script_pubkey(&c.output.script_pubkey),
+                        });
+                    }
+                }
+            }
+            o.insert("fee".into(), amount(value_in.saturating_sub(value_out)));
+        }
+    }
+    let txid = t.compute_txid();
+    for (n, out) in t.output.iter().enumerate() {
+        coins.insert(
+            bitcoin::OutPoint::new(txid, n as u32),
+            crate::consensus::tx::Coin {
+                output: out.clone(),
+                height,
+                coinbase: t.is_coinbase(),
+            },
+        );
+    }
 }
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ pub fn getblock(state: &State, p: &Params) -> Result<Value, RpcError> {
     if verbosity <= 0 {
         return Ok(json!(serialize_hex(&block)));
     }
-    Ok(json::block(&node.chain, e, &block, verbosity.min(2) as u8))
+    Ok(json::block(&node.chain, e, &block, verbosity.min(3) as u8))
 }
 
 pub fn getchaintips(state: &State, _: &Params) -> Result<Value, RpcError> {
