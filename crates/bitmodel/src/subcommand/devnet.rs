@@ -27,7 +27,7 @@ pub struct DevnetArgs {
     rpc_bind: SocketAddr,
     /// Mine a block every SECS seconds (Fractal averages 30); blocks are always minable on
     /// demand with `generatetoaddress`.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", allow_hyphen_values = true)]
     block_interval: Option<f64>,
     /// RPC user name instead of cookie authentication (needs --rpc-password).
     #[arg(long, requires = "rpc_password")]
