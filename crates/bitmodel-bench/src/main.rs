@@ -5,12 +5,13 @@
 mod cflow;
 mod covenant;
 mod devnet;
+mod index;
 mod report;
 mod script;
 
 use std::process::ExitCode;
 
-const GROUPS: &[&str] = &["cflow", "covenant", "devnet", "script"];
+const GROUPS: &[&str] = &["cflow", "covenant", "devnet", "index", "script"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
             "cflow" => cflow::run(),
             "covenant" => covenant::run(),
             "devnet" => devnet::run(),
+            "index" => index::run(),
             "script" => script::run(),
             other => {
                 eprintln!(
