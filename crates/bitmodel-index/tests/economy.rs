@@ -1,4 +1,4 @@
-//! A randomised economy on the devnet: 200 assets in four layers of lineage, 1,000 payments
+//! A randomised economy on the devnet: 200 assets in four layers of lineage, 2,000 payments
 //! in blocks of ten, distributions and merges in random order, and reorgs. After every block
 //! the index's books balance exactly, and at the end the index equals a fresh index of the
 //! chain.
@@ -33,7 +33,7 @@ impl Rng {
 
 const LAYERS: usize = 4;
 const PER_LAYER: usize = 50;
-const PAYMENTS: usize = 1_000;
+const PAYMENTS: usize = 2_000;
 const PER_BLOCK: usize = 10;
 
 fn owner(n: usize) -> ScriptBuf {

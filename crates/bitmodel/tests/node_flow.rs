@@ -387,3 +387,81 @@ fn large_files_are_inscribed_in_parts_and_reassembled() {
         assert_eq!(bytes.unwrap(), std::fs::read(file).unwrap());
     }
 }
+
+/// Settings from a config file and from BITMODEL_* variables; unknown config fields are
+/// refused; a PSBT goes out unsigned and comes back to be broadcast.
+#[test]
+fn settings_layers_and_psbt_round_trip() {
+    let (dn, cli) = setup("settings");
+    let created = cli.json(&["wallet", "create", "--mnemonic", WORDS]);
+    let address: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
+        created["address"].as_str().unwrap().parse().unwrap();
+    dn.fund(
+        &address.assume_checked().script_pubkey(),
+        Amount::from_sat(3_000_000),
+    )
+    .unwrap();
+    let bare = |args: &[&str], envs: &[(&str, &str)]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_bitmodel"))
+            .args(["--datadir", cli.datadir.to_str().unwrap()])
+            .args(args)
+            .env_remove("BITMODEL_NETWORK")
+            .env_remove("BITMODEL_RPC_URL")
+            .envs(envs.iter().copied())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // From the environment.
+    let (ok, out, err) = bare(
+        &["wallet", "balance", "--json"],
+        &[("BITMODEL_RPC_URL", cli.url.as_str())],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("3000000"), "{out}");
+    // From the config file.
+    let config = cli.datadir.join("bitmodel.json");
+    std::fs::write(
+        &config,
+        format!(r#"{{"network": "devnet", "rpc_url": "{}"}}"#, cli.url),
+    )
+    .unwrap();
+    let (ok, _, err) = bare(&["wallet", "balance"], &[]);
+    assert!(ok, "{err}");
+    std::fs::write(&config, r#"{"network": "devnet", "rpc_urll": "x"}"#).unwrap();
+    let (ok, _, err) = bare(&["wallet", "balance"], &[]);
+    assert!(
+        !ok && err.contains("not a valid config file") && err.contains("unknown field"),
+        "{err}"
+    );
+    std::fs::remove_file(&config).unwrap();
+
+    // PSBT out, broadcast back in.
+    let to = cli.json(&["wallet", "receive"])["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let to = to.as_str();
+    let psbt = cli.json(&["wallet", "send", to, "100000", "--psbt"])["psbt"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sent = cli.json(&["wallet", "broadcast", &psbt]);
+    let txid: bitcoin::Txid = sent["txid"].as_str().unwrap().parse().unwrap();
+    let mempool = bitmodel_rpc::Client::new(
+        &cli.url,
+        bitmodel_rpc::Auth::Cookie(cli.datadir.join("devnet/.cookie")),
+    )
+    .unwrap()
+    .get_raw_mempool()
+    .unwrap();
+    assert!(
+        mempool.contains(&txid),
+        "the externally signed transaction is in the mempool"
+    );
+    cli.fails(&["wallet", "broadcast", "not-a-psbt"], "not a base64 PSBT");
+}
