@@ -40,6 +40,8 @@ pub const WITNESS_SCALE_FACTOR: usize = 4;
 /// Headers must have at least this version (BIP34/65/66 are active from height 1).
 pub const MIN_BLOCK_VERSION: i32 = 4;
 /// Fractal's auxpow (merged-mining) version bit; a non-auxpow block must leave it clear.
+/// (Fractal regtest's strict chain id 0x2024 applies to auxpow blocks only, so the devnet's
+/// plain blocks carry Core's `0x20000000` like Fractal's own miner.)
 pub const AUXPOW_VERSION_BIT: i32 = 0x100;
 /// The version the devnet's own blocks carry (BIP9 top bits, no signalling).
 pub const BLOCK_VERSION: i32 = 0x2000_0000;

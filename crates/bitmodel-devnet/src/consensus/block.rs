@@ -20,8 +20,14 @@ use crate::params::{
 
 const WITNESS_MAGIC: [u8; 6] = [0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed];
 
-/// Core's `CheckProofOfWork` against the fixed regtest target.
+/// Fractal's `CheckProofOfWork` against the fixed regtest target. A header with the auxpow
+/// version bit must carry an auxpow proof, which the devnet never accepts, so such a header
+/// fails proof of work exactly as it does on Fractal ("no auxpow on block with auxpow
+/// version").
 pub fn check_header(header: &Header) -> Result<(), Reject> {
+    if header.version.to_consensus() & AUXPOW_VERSION_BIT != 0 {
+        return Err(Reject::consensus("high-hash").with_debug("proof of work failed"));
+    }
     if header.bits != pow_bits() {
         return Err(Reject::consensus("bad-diffbits").with_debug("incorrect proof of work"));
     }
@@ -86,7 +92,7 @@ pub fn contextual_check_header(header: &Header, prev_mtp: u32, now: u32) -> Resu
         );
     }
     let v = header.version.to_consensus();
-    if v < MIN_BLOCK_VERSION || v & AUXPOW_VERSION_BIT != 0 {
+    if v < MIN_BLOCK_VERSION {
         return Err(Reject::new(
             crate::error::RejectClass::Consensus,
             format!("bad-version(0x{v:08x})"),

@@ -8,8 +8,8 @@ use crate::error::Reject;
 
 /// `MAX_STANDARD_TX_WEIGHT`.
 pub const MAX_STANDARD_TX_WEIGHT: u64 = 400_000;
-/// `MIN_STANDARD_TX_NONWITNESS_SIZE`.
-pub const MIN_STANDARD_TX_NONWITNESS_SIZE: usize = 65;
+/// `MIN_STANDARD_TX_NONWITNESS_SIZE`: 82 in Core 24 and Fractal (Core 25 lowered it to 65).
+pub const MIN_STANDARD_TX_NONWITNESS_SIZE: usize = 82;
 /// `MAX_STANDARD_SCRIPTSIG_SIZE`.
 pub const MAX_STANDARD_SCRIPTSIG_SIZE: usize = 1650;
 /// `MAX_OP_RETURN_RELAY` (`-datacarriersize` default): the whole scriptPubKey.
