@@ -53,6 +53,7 @@ pub struct Devnet {
     creds: Credentials,
     cookie: Option<PathBuf>,
     datadir: PathBuf,
+    mempool_saved: bool,
     _tmp: Option<tempfile::TempDir>,
 }
 
@@ -86,8 +87,10 @@ impl Devnet {
         let db_path = datadir.join(DB_FILE);
         let mut chain = Chain::open(&db_path)?;
         chain.script_threads = config.script_threads.max(1);
+        let mut node = Node::new(chain);
+        crate::mempool::persist::load(&mut node, &datadir)?;
         let state = Arc::new(State {
-            node: Mutex::new(Node::new(chain)),
+            node: Mutex::new(node),
             started: Instant::now(),
             stop: AtomicBool::new(false),
             datadir: datadir.clone(),
@@ -120,6 +123,7 @@ impl Devnet {
             creds,
             cookie,
             datadir,
+            mempool_saved: false,
             _tmp: tmp,
         })
     }
@@ -192,7 +196,7 @@ impl Devnet {
         self.shutdown();
     }
 
-    /// Stops the server and miner and removes the cookie.
+    /// Stops the server and miner, saves the mempool and removes the cookie.
     pub fn shutdown(&mut self) {
         self.state.stop.store(true, Ordering::SeqCst);
         if let Some(mut s) = self.server.take() {
@@ -200,6 +204,11 @@ impl Devnet {
         }
         if let Some(m) = self.miner.take() {
             let _ = m.join();
+        }
+        if !self.mempool_saved {
+            self.mempool_saved = true;
+            // Best effort, as Core's mempool dump: a failure only loses unconfirmed state.
+            let _ = crate::mempool::persist::save(&self.state.lock(), &self.datadir);
         }
         if let Some(c) = self.cookie.take() {
             let _ = std::fs::remove_file(c);

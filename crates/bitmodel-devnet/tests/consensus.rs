@@ -500,22 +500,35 @@ fn bad_blocks_are_refused_with_core_reasons() {
 }
 
 #[test]
-fn state_survives_restart() {
+fn state_and_mempool_survive_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = bitmodel_devnet::Config {
         datadir: Some(dir.path().to_path_buf()),
         ..Default::default()
     };
-    let (tip, utxos) = {
+    let (tip, utxos, pending) = {
         let devnet = Devnet::spawn_with(config.clone()).expect("devnet starts");
-        funded(&devnet, b"alice", 1_000_000);
+        let (alice, coin) = funded(&devnet, b"alice", 1_000_000);
+        let to = Signer::from_seed(b"c").script_pubkey();
+        let pending = devnet
+            .submit(pay(&alice, &coin, &to, 1_000, 500))
+            .expect("accepted");
         let node = devnet.node();
-        (node.chain.tip(), node.chain.utxos().len())
+        (node.chain.tip(), node.chain.utxos().len(), pending)
     };
     let devnet = Devnet::spawn_with(config).expect("devnet restarts");
+    {
+        let node = devnet.node();
+        assert_eq!(node.chain.tip(), tip);
+        assert_eq!(node.chain.utxos().len(), utxos);
+        assert!(
+            node.mempool.get(&pending).is_some(),
+            "a clean shutdown keeps the mempool"
+        );
+        let c = node.chain.check_consistency().expect("consistent");
+        assert_eq!(c.utxos, utxos);
+    }
+    devnet.mine(1).expect("mines");
     let node = devnet.node();
-    assert_eq!(node.chain.tip(), tip);
-    assert_eq!(node.chain.utxos().len(), utxos);
-    let c = node.chain.check_consistency().expect("consistent");
-    assert_eq!(c.utxos, utxos);
+    assert!(node.chain.tx_location(&pending).expect("index").is_some());
 }

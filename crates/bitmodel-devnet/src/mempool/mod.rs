@@ -7,6 +7,7 @@
 
 pub mod accept;
 pub mod assemble;
+pub mod persist;
 pub mod policy;
 
 use std::collections::{HashMap, HashSet};
