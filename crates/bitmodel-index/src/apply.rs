@@ -22,7 +22,7 @@ use bitcoin::ScriptBuf;
 use bitcoin::{Transaction, TxOut};
 use bitmodel_covenant::{Vault, VaultTerms};
 use bitmodel_protocol::chunk::ChunkRef;
-use bitmodel_protocol::direct::{self, DirectNode};
+use bitmodel_protocol::direct;
 use bitmodel_protocol::envelope::parse_transaction;
 use bitmodel_protocol::record::RecordError;
 use bitmodel_protocol::validate::{validate_envelope, ChainPosition};
@@ -362,22 +362,8 @@ fn direct_payment(
         return Ok(None);
     }
     let rows = ancestry(j, &asset_paid)?;
-    let nodes: Vec<DirectNode> = rows
-        .iter()
-        .map(|r| DirectNode {
-            owner: r.record.owner.clone(),
-            parents: r
-                .record
-                .parents
-                .iter()
-                .filter_map(|p| {
-                    rows.iter()
-                        .position(|x| x.id == p.asset)
-                        .map(|i| (i, p.weight))
-                })
-                .collect(),
-        })
-        .collect();
+    let pairs: Vec<_> = rows.iter().map(|r| (r.id, &r.record)).collect();
+    let nodes = direct::lineage_nodes(&pairs);
     let split =
         direct::direct_split(&nodes, amount).map_err(|e| IndexError::Corrupt(e.to_string()))?;
     // What each owner script was owed in total, against what the transaction paid it.

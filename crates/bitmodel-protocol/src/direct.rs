@@ -26,6 +26,25 @@ pub struct DirectNode {
     pub parents: Vec<(usize, u16)>,
 }
 
+/// The nodes of a lineage given as `(id, record)`, the asset paid first and each ancestor
+/// once; parents outside the list are ignored.
+pub fn lineage_nodes(rows: &[(AssetId, &crate::Record)]) -> Vec<DirectNode> {
+    rows.iter()
+        .map(|(_, r)| DirectNode {
+            owner: r.owner.clone(),
+            parents: r
+                .parents
+                .iter()
+                .filter_map(|p| {
+                    rows.iter()
+                        .position(|(id, _)| *id == p.asset)
+                        .map(|i| (i, p.weight))
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// What each node's owner is paid, and which too-small shares moved where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DirectSplit {

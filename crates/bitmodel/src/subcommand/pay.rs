@@ -92,24 +92,10 @@ fn direct(
     amount: u64,
     fee_rate: Option<u64>,
 ) -> anyhow::Result<Output> {
-    use bitmodel_protocol::direct::{direct_split, marker, DirectNode};
+    use bitmodel_protocol::direct::{direct_split, lineage_nodes, marker};
     let rows = index.ancestry(id)?;
-    let nodes: Vec<DirectNode> = rows
-        .iter()
-        .map(|r| DirectNode {
-            owner: r.record.owner.clone(),
-            parents: r
-                .record
-                .parents
-                .iter()
-                .filter_map(|p| {
-                    rows.iter()
-                        .position(|x| x.id == p.asset)
-                        .map(|i| (i, p.weight))
-                })
-                .collect(),
-        })
-        .collect();
+    let pairs: Vec<_> = rows.iter().map(|r| (r.id, &r.record)).collect();
+    let nodes = lineage_nodes(&pairs);
     let split = direct_split(&nodes, amount)?;
     if split.payouts[0] > 0 && split.payouts[0] < rows[0].record.owner.minimal_non_dust().to_sat() {
         bail!("{amount} sats leaves the owner of {id} a share below the dust limit; pay more");
