@@ -99,6 +99,12 @@ pub enum DevnetError {
     Rejected(#[from] Reject),
     #[error("the devnet faucet has no mature coins; mine at least 101 blocks first")]
     FaucetEmpty,
+    #[error(
+        "block {0} is not known to this devnet; check the hash (getblockhash gives active ones)"
+    )]
+    UnknownBlock(bitcoin::BlockHash),
+    #[error("the genesis block cannot be invalidated; invalidate block 1 to empty the chain")]
+    GenesisInvalidation,
 }
 
 macro_rules! redb_from {

@@ -90,6 +90,12 @@ fn malformed_requests_get_json_rpc_errors() {
     assert_eq!(code(c.call_value("getblock", json!(["xyz"]))), -8);
     assert_eq!(code(c.call_value("getblock", json!(["00".repeat(32)]))), -5);
     assert_eq!(code(c.call_value("getblockcount", json!([1, 2]))), -1);
+    let genesis = "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206";
+    assert_eq!(code(c.call_value("invalidateblock", json!([genesis]))), -8);
+    assert_eq!(
+        code(c.call_value("reconsiderblock", json!(["00".repeat(32)]))),
+        -5
+    );
     assert_eq!(code(c.call_value("getblockhash", json!({"heigth": 0}))), -8);
     assert_eq!(
         code(c.call_value("decoderawtransaction", json!(["00"]))),

@@ -201,10 +201,10 @@ impl Chain {
         verified: &dyn Fn(&Wtxid) -> bool,
     ) -> Result<Reorg, DevnetError> {
         let Some(e) = self.index.get(&hash) else {
-            return Err(Reject::consensus("block not found").into());
+            return Err(DevnetError::UnknownBlock(hash));
         };
         if e.height == 0 {
-            return Err(Reject::consensus("genesis block cannot be invalidated").into());
+            return Err(DevnetError::GenesisInvalidation);
         }
         let mut reorg = Reorg::default();
         if self.is_active(&hash) {
@@ -226,7 +226,7 @@ impl Chain {
         verified: &dyn Fn(&Wtxid) -> bool,
     ) -> Result<Reorg, DevnetError> {
         if !self.index.contains_key(&hash) {
-            return Err(Reject::consensus("block not found").into());
+            return Err(DevnetError::UnknownBlock(hash));
         }
         let mut related: HashSet<BlockHash> = HashSet::new();
         let mut cur = Some(hash);

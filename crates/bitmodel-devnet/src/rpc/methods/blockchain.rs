@@ -14,7 +14,11 @@ use crate::rpc::State;
 /// Maps node failures to RPC errors (storage problems are `RPC_MISC_ERROR`).
 pub fn node_error(e: DevnetError) -> RpcError {
     match e {
-        DevnetError::Rejected(r) if r.reason == "block not found" => block_not_found(),
+        DevnetError::UnknownBlock(_) => block_not_found(),
+        DevnetError::GenesisInvalidation => RpcError::new(
+            crate::rpc::dispatch::RPC_INVALID_PARAMETER,
+            "Genesis block cannot be invalidated",
+        ),
         DevnetError::Rejected(r) => {
             RpcError::new(crate::rpc::dispatch::RPC_VERIFY_ERROR, r.core_message())
         }
