@@ -106,10 +106,28 @@ fn garbage_bodies_and_broken_http() {
     // A client that connects and says nothing does not block others.
     let _idle = TcpStream::connect(devnet.rpc_addr()).expect("connects");
     let _: u64 = c.call("getblockcount", &[]).expect("still serving");
-    // GET is refused like bitcoind does.
-    let mut s = TcpStream::connect(devnet.rpc_addr()).expect("connects");
+    // `Expect: 100-continue` (curl, for bodies over 1 KiB) is answered before the body.
     let (u, p) = devnet.rpc_credentials();
     let auth = bitmodel_devnet::rpc::auth::base64_encode(format!("{u}:{p}").as_bytes());
+    let body = r#"{"method":"getblockcount","id":1}"#;
+    let mut s = TcpStream::connect(devnet.rpc_addr()).expect("connects");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nAuthorization: Basic {auth}\r\nExpect: 100-continue\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .expect("writes");
+    let mut interim = [0u8; 25];
+    s.read_exact(&mut interim).expect("interim response");
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    s.write_all(body.as_bytes()).expect("writes body");
+    let mut reply = String::new();
+    let _ = s.read_to_string(&mut reply);
+    assert!(reply.starts_with("HTTP/1.1 200"), "got {reply:?}");
+    // GET is refused like bitcoind does.
+    let mut s = TcpStream::connect(devnet.rpc_addr()).expect("connects");
     write!(s, "GET / HTTP/1.1\r\nAuthorization: Basic {auth}\r\n\r\n").expect("writes");
     let mut reply = String::new();
     let _ = s.read_to_string(&mut reply);

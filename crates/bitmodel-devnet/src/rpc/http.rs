@@ -66,6 +66,7 @@ pub fn read_request(r: &mut BufReader<TcpStream>) -> Result<Request, ReadError> 
     let mut keep_alive = version == "HTTP/1.1";
     let mut length: Option<usize> = None;
     let mut authorization = None;
+    let mut expect_continue = false;
     loop {
         let line = read_line(r, &mut budget)?;
         if line.is_empty() {
@@ -84,6 +85,7 @@ pub fn read_request(r: &mut BufReader<TcpStream>) -> Result<Request, ReadError> 
                 )
             }
             "authorization" => authorization = Some(value.to_owned()),
+            "expect" => expect_continue = value.eq_ignore_ascii_case("100-continue"),
             "connection" => {
                 let v = value.to_ascii_lowercase();
                 if v.contains("close") {
@@ -104,6 +106,10 @@ pub fn read_request(r: &mut BufReader<TcpStream>) -> Result<Request, ReadError> 
     let length = length.unwrap_or(0);
     if length > MAX_BODY {
         return Err(ReadError::Bad(413, "request body too large"));
+    }
+    if expect_continue && length > 0 {
+        // curl sends large bodies only after this (or after a one-second wait).
+        r.get_mut().write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
     }
     let mut body = vec![0u8; length];
     r.read_exact(&mut body)?;
