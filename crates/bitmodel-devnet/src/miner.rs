@@ -72,10 +72,15 @@ fn fees_of(chain: &Chain, txs: &[Arc<Transaction>]) -> u64 {
                 .map(|c| c.output.value.to_sat())
                 .or_else(|| created.get(&i.previous_output).copied())
                 .unwrap_or(0);
-            value_in += v;
+            value_in = value_in.saturating_add(v);
         }
-        let out: u64 = tx.output.iter().map(|o| o.value.to_sat()).sum();
-        total += value_in.saturating_sub(out);
+        // Saturating: these transactions are unchecked yet (`generateblock` takes raw ones);
+        // validation refuses the block if the amounts are out of range.
+        let out = tx
+            .output
+            .iter()
+            .fold(0u64, |a, o| a.saturating_add(o.value.to_sat()));
+        total = total.saturating_add(value_in.saturating_sub(out));
         let txid = tx.compute_txid();
         for (n, o) in tx.output.iter().enumerate() {
             created.insert(OutPoint::new(txid, n as u32), o.value.to_sat());
@@ -95,7 +100,11 @@ pub fn build_block(
     let height = chain.height() + 1;
     let fees = fees.unwrap_or_else(|| fees_of(chain, &txs));
     let mut txdata = Vec::with_capacity(txs.len() + 1);
-    txdata.push(coinbase(height, script, block_subsidy(height) + fees));
+    txdata.push(coinbase(
+        height,
+        script,
+        block_subsidy(height).saturating_add(fees),
+    ));
     txdata.extend(txs.iter().map(|t| (**t).clone()));
     let mut block = Block {
         header: Header {

@@ -71,6 +71,35 @@ fn every_method_survives_wrong_parameters() {
 }
 
 #[test]
+fn generateblock_with_absurd_amounts_is_refused() {
+    let devnet = Devnet::spawn().expect("devnet starts");
+    let c = client(&devnet);
+    let tx = bitcoin::Transaction {
+        version: bitcoin::transaction::Version::TWO,
+        lock_time: bitcoin::absolute::LockTime::ZERO,
+        input: vec![bitcoin::TxIn::default()],
+        output: vec![
+            bitcoin::TxOut {
+                value: bitcoin::Amount::from_sat(u64::MAX),
+                script_pubkey: bitcoin::ScriptBuf::new(),
+            };
+            2
+        ],
+    };
+    let addr = bitmodel_devnet::faucet::Signer::faucet()
+        .address()
+        .to_string();
+    let e = c
+        .call_value(
+            "generateblock",
+            json!([addr, [bitcoin::consensus::encode::serialize_hex(&tx)]]),
+        )
+        .expect_err("refused");
+    assert_eq!(e.rpc_code(), Some(-25), "{e}");
+    let _: u64 = c.call("getblockcount", &[]).expect("still serving");
+}
+
+#[test]
 fn garbage_bodies_and_broken_http() {
     let devnet = Devnet::spawn().expect("devnet starts");
     let c = client(&devnet);
