@@ -1,0 +1,78 @@
+//! `GET /api/v1/assets` (list, `?q=` search, pagination) and `GET /api/v1/assets/{id}`.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bitmodel_index::rows::AssetRow;
+use serde_json::{json, Value};
+
+use super::{asset_id, Page};
+use crate::{AppState, Problem};
+
+pub fn summary(s: &AppState, row: &AssetRow) -> Value {
+    json!({
+        "id": row.id.to_string(),
+        "name": row.record.name,
+        "kind": row.record.kind,
+        "license": row.record.license,
+        "height": row.position.height,
+        "parents": row.record.parents.len(),
+        "vault": row.vault.as_ref().and_then(|v| bitcoin::Address::from_script(v, s.chain.network()).ok()).map(|a| a.to_string()),
+    })
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    q: Result<Query<Page>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    let page = Page::from_query(q)?;
+    let mut rows = s.index.assets()?;
+    if let Some(needle) = page.q.as_deref().map(str::to_lowercase) {
+        rows.retain(|r| r.record.name.to_lowercase().contains(&needle));
+    }
+    rows.sort_by_key(|r| r.position);
+    let total = rows.len();
+    let items: Vec<Value> = rows
+        .iter()
+        .skip(page.offset())
+        .take(page.limit())
+        .map(|r| summary(&s, r))
+        .collect();
+    Ok(Json(
+        json!({ "total": total, "offset": page.offset(), "limit": page.limit(), "items": items }),
+    ))
+}
+
+pub async fn one(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let id = asset_id(&id)?;
+    let Some(row) = s.index.asset(&id)? else {
+        if let Some(bad) = s.index.invalid(&id)? {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{id} is an invalid Bitmodel record: {}", bad.reason),
+            ));
+        }
+        return Err(Problem::not_found(format!("unknown asset {id}")));
+    };
+    // A confirmed record never changes (a reorg could remove it, hence the height in the tag).
+    let etag = format!("\"{}-{}\"", id, row.position.height);
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    let stats = s.index.stats(&id)?.unwrap_or_default();
+    let mut body = summary(&s, &row);
+    body["record"] = serde_json::to_value(&row.record).expect("records serialise");
+    body["content_type"] = json!(row.content_type);
+    body["stats"] = serde_json::to_value(stats).expect("stats serialise");
+    Ok(([(header::ETAG, etag)], Json(body)).into_response())
+}

@@ -1,0 +1,40 @@
+//! `GET /api/v1/assets/{id}/vault`: balance, waiting UTXOs and the distribution threshold.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::asset_id;
+use crate::{AppState, Problem};
+
+pub async fn get(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let id = asset_id(&id)?;
+    let row = s
+        .index
+        .asset(&id)?
+        .ok_or_else(|| Problem::not_found(format!("unknown asset {id}")))?;
+    let Some(vault) = row.vault else {
+        return Ok(Json(
+            json!({ "asset": id.to_string(), "vault": null, "reason": format!("{} has no OP_CAT: payments are split directly", s.chain) }),
+        ));
+    };
+    let st = s
+        .index
+        .vault_status(&id)?
+        .ok_or_else(|| Problem::not_found(format!("unknown asset {id}")))?;
+    let utxos: Vec<Value> = st
+        .utxos
+        .iter()
+        .map(|(k, u)| json!({ "outpoint": format!("{}:{}", hex::encode(k[..32].iter().rev().copied().collect::<Vec<u8>>()), u32::from_le_bytes(k[32..36].try_into().unwrap_or_default())), "amount": u.amount, "height": u.height }))
+        .collect();
+    Ok(Json(json!({
+        "asset": id.to_string(),
+        "vault": bitcoin::Address::from_script(&vault, s.chain.network()).map(|a| a.to_string()).ok(),
+        "balance": st.balance,
+        "utxos": utxos,
+        "distribution_threshold": st.threshold_at_cap,
+    })))
+}

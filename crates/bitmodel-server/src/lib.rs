@@ -1,0 +1,38 @@
+//! Bitmodel's HTTP server: a read-only, versioned JSON API over the index (`/api/v1/…`,
+//! described by `/api/v1/openapi.json`). Errors are RFC 9457 problem details. Handlers only
+//! read the index (redb serves readers concurrently with the one writer that follows the
+//! chain), so any number of server replicas can run against their own index.
+
+mod api;
+mod problem;
+
+use std::sync::Arc;
+
+use axum::Router;
+use bitmodel_index::Index;
+use bitmodel_protocol::Chain;
+
+pub use problem::Problem;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub index: Arc<Index>,
+    pub chain: Chain,
+}
+
+/// The whole API as a router (mount it, or serve it with [`serve`]).
+pub fn router(state: AppState) -> Router {
+    api::routes().with_state(state)
+}
+
+/// Serves the router on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

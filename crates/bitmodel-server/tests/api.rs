@@ -1,0 +1,368 @@
+//! Every route against an index of a real devnet chain: a lineage with an on-chain file, a
+//! payment and a distribution; bad ids, bad pagination, unknown routes, ETags; and the
+//! server bound on 127.0.0.1:0, answering a real HTTP request and shutting down cleanly.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use bitcoin::hashes::{sha256, Hash};
+use bitcoin::key::{Keypair, Secp256k1};
+use bitcoin::{Amount, OutPoint, ScriptBuf, TxOut, WPubkeyHash};
+use bitmodel_covenant::spend::build_distribute_at_rate;
+use bitmodel_covenant::{Utxo, Vault, VaultTerms};
+use bitmodel_devnet::Devnet;
+use bitmodel_index::sync::sync;
+use bitmodel_index::Index;
+use bitmodel_protocol::envelope::Inscription;
+use bitmodel_protocol::record::Content;
+use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
+use bitmodel_server::{router, AppState};
+use bitmodel_wallet::inscribe::Reveal;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+fn record(name: &str, n: u8, parents: &[(AssetId, u16)], content: Option<&[u8]>) -> Record {
+    Record {
+        kind: Kind::Model,
+        name: name.into(),
+        version: "1".into(),
+        license: "MIT".into(),
+        content: content.map(|c| Content {
+            sha256: sha256::Hash::hash(c).to_byte_array(),
+            size: c.len() as u64,
+            uris: vec![],
+        }),
+        owner: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20])),
+        fee_cap: 20_000,
+        price: None,
+        parents: parents
+            .iter()
+            .map(|(a, w)| Parent {
+                asset: *a,
+                weight: *w,
+                relation: Relation::Finetune,
+            })
+            .collect(),
+    }
+}
+
+fn register(dn: &Devnet, r: &Record, body: Vec<u8>) -> AssetId {
+    let secp = Secp256k1::new();
+    let kp =
+        Keypair::from_seckey_slice(&secp, sha256::Hash::hash(r.name.as_bytes()).as_byte_array())
+            .unwrap();
+    let reveal = Reveal::new(
+        &secp,
+        kp.x_only_public_key().0,
+        &[Inscription::bitmodel(r, "application/octet-stream", body)],
+    )
+    .unwrap();
+    let out = vec![TxOut {
+        value: Amount::from_sat(10_000),
+        script_pubkey: r.owner.clone(),
+    }];
+    let fee = 2 * reveal.vsize(&out);
+    let commit = dn
+        .fund(
+            &reveal.commit_script_pubkey(),
+            Amount::from_sat(10_000 + fee),
+        )
+        .unwrap();
+    let txid = dn
+        .submit(
+            reveal
+                .reveal(&secp, &kp, commit, 10_000 + fee, out, fee)
+                .unwrap(),
+        )
+        .unwrap();
+    dn.mine(1).unwrap();
+    AssetId::new(txid, 0)
+}
+
+struct World {
+    _dn: Devnet,
+    state: AppState,
+    base: AssetId,
+    ft: AssetId,
+    file: Vec<u8>,
+    dist: bitcoin::Txid,
+}
+
+fn world() -> World {
+    let dn = Devnet::spawn().unwrap();
+    let file: Vec<u8> = (0..5_000u32).map(|i| (i % 251) as u8).collect();
+    let base = register(
+        &dn,
+        &record("base-model", 1, &[], Some(&file)),
+        file.clone(),
+    );
+    let ft = register(
+        &dn,
+        &record("fine-tune", 2, &[(base, 2500)], None),
+        b"card".to_vec(),
+    );
+    let (u, p) = dn.rpc_credentials();
+    let client = bitmodel_rpc::Client::new(
+        &dn.rpc_url(),
+        bitmodel_rpc::Auth::UserPass(u.into(), p.into()),
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "bitmodel-server-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let index = Index::open(&dir.join("i.redb"), Chain::Devnet).unwrap();
+    sync(&index, &client, 0, |_, _| {}).unwrap();
+    let base_vault = index.asset(&base).unwrap().unwrap().vault.unwrap();
+    let vault = Vault::new(
+        VaultTerms::from_record(&index.asset(&ft).unwrap().unwrap().record, &[base_vault]),
+        Chain::Devnet,
+    )
+    .unwrap();
+    let op: OutPoint = dn
+        .fund(vault.script_pubkey(), Amount::from_sat(1_000_000))
+        .unwrap();
+    let d = build_distribute_at_rate(
+        &vault,
+        Utxo {
+            outpoint: op,
+            amount: 1_000_000,
+        },
+        1,
+    )
+    .unwrap()
+    .tx;
+    let dist = dn.submit(d).unwrap();
+    dn.mine(1).unwrap();
+    sync(&index, &client, 0, |_, _| {}).unwrap();
+    World {
+        _dn: dn,
+        state: AppState {
+            index: Arc::new(index),
+            chain: Chain::Devnet,
+        },
+        base,
+        ft,
+        file,
+        dist,
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+async fn get(
+    w: &World,
+    uri: &str,
+    etag: Option<&str>,
+) -> (StatusCode, Vec<u8>, axum::http::HeaderMap) {
+    let mut req = Request::get(uri);
+    if let Some(e) = etag {
+        req = req.header("if-none-match", e);
+    }
+    let resp = router(w.state.clone())
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    (
+        status,
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+        headers,
+    )
+}
+
+async fn json(w: &World, uri: &str) -> Value {
+    let (status, body, _) = get(w, uri, None).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{uri}: {}",
+        String::from_utf8_lossy(&body)
+    );
+    serde_json::from_slice(&body).unwrap()
+}
+
+async fn problem(w: &World, uri: &str, status: StatusCode, says: &str) {
+    let (got, body, headers) = get(w, uri, None).await;
+    assert_eq!(got, status, "{uri}");
+    assert_eq!(headers["content-type"], "application/problem+json", "{uri}");
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["status"], status.as_u16());
+    assert!(v["detail"].as_str().unwrap().contains(says), "{uri}: {v}");
+}
+
+#[tokio::test]
+async fn every_route() {
+    let w = tokio::task::spawn_blocking(world).await.unwrap();
+    let status = json(&w, "/api/v1/status").await;
+    assert_eq!(status["books"]["balanced"], true);
+    assert_eq!(status["assets"], 2);
+
+    let list = json(&w, "/api/v1/assets?limit=1").await;
+    assert_eq!(
+        (
+            list["total"].as_u64(),
+            list["items"].as_array().unwrap().len()
+        ),
+        (Some(2), 1)
+    );
+    assert_eq!(
+        json(&w, "/api/v1/assets?q=FINE").await["items"][0]["id"],
+        w.ft.to_string()
+    );
+    problem(
+        &w,
+        "/api/v1/assets?limit=0",
+        StatusCode::BAD_REQUEST,
+        "limit must be 1..=200",
+    )
+    .await;
+    problem(
+        &w,
+        "/api/v1/assets?limit=5000",
+        StatusCode::BAD_REQUEST,
+        "limit must be",
+    )
+    .await;
+    problem(
+        &w,
+        "/api/v1/assets?offset=-1",
+        StatusCode::BAD_REQUEST,
+        "bad query",
+    )
+    .await;
+
+    let uri = format!("/api/v1/assets/{}", w.ft);
+    let (st, _, headers) = get(&w, &uri, None).await;
+    assert_eq!(st, StatusCode::OK);
+    let etag = headers["etag"].to_str().unwrap().to_string();
+    assert_eq!(get(&w, &uri, Some(&etag)).await.0, StatusCode::NOT_MODIFIED);
+    let one = json(&w, &uri).await;
+    assert_eq!(one["stats"]["distributions"], 1);
+    problem(
+        &w,
+        "/api/v1/assets/nonsense",
+        StatusCode::BAD_REQUEST,
+        "no 'i' separator",
+    )
+    .await;
+    problem(
+        &w,
+        &format!("/api/v1/assets/{}i0", "ab".repeat(32)),
+        StatusCode::NOT_FOUND,
+        "unknown asset",
+    )
+    .await;
+
+    let lineage = json(&w, &format!("/api/v1/assets/{}/lineage", w.ft)).await;
+    let shares: Vec<u64> = lineage["ancestors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["effective_share_ppm"].as_u64().unwrap())
+        .collect();
+    assert_eq!(shares, vec![750_000, 250_000]);
+    assert_eq!(
+        json(&w, &format!("/api/v1/assets/{}/lineage", w.base)).await["descendants"][0]["id"],
+        w.ft.to_string()
+    );
+
+    let vault = json(&w, &format!("/api/v1/assets/{}/vault", w.base)).await;
+    assert_eq!(
+        vault["balance"].as_u64().unwrap(),
+        vault["utxos"][0]["amount"].as_u64().unwrap()
+    );
+    assert!(vault["vault"].as_str().unwrap().starts_with("bcrt1p"));
+
+    let flows = json(&w, &format!("/api/v1/assets/{}/flows", w.ft)).await;
+    assert!(
+        flows["flows"].as_array().unwrap().len() >= 3,
+        "registered, paid, distributed: {flows}"
+    );
+    let tx = json(&w, &format!("/api/v1/tx/{}", w.dist)).await;
+    assert_eq!(tx["events"][0]["kind"], "distribution");
+    problem(&w, "/api/v1/tx/zz", StatusCode::BAD_REQUEST, "not a txid").await;
+
+    let owner = ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([2; 20]));
+    let addr = bitcoin::Address::from_script(&owner, bitcoin::Network::Regtest).unwrap();
+    assert!(
+        json(&w, &format!("/api/v1/earnings/{addr}")).await["total"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    problem(
+        &w,
+        "/api/v1/earnings/bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
+        StatusCode::BAD_REQUEST,
+        "another network",
+    )
+    .await;
+
+    let (st, body, headers) = get(&w, &format!("/api/v1/assets/{}/content", w.base), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(body, w.file);
+    assert_eq!(
+        get(
+            &w,
+            &format!("/api/v1/assets/{}/content", w.base),
+            Some(headers["etag"].to_str().unwrap())
+        )
+        .await
+        .0,
+        StatusCode::NOT_MODIFIED
+    );
+    problem(
+        &w,
+        &format!("/api/v1/assets/{}/content", w.ft),
+        StatusCode::NOT_FOUND,
+        "no on-chain content",
+    )
+    .await;
+
+    let doc = json(&w, "/api/v1/openapi.json").await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"].as_object().unwrap().len() >= 9);
+    problem(&w, "/api/v2/nothing", StatusCode::NOT_FOUND, "openapi.json").await;
+}
+
+#[tokio::test]
+async fn serves_on_loopback_and_stops() {
+    let w = tokio::task::spawn_blocking(world).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(bitmodel_server::serve(listener, w.state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let reply = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    })
+    .await
+    .unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains("\"balanced\":true"));
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
