@@ -5,6 +5,7 @@
 mod args;
 mod context;
 mod output;
+mod seed;
 mod settings;
 mod subcommand;
 

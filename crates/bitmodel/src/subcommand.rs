@@ -11,6 +11,7 @@ mod merge;
 mod pay;
 mod register;
 mod sync;
+mod up;
 mod vault;
 pub mod wallet;
 
@@ -46,6 +47,8 @@ pub enum Subcommand {
     Earnings(earnings::Earnings),
     /// Bring the index up to the node's tip and show the books.
     Sync(sync::Sync),
+    /// Run it all: the devnet (seeded with a demo on first start), the indexer and the API.
+    Up(up::Up),
 }
 
 impl Subcommand {
@@ -63,6 +66,7 @@ impl Subcommand {
             Subcommand::Flows(f) => f.run(settings),
             Subcommand::Earnings(e) => e.run(settings),
             Subcommand::Sync(c) => c.run(settings),
+            Subcommand::Up(u) => u.run(settings),
         }
     }
 }

@@ -1,0 +1,166 @@
+//! `bitmodel up`: the devnet, the indexer and the server in one process. On a fresh devnet
+//! it first seeds the demo (real AI lineage, payments, distributions); it starts again from
+//! its datadir without re-seeding. Against a real node (`--network fractal --rpc-url …`) it
+//! runs the indexer and the server only. Ctrl-C stops everything cleanly.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bitmodel_devnet::{Config, Devnet};
+use bitmodel_index::sync::sync;
+use bitmodel_index::Index;
+use bitmodel_protocol::Chain;
+use bitmodel_rpc::{Auth, Client};
+use bitmodel_server::AppState;
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::output::Output;
+use crate::settings::Settings;
+
+#[derive(Debug, clap::Args)]
+pub struct Up {
+    /// Where the explorer and API listen (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080", env = "BITMODEL_HTTP")]
+    http: SocketAddr,
+    /// Where the devnet's JSON-RPC listens (devnet only; other commands look for 18443).
+    #[arg(long, default_value = "127.0.0.1:18443")]
+    rpc_bind: SocketAddr,
+    /// Seconds between devnet blocks (Fractal averages 30).
+    #[arg(long, default_value_t = 30.0)]
+    block_interval: f64,
+    /// Do not seed the demo on a fresh devnet.
+    #[arg(long)]
+    no_seed: bool,
+}
+
+#[derive(Serialize)]
+struct Out {
+    url: String,
+    height: Option<u32>,
+    assets: usize,
+}
+
+impl Up {
+    pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
+        let r = s.resolve()?;
+        std::fs::create_dir_all(&r.dir)
+            .with_context(|| format!("cannot create {}", r.dir.display()))?;
+        if !(self.block_interval.is_finite() && self.block_interval > 0.0) {
+            anyhow::bail!(
+                "--block-interval {} is not a positive number of seconds",
+                self.block_interval
+            );
+        }
+        let mut devnet = None;
+        let client = if r.chain == Chain::Devnet {
+            let dn = Devnet::spawn_with(Config {
+                datadir: Some(r.dir.clone()),
+                rpc_bind: self.rpc_bind,
+                block_interval: Some(Duration::from_secs_f64(self.block_interval)),
+                ..Config::default()
+            })
+            .with_context(|| format!("cannot start the devnet in {} (is another `bitmodel up` or `bitmodel devnet` running?)", r.dir.display()))?;
+            let (u, p) = dn.rpc_credentials();
+            let c = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into()))?;
+            log(&format!(
+                "devnet rpc on {} (cookie in {})",
+                dn.rpc_url(),
+                r.dir.display()
+            ));
+            devnet = Some(dn);
+            c
+        } else {
+            Context::connect(r.clone())?.client
+        };
+        let index = Arc::new(Index::open(&r.dir.join("index.redb"), r.chain)?);
+        sync(&index, &client, 0, |h, tip| {
+            if h == tip || h % 1000 == 0 {
+                log(&format!("indexed block {h}/{tip}"));
+            }
+        })?;
+        if let Some(dn) = &devnet {
+            let marker = r.dir.join("seeded.json");
+            if marker.exists() {
+                log("demo already seeded; starting from the datadir");
+            } else if !self.no_seed {
+                log("seeding the demo: real AI lineage, payments and distributions…");
+                let seeded = crate::seed::seed(dn, &client, &index, &r.dir)?;
+                std::fs::write(&marker, serde_json::to_vec_pretty(&seeded)?)?;
+                log(&format!(
+                    "seeded {} assets, {} payments, {} distributions",
+                    seeded.assets, seeded.payments, seeded.distributions
+                ));
+            }
+        }
+        // The follower: keeps the index at the node's tip until shutdown.
+        let stop = Arc::new(AtomicBool::new(false));
+        let follower = {
+            let (index, stop) = (index.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    if let Err(e) = sync(&index, &client, 0, |_, _| {}) {
+                        log(&format!("indexer: {e}; retrying"));
+                    }
+                    for _ in 0..10 {
+                        if stop.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+            })
+        };
+        let state = AppState {
+            index: index.clone(),
+            chain: r.chain,
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        let url = runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind(self.http)
+                .await
+                .with_context(|| format!("cannot listen on {}", self.http))?;
+            let addr = listener.local_addr()?;
+            let url = format!("http://{addr}/");
+            log(&format!(
+                "bitmodel up: API at {url}api/v1/status — Ctrl-C to stop"
+            ));
+            bitmodel_server::serve(listener, state, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+            anyhow::Ok(url)
+        })?;
+        log("stopping…");
+        stop.store(true, Ordering::SeqCst);
+        let _ = follower.join();
+        if let Some(mut dn) = devnet {
+            dn.shutdown();
+        }
+        let out = Out {
+            url,
+            height: index.tip()?.map(|(h, _)| h),
+            assets: index.assets()?.len(),
+        };
+        let human = format!(
+            "stopped cleanly at height {}\n",
+            out.height.map_or("-".into(), |h| h.to_string())
+        );
+        Ok(Output::new(&out, human))
+    }
+}
+
+/// Progress goes to stdout as plain lines (people and tests read the URL there).
+fn log(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
