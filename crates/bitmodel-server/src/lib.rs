@@ -4,6 +4,7 @@
 //! chain), so any number of server replicas can run against their own index.
 
 mod api;
+mod explorer;
 mod problem;
 
 use std::sync::Arc;
@@ -23,7 +24,7 @@ pub struct AppState {
 
 /// The whole API as a router (mount it, or serve it with [`serve`]).
 pub fn router(state: AppState) -> Router {
-    api::routes().with_state(state)
+    api::routes().merge(explorer::routes()).with_state(state)
 }
 
 /// Serves the router on `listener` until `shutdown` resolves.

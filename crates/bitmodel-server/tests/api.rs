@@ -366,3 +366,53 @@ async fn serves_on_loopback_and_stops() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn explorer_pages() {
+    let w = tokio::task::spawn_blocking(world).await.unwrap();
+    let (st, body, headers) = get(&w, "/", None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = String::from_utf8(body).unwrap();
+    assert!(
+        html.contains("base-model") && html.contains("fine-tune"),
+        "{html}"
+    );
+    assert!(html.contains("name=viewport"), "phone-width ready");
+    let (_, body, _) = get(&w, "/?q=fine", None).await;
+    let html = String::from_utf8(body).unwrap();
+    assert!(
+        html.contains("fine-tune") && !html.contains(">base-model<"),
+        "{html}"
+    );
+
+    let (st, body, _) = get(&w, &format!("/asset/{}", w.ft), None).await;
+    assert_eq!(st, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("<svg"), "{html}");
+    assert_eq!(
+        html.matches("<g class=node>").count(),
+        2,
+        "two nodes: the fine-tune and its base"
+    );
+    assert_eq!(html.matches("<g class=edge>").count(), 1, "one edge");
+    assert!(html.contains("25.00%"), "edge labelled with its weight");
+    assert!(
+        html.contains("75.0000% of each payment") && html.contains("25.0000% of each payment"),
+        "effective shares"
+    );
+    assert!(
+        html.contains(&format!("href=\"/asset/{}\"", w.base)),
+        "nodes link to their pages"
+    );
+    problem(
+        &w,
+        "/asset/nonsense",
+        StatusCode::BAD_REQUEST,
+        "no 'i' separator",
+    )
+    .await;
+}

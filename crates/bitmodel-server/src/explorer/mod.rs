@@ -1,0 +1,59 @@
+//! The explorer: server-rendered HTML that works without JavaScript and on a phone-width
+//! screen. Home (chain figures, search, assets) and the asset page (record, vault, money,
+//! and the lineage drawn as a layered SVG DAG with weights and effective shares).
+
+mod layout;
+mod pages;
+
+use axum::routing::get;
+use axum::Router;
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/asset/{id}", get(pages::asset))
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222}\
+a{color:#0b5cad}table{border-collapse:collapse;width:100%}td,th{padding:.3rem;border-bottom:1px solid #ddd;text-align:left}\
+.num{text-align:right;font-variant-numeric:tabular-nums}svg{max-width:100%;height:auto}header a{font-weight:bold;text-decoration:none}\
+@media(max-width:40rem){td,th{font-size:.85rem}}";
+
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
+<title>{} · Bitmodel</title><style>{STYLE}</style></head><body><header><a href=\"/\">Bitmodel</a> — contribution flows for AI</header>{body}</body></html>",
+        esc(title)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn names_from_the_chain_cannot_inject_markup() {
+        assert_eq!(
+            esc("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
+}
