@@ -416,3 +416,39 @@ async fn explorer_pages() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn payment_page_draws_the_flow() {
+    let w = tokio::task::spawn_blocking(world).await.unwrap();
+    let flows = json(&w, &format!("/api/v1/assets/{}/flows", w.ft)).await;
+    let payment = flows["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["event"]["kind"] == "payment")
+        .unwrap()["txid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, body, _) = get(&w, &format!("/tx/{payment}"), None).await;
+    assert_eq!(st, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("class=sankey"), "{html}");
+    assert_eq!(
+        html.matches("<g class=flow>").count(),
+        1,
+        "one band: fine-tune → base"
+    );
+    assert!(
+        html.contains("<title>250000 sats</title>"),
+        "the band carries 25% of 1,000,000: {html}"
+    );
+    assert!(html.contains("750,000 sats") && html.contains("250,000 sats"));
+    problem(
+        &w,
+        &format!("/tx/{}", w.dist),
+        StatusCode::NOT_FOUND,
+        "not a payment",
+    )
+    .await;
+}

@@ -4,6 +4,7 @@
 
 mod layout;
 mod pages;
+mod sankey;
 
 use axum::routing::get;
 use axum::Router;
@@ -14,6 +15,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))
         .route("/asset/{id}", get(pages::asset))
+        .route("/tx/{txid}", get(pages::payment))
 }
 
 /// Escapes text for HTML element content and attribute values.

@@ -144,5 +144,118 @@ pub async fn asset(
             v.threshold_at_cap.map_or("-".into(), sats)
         ));
     }
+    let payments: Vec<(bitcoin::Txid, u64)> = s
+        .index
+        .events_for(&id)?
+        .into_iter()
+        .filter_map(|(txid, e)| match e {
+            bitmodel_index::rows::Event::Payment { asset, amount, .. }
+            | bitmodel_index::rows::Event::Direct { asset, amount, .. }
+                if asset == id =>
+            {
+                Some((txid, amount))
+            }
+            _ => None,
+        })
+        .collect();
+    if !payments.is_empty() {
+        body.push_str("<h2>Payments</h2><ul>");
+        for (txid, amount) in payments.iter().take(100) {
+            body.push_str(&format!(
+                "<li><a href=\"/tx/{txid}\">{} sats</a> — where it goes</li>",
+                sats(*amount)
+            ));
+        }
+        body.push_str("</ul>");
+    }
     Ok(Html(page(&row.record.name, &body)))
+}
+
+/// A payment's page: what it paid, and its flow up the lineage as the split rule carries it
+/// (every hop distributed in full, as `cflow explain` computes it).
+pub async fn payment(
+    State(s): State<AppState>,
+    Path(txid): Path<String>,
+) -> Result<Html<String>, Problem> {
+    let txid: bitcoin::Txid = txid.parse().map_err(|_| {
+        Problem::bad_request(format!(
+            "'{txid}' is not a txid; expected 64 hex characters"
+        ))
+    })?;
+    let events = s.index.events(&txid)?;
+    let paid: Vec<(bitmodel_protocol::AssetId, u64)> = events
+        .iter()
+        .filter_map(|e| match e {
+            bitmodel_index::rows::Event::Payment { asset, amount, .. }
+            | bitmodel_index::rows::Event::Direct { asset, amount, .. } => Some((*asset, *amount)),
+            _ => None,
+        })
+        .collect();
+    if paid.is_empty() {
+        return Err(Problem::not_found(format!(
+            "transaction {txid} is not a payment to a Bitmodel asset"
+        )));
+    }
+    let mut body = format!("<h1>Payment</h1><p>transaction <code>{txid}</code></p>");
+    for (asset, amount) in paid {
+        let rows = s.index.ancestry(&asset)?;
+        let pairs: Vec<_> = rows.iter().map(|r| (r.id, &r.record)).collect();
+        let dn = lineage_nodes(&pairs);
+        let edges: Vec<(u32, u32, u16)> = dn
+            .iter()
+            .enumerate()
+            .flat_map(|(c, n)| {
+                n.parents
+                    .iter()
+                    .map(move |(p, w)| (c as u32, *p as u32, *w))
+            })
+            .collect();
+        let flat = Graph::from_edges(dn.len(), &edges)
+            .map_err(Problem::internal)?
+            .flatten(0, amount);
+        let got = |i: usize| {
+            flat.iter()
+                .find(|f| f.node as usize == i)
+                .map_or((0, 0), |f| (f.received, f.keeps))
+        };
+        let nodes: Vec<super::sankey::FlowNode> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| super::sankey::FlowNode {
+                label: r.record.name.clone(),
+                href: format!("/asset/{}", r.id),
+                received: got(i).0,
+                keeps: got(i).1,
+            })
+            .collect();
+        let flows: Vec<(usize, usize, u64)> = edges
+            .iter()
+            .map(|(c, p, w)| {
+                (
+                    *c as usize,
+                    *p as usize,
+                    bitmodel_protocol::split::share(got(*c as usize).0, *w),
+                )
+            })
+            .filter(|f| f.2 > 0)
+            .collect();
+        body.push_str(&format!(
+            "<h2>{} sats to <a href=\"/asset/{}\">{}</a></h2>",
+            sats(amount),
+            asset,
+            esc(&rows[0].record.name)
+        ));
+        body.push_str(&super::sankey::svg(&nodes, &flows));
+        body.push_str("<table><tr><th>contributor</th><th class=num>ends up with</th></tr>");
+        for (i, r) in rows.iter().enumerate() {
+            body.push_str(&format!(
+                "<tr><td><a href=\"/asset/{}\">{}</a></td><td class=num>{} sats</td></tr>",
+                r.id,
+                esc(&r.record.name),
+                sats(got(i).1)
+            ));
+        }
+        body.push_str("</table>");
+    }
+    Ok(Html(page("Payment", &body)))
 }
