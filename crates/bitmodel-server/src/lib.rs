@@ -20,6 +20,23 @@ pub use problem::Problem;
 pub struct AppState {
     pub index: Arc<Index>,
     pub chain: Chain,
+    /// Set by whoever follows the node: `Some(reason)` while the node cannot be reached.
+    pub node_down: Arc<std::sync::RwLock<Option<String>>>,
+}
+
+impl AppState {
+    pub fn new(index: Arc<Index>, chain: Chain) -> AppState {
+        AppState {
+            index,
+            chain,
+            node_down: Arc::default(),
+        }
+    }
+
+    /// Records whether the node answered the follower's last attempt.
+    pub fn set_node_down(&self, reason: Option<String>) {
+        *self.node_down.write().unwrap_or_else(|e| e.into_inner()) = reason;
+    }
 }
 
 /// The whole API as a router (mount it, or serve it with [`serve`]).

@@ -142,10 +142,7 @@ fn world() -> World {
     sync(&index, &client, 0, |_, _| {}).unwrap();
     World {
         _dn: dn,
-        state: AppState {
-            index: Arc::new(index),
-            chain: Chain::Devnet,
-        },
+        state: AppState::new(Arc::new(index), Chain::Devnet),
         base,
         ft,
         file,
@@ -451,4 +448,21 @@ async fn payment_page_draws_the_flow() {
         "not a payment",
     )
     .await;
+}
+
+#[tokio::test]
+async fn dead_node_is_a_503_with_the_reason_and_recovers() {
+    let w = tokio::task::spawn_blocking(world).await.unwrap();
+    w.state.set_node_down(Some("connection refused".into()));
+    problem(
+        &w,
+        "/api/v1/status",
+        StatusCode::SERVICE_UNAVAILABLE,
+        "connection refused",
+    )
+    .await;
+    // Indexed data is still served meanwhile.
+    json(&w, &format!("/api/v1/assets/{}", w.ft)).await;
+    w.state.set_node_down(None);
+    json(&w, "/api/v1/status").await;
 }

@@ -7,6 +7,17 @@ use serde_json::{json, Value};
 use crate::{AppState, Problem};
 
 pub async fn get(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
+    if let Some(reason) = s
+        .node_down
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+    {
+        return Err(Problem::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!("the node is unreachable ({reason}); indexed data is still served and the index catches up when the node returns"),
+        ));
+    }
     let tip = s.index.tip()?;
     let t = s.index.totals()?;
     Ok(Json(json!({

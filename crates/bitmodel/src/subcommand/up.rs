@@ -97,14 +97,20 @@ impl Up {
                 ));
             }
         }
-        // The follower: keeps the index at the node's tip until shutdown.
+        // The follower: keeps the index at the node's tip until shutdown, and tells the
+        // server when the node cannot be reached.
         let stop = Arc::new(AtomicBool::new(false));
+        let state = AppState::new(index.clone(), r.chain);
         let follower = {
-            let (index, stop) = (index.clone(), stop.clone());
+            let (index, stop, state) = (index.clone(), stop.clone(), state.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
-                    if let Err(e) = sync(&index, &client, 0, |_, _| {}) {
-                        log(&format!("indexer: {e}; retrying"));
+                    match sync(&index, &client, 0, |_, _| {}) {
+                        Ok(_) => state.set_node_down(None),
+                        Err(e) => {
+                            log(&format!("indexer: {e}; retrying"));
+                            state.set_node_down(Some(e.to_string()));
+                        }
                     }
                     for _ in 0..10 {
                         if stop.load(Ordering::SeqCst) {
@@ -114,10 +120,6 @@ impl Up {
                     }
                 }
             })
-        };
-        let state = AppState {
-            index: index.clone(),
-            chain: r.chain,
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
