@@ -5,6 +5,7 @@
 
 mod api;
 mod explorer;
+mod flow;
 mod problem;
 
 use std::sync::Arc;

@@ -3,8 +3,6 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use bitmodel_protocol::direct::lineage_nodes;
-use bitmodel_protocol::graph::Graph;
 use serde_json::{json, Value};
 
 use super::asset_id;
@@ -15,28 +13,10 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Problem> {
     let id = asset_id(&id)?;
-    let rows = s.index.ancestry(&id)?;
-    if rows.is_empty() {
-        return Err(Problem::not_found(format!("unknown asset {id}")));
-    }
-    let pairs: Vec<_> = rows.iter().map(|r| (r.id, &r.record)).collect();
-    let nodes = lineage_nodes(&pairs);
-    let edges: Vec<(u32, u32, u16)> = nodes
-        .iter()
-        .enumerate()
-        .flat_map(|(c, n)| {
-            n.parents
-                .iter()
-                .map(move |(p, w)| (c as u32, *p as u32, *w))
-        })
-        .collect();
-    let graph = Graph::from_edges(nodes.len(), &edges).map_err(Problem::internal)?;
-    let flat = graph.flatten(0, 1_000_000);
-    let ppm = |i: usize| {
-        flat.iter()
-            .find(|r| r.node as usize == i)
-            .map_or(0, |r| r.ppm)
-    };
+    let flow = crate::flow::Flow::of(&s.index, &id, 1_000_000)?
+        .ok_or_else(|| Problem::not_found(format!("unknown asset {id}")))?;
+    let rows = &flow.rows;
+    let ppm = |i: usize| flow.ppm(i);
     let ancestors: Vec<Value> = rows
         .iter()
         .enumerate()

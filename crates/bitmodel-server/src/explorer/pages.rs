@@ -2,8 +2,6 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
-use bitmodel_protocol::direct::lineage_nodes;
-use bitmodel_protocol::graph::Graph;
 use serde::Deserialize;
 
 use super::layout::{svg, Node};
@@ -74,35 +72,18 @@ pub async fn asset(
     Path(id): Path<String>,
 ) -> Result<Html<String>, Problem> {
     let id = crate::api::asset_id(&id)?;
-    let rows = s.index.ancestry(&id)?;
-    let Some(row) = rows.first() else {
-        return Err(Problem::not_found(format!("unknown asset {id}")));
-    };
-    let pairs: Vec<_> = rows.iter().map(|r| (r.id, &r.record)).collect();
-    let dn = lineage_nodes(&pairs);
-    let edges: Vec<(u32, u32, u16)> = dn
-        .iter()
-        .enumerate()
-        .flat_map(|(c, n)| {
-            n.parents
-                .iter()
-                .map(move |(p, w)| (c as u32, *p as u32, *w))
-        })
-        .collect();
-    let flat = Graph::from_edges(dn.len(), &edges)
-        .map_err(Problem::internal)?
-        .flatten(0, 1_000_000);
-    let nodes: Vec<Node> = rows
+    let flow = crate::flow::Flow::of(&s.index, &id, 1_000_000)?
+        .ok_or_else(|| Problem::not_found(format!("unknown asset {id}")))?;
+    let row = &flow.rows[0];
+    let nodes: Vec<Node> = flow
+        .rows
         .iter()
         .enumerate()
         .map(|(i, r)| Node {
             label: r.record.name.clone(),
             href: format!("/asset/{}", r.id),
-            share_ppm: flat
-                .iter()
-                .find(|f| f.node as usize == i)
-                .map_or(0, |f| f.ppm),
-            parents: dn[i].parents.clone(),
+            share_ppm: flow.ppm(i),
+            parents: flow.parents(i),
         })
         .collect();
     let stats = s.index.stats(&id)?.unwrap_or_default();
@@ -198,26 +179,10 @@ pub async fn payment(
     }
     let mut body = format!("<h1>Payment</h1><p>transaction <code>{txid}</code></p>");
     for (asset, amount) in paid {
-        let rows = s.index.ancestry(&asset)?;
-        let pairs: Vec<_> = rows.iter().map(|r| (r.id, &r.record)).collect();
-        let dn = lineage_nodes(&pairs);
-        let edges: Vec<(u32, u32, u16)> = dn
-            .iter()
-            .enumerate()
-            .flat_map(|(c, n)| {
-                n.parents
-                    .iter()
-                    .map(move |(p, w)| (c as u32, *p as u32, *w))
-            })
-            .collect();
-        let flat = Graph::from_edges(dn.len(), &edges)
-            .map_err(Problem::internal)?
-            .flatten(0, amount);
-        let got = |i: usize| {
-            flat.iter()
-                .find(|f| f.node as usize == i)
-                .map_or((0, 0), |f| (f.received, f.keeps))
-        };
+        let flow = crate::flow::Flow::of(&s.index, &asset, amount)?
+            .ok_or_else(|| Problem::not_found(format!("unknown asset {asset}")))?;
+        let (rows, edges) = (&flow.rows, &flow.edges);
+        let got = |i: usize| flow.got(i);
         let nodes: Vec<super::sankey::FlowNode> = rows
             .iter()
             .enumerate()

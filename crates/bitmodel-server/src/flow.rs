@@ -1,0 +1,66 @@
+//! One payment to an asset, carried up its lineage by the split rule: the computation the
+//! lineage API, the asset page and the payment page all show.
+
+use bitmodel_index::rows::AssetRow;
+use bitmodel_index::Index;
+use bitmodel_protocol::direct::lineage_nodes;
+use bitmodel_protocol::graph::{Graph, Recipient};
+use bitmodel_protocol::AssetId;
+
+use crate::Problem;
+
+pub struct Flow {
+    /// The asset first, then every ancestor once.
+    pub rows: Vec<AssetRow>,
+    /// `(child, parent, weight)` by position in `rows`.
+    pub edges: Vec<(u32, u32, u16)>,
+    flat: Vec<Recipient>,
+}
+
+impl Flow {
+    /// `None` if the asset is unknown.
+    pub fn of(index: &Index, id: &AssetId, amount: u64) -> Result<Option<Flow>, Problem> {
+        let rows = index.ancestry(id)?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let pairs: Vec<_> = rows.iter().map(|r| (r.id, &r.record)).collect();
+        let edges: Vec<(u32, u32, u16)> = lineage_nodes(&pairs)
+            .iter()
+            .enumerate()
+            .flat_map(|(c, n)| {
+                n.parents
+                    .iter()
+                    .map(move |(p, w)| (c as u32, *p as u32, *w))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let flat = Graph::from_edges(rows.len(), &edges)
+            .map_err(Problem::internal)?
+            .flatten(0, amount);
+        Ok(Some(Flow { rows, edges, flat }))
+    }
+
+    fn at(&self, i: usize) -> Option<&Recipient> {
+        self.flat.iter().find(|f| f.node as usize == i)
+    }
+
+    /// What reached `rows[i]` and what its owner keeps.
+    pub fn got(&self, i: usize) -> (u64, u64) {
+        self.at(i).map_or((0, 0), |f| (f.received, f.keeps))
+    }
+
+    /// `rows[i]`'s effective share in parts per million (exact, not from the amount).
+    pub fn ppm(&self, i: usize) -> u32 {
+        self.at(i).map_or(0, |f| f.ppm)
+    }
+
+    /// The parents of `rows[i]` as `(index, weight)`.
+    pub fn parents(&self, i: usize) -> Vec<(usize, u16)> {
+        self.edges
+            .iter()
+            .filter(|e| e.0 as usize == i)
+            .map(|e| (e.1 as usize, e.2))
+            .collect()
+    }
+}
