@@ -55,7 +55,7 @@ impl Node {
         let p = prepare(&self.chain, &self.mempool, tx)?;
         check_standard(&p.tx, &p.spent)?;
         let txid = p.txid;
-        commit(&mut self.mempool, p, self.chain.height(), now());
+        commit(&mut self.mempool, p, self.chain.height(), now())?;
         Ok(txid)
     }
 
@@ -232,6 +232,6 @@ pub fn submit_tx_shared(
     };
     let txid = p.txid;
     let height = n.chain.height();
-    commit(&mut n.mempool, p, height, now());
+    commit(&mut n.mempool, p, height, now())?;
     Ok(txid)
 }

@@ -324,3 +324,44 @@ fn more_block_rules() {
         .expect("the untampered block is valid");
     node.chain.check_consistency().expect("consistent");
 }
+
+#[test]
+fn full_mempool_evicts_the_cheapest_and_raises_the_minimum_fee() {
+    let devnet = Devnet::spawn().expect("devnet starts");
+    let to = Signer::from_seed(b"to").script_pubkey();
+    // Funding mines, so all coins come first.
+    let coins: Vec<(Signer, Owned)> = (0..6u8)
+        .map(|i| funded(&devnet, &[b'k', i], 1_000_000))
+        .collect();
+    let tx = |i: usize, fee: u64| pay(&coins[i].0, &coins[i].1, &to, 10_000, fee);
+    let one = {
+        let t = tx(0, 500);
+        let id = devnet.submit(t).expect("accepted");
+        let mut node = devnet.node();
+        let usage = node.mempool.usage();
+        assert!(node.mempool.get(&id).is_some());
+        // Room for three such transactions.
+        node.mempool.max_usage = 3 * usage + usage / 2;
+        id
+    };
+    devnet.submit(tx(1, 1_000)).expect("fits");
+    devnet.submit(tx(2, 2_000)).expect("fits");
+    assert_eq!(reason(&devnet, tx(3, 300)), "mempool full");
+    devnet.submit(tx(4, 5_000)).expect("evicts the cheapest");
+    assert!(
+        devnet.node().mempool.get(&one).is_none(),
+        "the 500-sat tx was evicted"
+    );
+    let r = devnet
+        .submit(tx(5, 600))
+        .expect_err("below the rolling minimum");
+    assert_eq!(r.reason, "mempool min fee not met");
+    let min = devnet
+        .node()
+        .mempool
+        .min_fee_rate(bitmodel_devnet::node::now());
+    assert!(
+        min > 1000,
+        "the rolling minimum rose above the relay fee: {min}"
+    );
+}

@@ -18,6 +18,7 @@ use super::policy::{
     MAX_STANDARD_TX_SIGOPS_COST, MIN_RELAY_FEE,
 };
 use super::{Entry, Mempool};
+
 use crate::chain::Chain;
 use crate::consensus::tx::{
     check_transaction, check_tx_inputs, format_money, is_final_tx, sequence_locks_ok, sigop_cost,
@@ -143,6 +144,12 @@ pub fn prepare(chain: &Chain, pool: &Mempool, tx: Arc<Transaction>) -> Result<Pr
     }
     let weight = tx.weight().to_wu();
     let vsize = virtual_size(weight, sigops);
+    let pool_min = fee_for(pool.min_fee_rate(crate::node::now()), vsize);
+    if fee < pool_min {
+        return Err(
+            Reject::policy("mempool min fee not met").with_debug(format!("{fee} < {pool_min}"))
+        );
+    }
     let min_fee = fee_for(MIN_RELAY_FEE, vsize);
     if fee < min_fee {
         return Err(
@@ -281,12 +288,14 @@ fn replacement_checks(
     Ok(all)
 }
 
-/// Adds a prepared (and script-checked) transaction, evicting what it replaces.
-pub fn commit(pool: &mut Mempool, p: Prepared, height: u32, now: u64) -> Vec<Entry> {
-    let mut evicted = Vec::new();
+/// Adds a prepared (and script-checked) transaction, evicting what it replaces, then
+/// applies the mempool's size and age limits; refuses with `mempool full` if the limits
+/// evicted the transaction itself.
+pub fn commit(pool: &mut Mempool, p: Prepared, height: u32, now: u64) -> Result<(), Reject> {
     for r in &p.replaced {
-        evicted.extend(pool.remove_recursive(r));
+        pool.remove_recursive(r);
     }
+    let txid = p.txid;
     pool.insert(Entry {
         tx: p.tx,
         txid: p.txid,
@@ -301,5 +310,8 @@ pub fn commit(pool: &mut Mempool, p: Prepared, height: u32, now: u64) -> Vec<Ent
         parents: p.parents,
         children: HashSet::new(),
     });
-    evicted
+    if pool.limit(now).contains(&txid) {
+        return Err(Reject::policy("mempool full"));
+    }
+    Ok(())
 }

@@ -7,6 +7,7 @@
 
 pub mod accept;
 pub mod assemble;
+pub mod limit;
 pub mod persist;
 pub mod policy;
 
@@ -44,7 +45,7 @@ pub struct Totals {
     pub fee: u64,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Mempool {
     entries: HashMap<Txid, Entry>,
     by_wtxid: HashMap<Wtxid, Txid>,
@@ -52,6 +53,30 @@ pub struct Mempool {
     next_sequence: u64,
     /// Bumped on every change, so callers can tell whether a check made earlier still holds.
     pub generation: u64,
+    /// `-maxmempool` in bytes (see [`limit`]).
+    pub max_usage: u64,
+    /// The rolling minimum fee rate set by the last eviction, and when it was set.
+    rolling_min_fee: Option<(u64, u64)>,
+    /// Sum of [`limit::entry_usage`] over entries, kept as entries come and go.
+    usage: u64,
+    /// When entries were last checked for expiry.
+    last_expiry: u64,
+}
+
+impl Default for Mempool {
+    fn default() -> Self {
+        Mempool {
+            entries: HashMap::new(),
+            by_wtxid: HashMap::new(),
+            spenders: HashMap::new(),
+            next_sequence: 0,
+            generation: 0,
+            max_usage: limit::DEFAULT_MAX_USAGE,
+            rolling_min_fee: None,
+            usage: 0,
+            last_expiry: 0,
+        }
+    }
 }
 
 impl Mempool {
@@ -145,6 +170,7 @@ impl Mempool {
             self.spenders.insert(input.previous_output, entry.txid);
         }
         self.by_wtxid.insert(entry.wtxid, entry.txid);
+        self.usage += limit::entry_usage(&entry);
         self.entries.insert(entry.txid, entry);
     }
 
@@ -153,6 +179,7 @@ impl Mempool {
     fn remove_one(&mut self, txid: &Txid) -> Option<Entry> {
         let e = self.entries.remove(txid)?;
         self.generation += 1;
+        self.usage -= limit::entry_usage(&e);
         self.by_wtxid.remove(&e.wtxid);
         for input in &e.tx.input {
             if self.spenders.get(&input.previous_output) == Some(txid) {
@@ -198,6 +225,7 @@ impl Mempool {
         let mut all: Vec<Entry> = self.entries.drain().map(|(_, e)| e).collect();
         self.by_wtxid.clear();
         self.spenders.clear();
+        self.usage = 0;
         self.generation += 1;
         all.sort_by_key(|e| e.sequence);
         all.into_iter().map(|e| e.tx).collect()

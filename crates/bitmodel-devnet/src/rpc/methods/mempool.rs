@@ -99,18 +99,15 @@ pub fn getmempoolinfo(state: &State, _: &Params) -> Result<Value, RpcError> {
     let pool = &node.mempool;
     let bytes = pool.total_vsize();
     let fees: u64 = pool.entries().map(|e| e.fee).sum();
-    let usage: u64 = pool
-        .entries()
-        .map(|e| e.tx.total_size() as u64 * 2 + 200)
-        .sum();
+    let usage = pool.usage();
     Ok(json!({
         "loaded": true,
         "size": pool.len(),
         "bytes": bytes,
         "usage": usage,
         "total_fee": amount(fees),
-        "maxmempool": 300_000_000,
-        "mempoolminfee": amount(1000),
+        "maxmempool": pool.max_usage,
+        "mempoolminfee": amount(pool.min_fee_rate(now()).max(1000)),
         "minrelaytxfee": amount(1000),
         "incrementalrelayfee": amount(1000),
         "unbroadcastcount": 0,
@@ -159,10 +156,18 @@ pub fn testmempoolaccept(state: &State, p: &Params) -> Result<Value, RpcError> {
                 o.insert("reject-reason".into(), json!("max-fee-exceeded"));
             }
             Ok(prep) => {
-                o.insert("allowed".into(), json!(true));
-                o.insert("vsize".into(), json!(prep.vsize));
-                o.insert("fees".into(), json!({"base": amount(prep.fee)}));
-                commit(&mut pool, prep, node.chain.height(), now());
+                let (vsize, fee) = (prep.vsize, prep.fee);
+                match commit(&mut pool, prep, node.chain.height(), now()) {
+                    Ok(()) => {
+                        o.insert("allowed".into(), json!(true));
+                        o.insert("vsize".into(), json!(vsize));
+                        o.insert("fees".into(), json!({"base": amount(fee)}));
+                    }
+                    Err(r) => {
+                        o.insert("allowed".into(), json!(false));
+                        o.insert("reject-reason".into(), json!(r.reason));
+                    }
+                }
             }
             Err(r) => {
                 o.insert("allowed".into(), json!(false));
