@@ -33,7 +33,8 @@ use crate::rows::{
     decode, encode, outpoint_key, AssetRow, AssetStats, Earnings, Event, InvalidRow, VaultUtxo,
 };
 use crate::schema::{
-    T_ASSETS, T_CONTENT, T_EARNINGS, T_EVENTS, T_INVALID, T_PARTS, T_STATS, T_VAULTS, T_VAULT_UTXOS,
+    T_ASSETS, T_CONTENT, T_EARNINGS, T_EARNINGS_LOG, T_EVENTS, T_INVALID, T_PARTS, T_STATS,
+    T_VAULTS, T_VAULT_UTXOS,
 };
 use crate::IndexError;
 
@@ -184,7 +185,7 @@ pub fn apply_tx(
         if let Spend::Distribution(x) = &spend {
             if out.script_pubkey == x.record.owner {
                 to_owner += out.value.to_sat();
-                pay_owner(j, x, out)?;
+                pay_owner(j, x, out, height)?;
             }
         }
         let Some(target) = j.get(T_VAULTS, out.script_pubkey.as_bytes())? else {
@@ -236,7 +237,7 @@ pub fn apply_tx(
     // 4. Direct-mode payments (a marker names the asset and the amount).
     for out in &tx.output {
         if let Some((asset_paid, amount)) = direct::parse_marker(&out.script_pubkey) {
-            if let Some(event) = direct_payment(j, tx, asset_paid, amount)? {
+            if let Some(event) = direct_payment(j, tx, asset_paid, amount, height)? {
                 events.push(event);
             }
         }
@@ -357,6 +358,7 @@ fn direct_payment(
     tx: &Transaction,
     asset_paid: AssetId,
     amount: u64,
+    height: u32,
 ) -> Result<Option<Event>, IndexError> {
     if asset(j, &asset_paid)?.is_none() {
         return Ok(None);
@@ -398,7 +400,7 @@ fn direct_payment(
                     value: bitcoin::Amount::from_sat(*p),
                     script_pubkey: r.record.owner.clone(),
                 };
-                pay_owner(j, r, &out)?;
+                pay_owner(j, r, &out, height)?;
             }
         }
     } else {
@@ -435,7 +437,12 @@ fn ancestry(j: &Journal<'_>, id: &AssetId) -> Result<Vec<AssetRow>, IndexError> 
     Ok(rows)
 }
 
-fn pay_owner(j: &mut Journal<'_>, x: &AssetRow, out: &TxOut) -> Result<(), IndexError> {
+fn pay_owner(
+    j: &mut Journal<'_>,
+    x: &AssetRow,
+    out: &TxOut,
+    height: u32,
+) -> Result<(), IndexError> {
     let amount = out.value.to_sat();
     bump(j, &x.id, |s| s.paid_out += amount)?;
     let key = out.script_pubkey.as_bytes();
@@ -445,7 +452,14 @@ fn pay_owner(j: &mut Journal<'_>, x: &AssetRow, out: &TxOut) -> Result<(), Index
     };
     e.total += amount;
     e.distributions += 1;
-    j.put(T_EARNINGS, key, &encode(&e))
+    j.put(T_EARNINGS, key, &encode(&e))?;
+    // Per block, for earnings over time.
+    let mut log_key = key.to_vec();
+    log_key.extend_from_slice(&height.to_be_bytes());
+    let before = j.get(T_EARNINGS_LOG, &log_key)?.map_or(0, |b| {
+        u64::from_le_bytes(b.as_slice().try_into().unwrap_or([0; 8]))
+    });
+    j.put(T_EARNINGS_LOG, &log_key, &(before + amount).to_le_bytes())
 }
 
 pub fn asset(j: &Journal<'_>, id: &AssetId) -> Result<Option<AssetRow>, IndexError> {

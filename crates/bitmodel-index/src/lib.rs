@@ -277,6 +277,32 @@ impl Index {
         Ok(self.get(EARNINGS, spk.as_bytes())?.unwrap_or_default())
     }
 
+    /// What `spk` was paid, block by block: `(height, sats)` in height order.
+    pub fn earnings_history(&self, spk: &Script) -> Result<Vec<(u32, u64)>, IndexError> {
+        let txn = self.db.begin_read()?;
+        let t = txn.open_table(EARNINGS_LOG)?;
+        let mut from = spk.as_bytes().to_vec();
+        from.extend_from_slice(&0u32.to_be_bytes());
+        let mut to = spk.as_bytes().to_vec();
+        to.extend_from_slice(&u32::MAX.to_be_bytes());
+        let mut out = Vec::new();
+        for item in t.range(from.as_slice()..=to.as_slice())? {
+            let (k, v) = item?;
+            let k = k.value();
+            if k.len() != spk.len() + 4 {
+                continue;
+            }
+            let height = u32::from_be_bytes(k[spk.len()..].try_into().expect("4 bytes"));
+            let sats = u64::from_le_bytes(
+                v.value()
+                    .try_into()
+                    .map_err(|_| IndexError::Corrupt("earnings log value".into()))?,
+            );
+            out.push((height, sats));
+        }
+        Ok(out)
+    }
+
     pub fn events(&self, txid: &bitcoin::Txid) -> Result<Vec<Event>, IndexError> {
         Ok(self.get(EVENTS, txid.as_ref())?.unwrap_or_default())
     }

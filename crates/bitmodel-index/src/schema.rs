@@ -28,11 +28,13 @@ pub const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events")
 pub const CONTENT: TableDefinition<&[u8], &[u8]> = TableDefinition::new("content");
 /// Asset id bytes ‖ part index (u32 big-endian) → the part's bytes.
 pub const PARTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("parts");
+/// Payout scriptPubKey ‖ height (u32 BE) → sats paid to it in that block (u64 LE).
+pub const EARNINGS_LOG: TableDefinition<&[u8], &[u8]> = TableDefinition::new("earnings_log");
 /// Height → [`crate::journal::Undo`]: the previous value of every key the block changed.
 pub const UNDO: TableDefinition<u32, &[u8]> = TableDefinition::new("undo");
 
 /// Tables whose writes are journaled, by a stable index used in undo records.
-pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 9] = [
+pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 10] = [
     ASSETS,
     INVALID,
     VAULTS,
@@ -42,6 +44,7 @@ pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 9] = [
     EVENTS,
     CONTENT,
     PARTS,
+    EARNINGS_LOG,
 ];
 pub const T_ASSETS: u8 = 0;
 pub const T_INVALID: u8 = 1;
@@ -52,3 +55,4 @@ pub const T_EARNINGS: u8 = 5;
 pub const T_EVENTS: u8 = 6;
 pub const T_CONTENT: u8 = 7;
 pub const T_PARTS: u8 = 8;
+pub const T_EARNINGS_LOG: u8 = 9;

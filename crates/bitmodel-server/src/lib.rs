@@ -3,7 +3,7 @@
 //! read the index (redb serves readers concurrently with the one writer that follows the
 //! chain), so any number of server replicas can run against their own index.
 
-mod api;
+pub(crate) mod api;
 mod explorer;
 mod flow;
 mod problem;

@@ -466,3 +466,28 @@ async fn dead_node_is_a_503_with_the_reason_and_recovers() {
     w.state.set_node_down(None);
     json(&w, "/api/v1/status").await;
 }
+
+#[tokio::test]
+async fn contributor_page_and_earnings_history() {
+    let w = tokio::task::spawn_blocking(world).await.unwrap();
+    let owner = ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([2; 20]));
+    let addr = bitcoin::Address::from_script(&owner, bitcoin::Network::Regtest).unwrap();
+    let e = json(&w, &format!("/api/v1/earnings/{addr}")).await;
+    let history = e["history"].as_array().unwrap();
+    assert_eq!(history.len(), 1, "one distribution, one block: {e}");
+    assert_eq!(history[0]["sats"], e["total"]);
+    let (st, body, _) = get(&w, &format!("/earnings/{addr}"), None).await;
+    assert_eq!(st, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    assert!(
+        html.contains("class=earnings") && html.contains("<polyline"),
+        "{html}"
+    );
+    let total = e["total"].as_u64().unwrap();
+    assert!(
+        total > 740_000 && total < 750_000,
+        "the fine-tune's owner kept 75% less the fee: {total}"
+    );
+    let shown = format!("{},{:03}", total / 1000, total % 1000);
+    assert!(html.contains(&shown), "{html}");
+}

@@ -7,12 +7,10 @@ use serde_json::{json, Value};
 
 use crate::{AppState, Problem};
 
-pub async fn get(
-    State(s): State<AppState>,
-    Path(payee): Path<String>,
-) -> Result<Json<Value>, Problem> {
-    let spk = match payee.parse::<bitcoin::Address<bitcoin::address::NetworkUnchecked>>() {
-        Ok(a) => a
+/// An address of the chain or a scriptPubKey in hex.
+pub fn payee_script(s: &AppState, payee: &str) -> Result<ScriptBuf, Problem> {
+    match payee.parse::<bitcoin::Address<bitcoin::address::NetworkUnchecked>>() {
+        Ok(a) => Ok(a
             .require_network(s.chain.network())
             .map_err(|_| {
                 Problem::bad_request(format!(
@@ -20,16 +18,29 @@ pub async fn get(
                     s.chain
                 ))
             })?
-            .script_pubkey(),
-        Err(_) => ScriptBuf::from_hex(&payee).map_err(|_| {
+            .script_pubkey()),
+        Err(_) => ScriptBuf::from_hex(payee).map_err(|_| {
             Problem::bad_request(format!(
                 "'{payee}' is neither an address of {} nor a scriptPubKey in hex",
                 s.chain
             ))
-        })?,
-    };
+        }),
+    }
+}
+
+pub async fn get(
+    State(s): State<AppState>,
+    Path(payee): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let spk = payee_script(&s, &payee)?;
     let e = s.index.earnings(&spk)?;
+    let history: Vec<serde_json::Value> = s
+        .index
+        .earnings_history(&spk)?
+        .into_iter()
+        .map(|(h, v)| json!({"height": h, "sats": v}))
+        .collect();
     Ok(Json(
-        json!({ "script_pubkey": spk.to_hex_string(), "total": e.total, "distributions": e.distributions }),
+        json!({ "script_pubkey": spk.to_hex_string(), "total": e.total, "distributions": e.distributions, "history": history }),
     ))
 }

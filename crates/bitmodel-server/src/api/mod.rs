@@ -2,7 +2,7 @@
 
 mod assets;
 mod content;
-mod earnings;
+pub mod earnings;
 mod flows;
 mod lineage;
 mod openapi;

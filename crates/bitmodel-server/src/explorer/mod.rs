@@ -16,6 +16,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(pages::home))
         .route("/asset/{id}", get(pages::asset))
         .route("/tx/{txid}", get(pages::payment))
+        .route("/earnings/{payee}", get(pages::contributor))
 }
 
 /// Escapes text for HTML element content and attribute values.

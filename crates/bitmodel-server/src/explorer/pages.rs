@@ -224,3 +224,58 @@ pub async fn payment(
     }
     Ok(Html(page("Payment", &body)))
 }
+
+/// A contributor's page: what a payout script earned, and its cumulative earnings by block
+/// height as a plot.
+pub async fn contributor(
+    State(s): State<AppState>,
+    Path(payee): Path<String>,
+) -> Result<Html<String>, Problem> {
+    let spk = crate::api::earnings::payee_script(&s, &payee)?;
+    let e = s.index.earnings(&spk)?;
+    let history = s.index.earnings_history(&spk)?;
+    let mut body = format!(
+        "<h1>Contributor</h1><p><code>{}</code> earned {} sats from {} distribution(s).</p>",
+        esc(&payee),
+        sats(e.total),
+        e.distributions
+    );
+    if !history.is_empty() {
+        let (w, h, pad) = (640i64, 220i64, 40i64);
+        let first = i64::from(history[0].0);
+        let last = i64::from(history[history.len() - 1].0).max(first + 1);
+        let total = e.total.max(1) as f64;
+        let mut acc = 0u64;
+        let mut points = format!("{},{}", pad, h - pad);
+        for (height, v) in &history {
+            let x = pad + (i64::from(*height) - first) * (w - 2 * pad) / (last - first);
+            let y_before = h - pad - ((acc as f64 / total) * (h - 2 * pad) as f64) as i64;
+            acc += v;
+            let y = h - pad - ((acc as f64 / total) * (h - 2 * pad) as f64) as i64;
+            points.push_str(&format!(" {x},{y_before} {x},{y}"));
+        }
+        body.push_str(&format!(
+            "<h2>Earnings over time</h2><svg xmlns=\"http://www.w3.org/2000/svg\" class=earnings viewBox=\"0 0 {w} {h}\" width=\"{w}\" role=img aria-label=\"cumulative earnings\">\
+<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#999\"/><polyline points=\"{points}\" fill=\"none\" stroke=\"#0b5cad\" stroke-width=\"2\"/>\
+<text x=\"{pad}\" y=\"{}\" font-size=\"11\">height {first}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=end>height {last}</text>\
+<text x=\"{pad}\" y=\"{}\" font-size=\"11\">{} sats</text></svg>",
+            h - pad,
+            w - pad,
+            h - pad,
+            h - pad + 16,
+            w - pad,
+            h - pad + 16,
+            pad - 8,
+            sats(e.total)
+        ));
+        body.push_str("<table><tr><th>height</th><th class=num>sats</th></tr>");
+        for (height, v) in &history {
+            body.push_str(&format!(
+                "<tr><td>{height}</td><td class=num>{}</td></tr>",
+                sats(*v)
+            ));
+        }
+        body.push_str("</table>");
+    }
+    Ok(Html(page("Contributor", &body)))
+}
