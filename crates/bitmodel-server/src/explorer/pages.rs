@@ -96,6 +96,13 @@ pub async fn asset(
         id,
         row.position.height
     );
+    let owner = bitcoin::Address::from_script(&row.record.owner, s.chain.network())
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| row.record.owner.to_hex_string());
+    body.push_str(&format!(
+        "<p>owner: <a href=\"/earnings/{0}\"><code>{0}</code></a></p>",
+        esc(&owner)
+    ));
     body.push_str("<h2>Lineage</h2>");
     body.push_str(&svg(&nodes));
     body.push_str("<h2>Money</h2><table>");
