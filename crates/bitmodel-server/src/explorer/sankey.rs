@@ -30,7 +30,8 @@ pub fn svg(nodes: &[FlowNode], flows: &[(usize, usize, u64)]) -> String {
     order.sort_by_key(|i| (layer[*i], std::cmp::Reverse(nodes[*i].received)));
     for i in order {
         let c = layer[i];
-        let h = scale(nodes[i].received);
+        // Bars are at least tall enough for their two label lines.
+        let h = scale(nodes[i].received).max(26);
         pos[i] = (20 + c as i64 * col_w, y_next[c], h);
         y_next[c] += h + 26;
     }
