@@ -1,0 +1,226 @@
+//! Runs ONNX models with tract: the engine behind Bitmodel's paid inference. A model is
+//! loaded once from its bytes (an asset's on-chain file, already sha256-checked by the
+//! indexer); it is planned for the input shapes of a request and the plan is cached, so a
+//! model with a free batch dimension is optimised once per shape.
+//!
+//! Tensors travel as JSON-friendly [`Tensor`]s: a shape, a dtype (`float32` or `int64`) and
+//! the values in row-major order.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use tract_onnx::prelude::*;
+
+/// Model files larger than this are refused before parsing.
+pub const MAX_MODEL_BYTES: usize = 256 * 1024 * 1024;
+/// Input elements per request, bounding memory per call.
+pub const MAX_INPUT_ELEMENTS: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InferError {
+    #[error("model is {0} bytes; at most {MAX_MODEL_BYTES} are served")]
+    TooLarge(usize),
+    #[error("not a usable ONNX model: {0}")]
+    BadModel(String),
+    #[error("the model takes {expected} input(s) ({names}), {got} given")]
+    InputCount {
+        expected: usize,
+        got: usize,
+        names: String,
+    },
+    #[error("input {index}: shape {shape:?} holds {want} values but {got} were given")]
+    DataLength {
+        index: usize,
+        shape: Vec<usize>,
+        want: usize,
+        got: usize,
+    },
+    #[error("input {index}: dtype '{dtype}' is not supported; use float32 or int64")]
+    DType { index: usize, dtype: String },
+    #[error("inputs hold {0} values; at most {MAX_INPUT_ELEMENTS} per request")]
+    InputTooLarge(usize),
+    #[error("the model rejected these inputs: {0}")]
+    Run(String),
+}
+
+/// A tensor as requests and answers carry it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tensor {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub shape: Vec<usize>,
+    #[serde(default = "float32")]
+    pub dtype: String,
+    pub data: Vec<f64>,
+}
+
+fn float32() -> String {
+    "float32".into()
+}
+
+/// The input shapes and dtypes a plan was made for.
+type ShapeKey = Vec<(Vec<usize>, String)>;
+
+/// A loaded model and its plans by input shapes.
+pub struct Model {
+    graph: InferenceModel,
+    input_names: Vec<String>,
+    plans: Mutex<HashMap<ShapeKey, Arc<TypedRunnableModel>>>,
+}
+
+impl Model {
+    pub fn load(bytes: &[u8]) -> Result<Model, InferError> {
+        if bytes.len() > MAX_MODEL_BYTES {
+            return Err(InferError::TooLarge(bytes.len()));
+        }
+        let graph = tract_onnx::onnx()
+            .model_for_read(&mut std::io::Cursor::new(bytes))
+            .map_err(|e| InferError::BadModel(format!("{e:#}")))?;
+        let input_names = graph
+            .input_outlets()
+            .map_err(|e| InferError::BadModel(e.to_string()))?
+            .iter()
+            .map(|o| graph.node(o.node).name.clone())
+            .collect();
+        Ok(Model {
+            graph,
+            input_names,
+            plans: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn input_names(&self) -> &[String] {
+        &self.input_names
+    }
+
+    fn plan(&self, key: &[(Vec<usize>, String)]) -> Result<Arc<TypedRunnableModel>, InferError> {
+        if let Some(p) = self
+            .plans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
+            return Ok(p.clone());
+        }
+        let mut g = self.graph.clone();
+        for (i, (shape, dtype)) in key.iter().enumerate() {
+            let fact: InferenceFact = if dtype == "int64" {
+                i64::fact(shape).into()
+            } else {
+                f32::fact(shape).into()
+            };
+            g = g
+                .with_input_fact(i, fact)
+                .map_err(|e| InferError::BadModel(format!("{e:#}")))?;
+        }
+        // Fully optimised when tract can; some graphs (Silero's control flow) only survive
+        // decluttering, and a plain typed plan is the last resort. All give the same answers.
+        let plan = g
+            .clone()
+            .into_optimized()
+            .and_then(|m| m.into_runnable())
+            .or_else(|_| {
+                g.clone()
+                    .into_typed()
+                    .and_then(|m| m.into_decluttered())
+                    .and_then(|m| m.into_runnable())
+            })
+            .or_else(|_| g.into_typed().and_then(|m| m.into_runnable()))
+            .map_err(|e| InferError::Run(format!("{e:#}")))?;
+        self.plans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_vec(), plan.clone());
+        Ok(plan)
+    }
+
+    /// Runs the model on `inputs` (in the model's input order).
+    pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, InferError> {
+        if inputs.len() != self.input_names.len() {
+            return Err(InferError::InputCount {
+                expected: self.input_names.len(),
+                got: inputs.len(),
+                names: self.input_names.join(", "),
+            });
+        }
+        let total: usize = inputs.iter().map(|t| t.data.len()).sum();
+        if total > MAX_INPUT_ELEMENTS {
+            return Err(InferError::InputTooLarge(total));
+        }
+        let mut key = Vec::with_capacity(inputs.len());
+        let mut values: TVec<TValue> = tvec!();
+        for (index, t) in inputs.iter().enumerate() {
+            let want: usize = t.shape.iter().product();
+            if want != t.data.len() {
+                return Err(InferError::DataLength {
+                    index,
+                    shape: t.shape.clone(),
+                    want,
+                    got: t.data.len(),
+                });
+            }
+            let tensor = match t.dtype.as_str() {
+                "float32" => tract_ndarray::ArrayD::from_shape_vec(
+                    t.shape.clone(),
+                    t.data.iter().map(|v| *v as f32).collect(),
+                )
+                .map(tract_onnx::prelude::Tensor::from),
+                "int64" => tract_ndarray::ArrayD::from_shape_vec(
+                    t.shape.clone(),
+                    t.data.iter().map(|v| *v as i64).collect(),
+                )
+                .map(tract_onnx::prelude::Tensor::from),
+                other => {
+                    return Err(InferError::DType {
+                        index,
+                        dtype: other.to_string(),
+                    })
+                }
+            }
+            .map_err(|e| InferError::Run(e.to_string()))?;
+            key.push((t.shape.clone(), t.dtype.clone()));
+            values.push(tensor.into());
+        }
+        let plan = self.plan(&key)?;
+        let outputs = plan
+            .run(values)
+            .map_err(|e| InferError::Run(format!("{e:#}")))?;
+        let names: Vec<String> = self
+            .graph
+            .output_outlets()
+            .map(|o| {
+                o.iter()
+                    .map(|o| self.graph.node(o.node).name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        outputs
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let t = v.into_tensor();
+                let dtype = if t.datum_type() == i64::datum_type() {
+                    "int64"
+                } else {
+                    "float32"
+                };
+                let as_f64 = t
+                    .cast_to::<f64>()
+                    .map_err(|e| InferError::Run(e.to_string()))?;
+                let data: Vec<f64> = as_f64
+                    .to_plain_array_view::<f64>()
+                    .map_err(|e| InferError::Run(e.to_string()))?
+                    .iter()
+                    .copied()
+                    .collect();
+                Ok(Tensor {
+                    name: names.get(i).cloned(),
+                    shape: t.shape().to_vec(),
+                    dtype: dtype.into(),
+                    data,
+                })
+            })
+            .collect()
+    }
+}
