@@ -51,7 +51,7 @@ fn ppocr_classifier_gives_two_probabilities_per_image() {
 }
 
 #[test]
-#[ignore = "tract 0.23 cannot type Silero VAD v6 (its If subgraphs end in 'duplicate name for node after graph compaction'); tracked in issue 7's note, run with --ignored to see it"]
+
 fn silero_vad_runs_with_its_state() {
     let m = Model::load(&model("silero_vad_16k.onnx")).unwrap();
     let names = m.input_names().to_vec();
