@@ -51,7 +51,6 @@ fn ppocr_classifier_gives_two_probabilities_per_image() {
 }
 
 #[test]
-
 fn silero_vad_runs_with_its_state() {
     let m = Model::load(&model("silero_vad_16k.onnx")).unwrap();
     let names = m.input_names().to_vec();
