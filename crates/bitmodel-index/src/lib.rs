@@ -83,7 +83,7 @@ pub struct Totals {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VaultStatus {
     pub balance: u64,
-    pub utxos: Vec<(Vec<u8>, VaultUtxo)>,
+    pub utxos: Vec<(bitcoin::OutPoint, VaultUtxo)>,
     /// The smallest single UTXO `distribute` can spend with the fee at the record's cap.
     pub threshold_at_cap: Option<u64>,
 }
@@ -419,7 +419,15 @@ impl Index {
             let (k, v) = item?;
             let u: VaultUtxo = decode(v.value())?;
             if u.asset == *id {
-                utxos.push((k.value().to_vec(), u));
+                let k = k.value();
+                let txid = bitcoin::Txid::from_slice(&k[..32])
+                    .map_err(|e| IndexError::Corrupt(e.to_string()))?;
+                let vout = u32::from_le_bytes(
+                    k[32..36]
+                        .try_into()
+                        .map_err(|_| IndexError::Corrupt("vault utxo key".into()))?,
+                );
+                utxos.push((bitcoin::OutPoint { txid, vout }, u));
             }
         }
         let balance = utxos.iter().map(|(_, u)| u.amount).sum();

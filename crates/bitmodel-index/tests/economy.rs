@@ -164,11 +164,8 @@ fn random_economy_balances_after_every_block() {
             let utxos: Vec<Utxo> = status
                 .utxos
                 .iter()
-                .map(|(k, u)| Utxo {
-                    outpoint: bitcoin::OutPoint {
-                        txid: bitcoin::Txid::from_slice(&k[..32]).unwrap(),
-                        vout: u32::from_le_bytes(k[32..].try_into().unwrap()),
-                    },
+                .map(|(outpoint, u)| Utxo {
+                    outpoint: *outpoint,
                     amount: u.amount,
                 })
                 .filter(|u: &Utxo| !used.contains(&u.outpoint))

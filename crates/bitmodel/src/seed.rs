@@ -189,11 +189,8 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
                 Chain::Devnet,
             )?;
             let status = index.vault_status(&id)?.context("indexed")?;
-            for (key, u) in &status.utxos {
-                let outpoint = OutPoint {
-                    txid: bitcoin::Txid::from_slice(&key[..32]).expect("txid"),
-                    vout: u32::from_le_bytes(key[32..36].try_into().expect("vout")),
-                };
+            for (outpoint, u) in &status.utxos {
+                let outpoint = *outpoint;
                 if let Ok(b) = build_distribute_at_rate(
                     &vault,
                     Utxo {
@@ -216,5 +213,3 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
         distributions,
     })
 }
-
-use bitcoin::hashes::Hash as _;

@@ -28,7 +28,9 @@ pub async fn get(
     let utxos: Vec<Value> = st
         .utxos
         .iter()
-        .map(|(k, u)| json!({ "outpoint": format!("{}:{}", hex::encode(k[..32].iter().rev().copied().collect::<Vec<u8>>()), u32::from_le_bytes(k[32..36].try_into().unwrap_or_default())), "amount": u.amount, "height": u.height }))
+        .map(
+            |(op, u)| json!({ "outpoint": op.to_string(), "amount": u.amount, "height": u.height }),
+        )
         .collect();
     Ok(Json(json!({
         "asset": id.to_string(),

@@ -33,21 +33,10 @@ pub fn vault_and_utxos(
     let utxos = status
         .utxos
         .iter()
-        .map(|(key, u)| {
-            let txid =
-                bitcoin::Txid::from_slice(&key[..32]).expect("outpoint keys start with a txid");
-            let vout = u32::from_le_bytes(
-                key[32..36]
-                    .try_into()
-                    .expect("outpoint keys end with a vout"),
-            );
-            Utxo {
-                outpoint: bitcoin::OutPoint { txid, vout },
-                amount: u.amount,
-            }
+        .map(|(outpoint, u)| Utxo {
+            outpoint: *outpoint,
+            amount: u.amount,
         })
         .collect();
     Ok((vault, utxos))
 }
-
-use bitcoin::hashes::Hash as _;
