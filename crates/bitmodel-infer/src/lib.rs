@@ -94,6 +94,34 @@ impl Model {
         &self.input_names
     }
 
+    /// Each input's name and declared type as the file states it (e.g. `N,64,F32`), and
+    /// each output's name: what a caller needs to build a request.
+    pub fn signature(&self) -> (Vec<(String, String)>, Vec<String>) {
+        let inputs = self
+            .input_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let fact = self
+                    .graph
+                    .input_fact(i)
+                    .map(|f| format!("{f:?}"))
+                    .unwrap_or_default();
+                (n.clone(), fact)
+            })
+            .collect();
+        let outputs = self
+            .graph
+            .output_outlets()
+            .map(|o| {
+                o.iter()
+                    .map(|o| self.graph.node(o.node).name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        (inputs, outputs)
+    }
+
     fn plan(&self, key: &[(Vec<usize>, String)]) -> Result<Arc<TypedRunnableModel>, InferError> {
         if let Some(p) = self
             .plans

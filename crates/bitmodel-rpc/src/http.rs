@@ -14,6 +14,7 @@ pub struct Conn {
 
 pub struct Reply {
     pub status: u16,
+    pub content_type: Option<String>,
     pub body: Vec<u8>,
     pub keep_alive: bool,
 }
@@ -49,13 +50,32 @@ impl Conn {
         auth: Option<&str>,
         body: &[u8],
     ) -> io::Result<Reply> {
-        let mut req = format!(
-            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: keep-alive\r\n",
-            body.len()
-        );
+        let mut headers = vec![("Content-Type", "application/json")];
         if let Some(a) = auth {
-            req.push_str("Authorization: ");
-            req.push_str(a);
+            headers.push(("Authorization", a));
+        }
+        self.request("POST", host, path, &headers, body)
+    }
+
+    /// Sends one request (a body only when `body` is not empty or the method is POST) and
+    /// reads the reply.
+    pub fn request(
+        &mut self,
+        method: &str,
+        host: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> io::Result<Reply> {
+        let mut req =
+            format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: keep-alive\r\n");
+        if !body.is_empty() || method == "POST" || method == "PUT" {
+            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        for (k, v) in headers {
+            req.push_str(k);
+            req.push_str(": ");
+            req.push_str(v);
             req.push_str("\r\n");
         }
         req.push_str("\r\n");
@@ -77,6 +97,7 @@ impl Conn {
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| invalid("malformed http status line"))?;
         let mut length: Option<usize> = None;
+        let mut content_type = None;
         let mut keep_alive = line.starts_with("HTTP/1.1");
         loop {
             line.clear();
@@ -97,11 +118,14 @@ impl Conn {
                         length = Some(v.parse().map_err(|_| invalid("bad content-length"))?)
                     }
                     "connection" => keep_alive = !v.eq_ignore_ascii_case("close"),
+                    "content-type" => content_type = Some(v.to_owned()),
                     _ => {}
                 }
             }
         }
+        let no_body = status == 204 || status == 304 || (100..200).contains(&status);
         let body = match length {
+            _ if no_body || method == "HEAD" => Vec::new(),
             Some(n) if n > MAX_REPLY => return Err(invalid("reply too large")),
             Some(n) => {
                 let mut b = vec![0u8; n];
@@ -120,6 +144,7 @@ impl Conn {
         };
         Ok(Reply {
             status,
+            content_type,
             body,
             keep_alive,
         })

@@ -7,6 +7,7 @@
 //! One client, one code path: the indexer and wallet never know which node answers.
 
 mod http;
+pub mod web;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -224,6 +225,27 @@ impl Client {
     pub fn get_raw_transaction(&self, txid: &Txid) -> Result<Transaction, Error> {
         let hex: String = self.call("getrawtransaction", &[json!(txid.to_string())])?;
         deserialize_hex(&hex).map_err(|e| Error::Decode(format!("transaction {txid}: {e}")))
+    }
+
+    /// A transaction and its confirmations (0 in the mempool). Without `-txindex` a node
+    /// finds confirmed transactions only when told their block.
+    pub fn get_raw_transaction_verbose(
+        &self,
+        txid: &Txid,
+        block: Option<&BlockHash>,
+    ) -> Result<(Transaction, u32), Error> {
+        let mut params = vec![json!(txid.to_string()), json!(true)];
+        if let Some(b) = block {
+            params.push(json!(b.to_string()));
+        }
+        let v: Value = self.call("getrawtransaction", &params)?;
+        let hex = v["hex"]
+            .as_str()
+            .ok_or_else(|| Error::Decode(format!("transaction {txid}: no hex in the reply")))?;
+        let tx =
+            deserialize_hex(hex).map_err(|e| Error::Decode(format!("transaction {txid}: {e}")))?;
+        let confirmations = v["confirmations"].as_u64().unwrap_or(0) as u32;
+        Ok((tx, confirmations))
     }
 
     pub fn send_raw_transaction(&self, tx: &Transaction) -> Result<Txid, Error> {

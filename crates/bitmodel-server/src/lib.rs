@@ -1,11 +1,13 @@
 //! Bitmodel's HTTP server: a read-only, versioned JSON API over the index (`/api/v1/…`,
 //! described by `/api/v1/openapi.json`). Errors are RFC 9457 problem details. Handlers only
 //! read the index (redb serves readers concurrently with the one writer that follows the
-//! chain), so any number of server replicas can run against their own index.
+//! chain), so any number of server replicas can run against their own index. The one write
+//! is paid inference's ledger of spent payments (`gateway`), kept in its own database.
 
 pub(crate) mod api;
 mod explorer;
 mod flow;
+pub mod gateway;
 mod problem;
 
 use std::sync::Arc;
@@ -14,7 +16,46 @@ use axum::Router;
 use bitmodel_index::Index;
 use bitmodel_protocol::Chain;
 
+pub use gateway::Gateway;
 pub use problem::Problem;
+
+/// Which browser origins may call the API from their pages.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Cors {
+    /// No CORS headers: same-origin pages only.
+    #[default]
+    Off,
+    /// Any origin (`*`): fine for a public read-only API.
+    Any,
+    /// Exactly these origins, e.g. `https://example.org`.
+    Origins(Vec<String>),
+}
+
+impl std::str::FromStr for Cors {
+    type Err = String;
+
+    /// `off`, `*`, or a comma-separated list of origins (`scheme://host[:port]`).
+    fn from_str(s: &str) -> Result<Cors, String> {
+        match s.trim() {
+            "" | "off" | "none" => Ok(Cors::Off),
+            "*" => Ok(Cors::Any),
+            list => {
+                let origins: Vec<String> = list.split(',').map(|o| o.trim().to_owned()).collect();
+                for o in &origins {
+                    let rest = o
+                        .strip_prefix("https://")
+                        .or_else(|| o.strip_prefix("http://"));
+                    if rest.is_none_or(|r| r.is_empty() || r.contains('/')) {
+                        return Err(format!(
+                            "CORS origin '{o}' is not of the form http(s)://host[:port]; use '*', 'off' or a comma-separated list of origins"
+                        ));
+                    }
+                }
+                Ok(Cors::Origins(origins))
+            }
+        }
+    }
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -23,6 +64,9 @@ pub struct AppState {
     pub chain: Chain,
     /// Set by whoever follows the node: `Some(reason)` while the node cannot be reached.
     pub node_down: Arc<std::sync::RwLock<Option<String>>>,
+    /// Paid inference; `None` answers 503 on the infer route.
+    pub gateway: Option<Arc<Gateway>>,
+    pub cors: Cors,
 }
 
 impl AppState {
@@ -31,7 +75,19 @@ impl AppState {
             index,
             chain,
             node_down: Arc::default(),
+            gateway: None,
+            cors: Cors::Off,
         }
+    }
+
+    pub fn with_gateway(mut self, gateway: Gateway) -> AppState {
+        self.gateway = Some(Arc::new(gateway));
+        self
+    }
+
+    pub fn with_cors(mut self, cors: Cors) -> AppState {
+        self.cors = cors;
+        self
     }
 
     /// Records whether the node answered the follower's last attempt.
@@ -42,7 +98,33 @@ impl AppState {
 
 /// The whole API as a router (mount it, or serve it with [`serve`]).
 pub fn router(state: AppState) -> Router {
-    api::routes().merge(explorer::routes()).with_state(state)
+    let cors = cors_layer(&state.cors);
+    let app = api::routes().merge(explorer::routes()).with_state(state);
+    match cors {
+        Some(layer) => app.layer(layer),
+        None => app,
+    }
+}
+
+fn cors_layer(cors: &Cors) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{header, HeaderValue, Method};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origin = match cors {
+        Cors::Off => return None,
+        Cors::Any => AllowOrigin::any(),
+        Cors::Origins(list) => AllowOrigin::list(
+            list.iter()
+                .filter_map(|o| HeaderValue::from_str(o).ok())
+                .collect::<Vec<_>>(),
+        ),
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(origin)
+            .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+            .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
+            .expose_headers([header::ETAG]),
+    )
 }
 
 /// Serves the router on `listener` until `shutdown` resolves.

@@ -12,6 +12,9 @@ pub struct Problem {
     title: &'static str,
     status: u16,
     detail: String,
+    /// Extension members (RFC 9457 §3.2), e.g. the payment quote of a 402.
+    #[serde(flatten)]
+    extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -21,7 +24,18 @@ impl Problem {
             title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
             detail: detail.into(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Adds an extension member.
+    pub fn with(mut self, key: &str, value: serde_json::Value) -> Problem {
+        self.extra.insert(key.to_owned(), value);
+        self
+    }
+
+    pub fn status(&self) -> u16 {
+        self.status
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Problem {

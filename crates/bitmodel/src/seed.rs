@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context as _;
+use bitcoin::hashes::Hash;
 use bitcoin::key::Secp256k1;
 use bitcoin::{Amount, OutPoint, TxOut};
 use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
@@ -16,6 +17,7 @@ use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::lineage::{import_edges, Lineage, WeightPolicy};
+use bitmodel_protocol::record::Content;
 use bitmodel_protocol::{AssetId, Chain, Parent, Record};
 use bitmodel_rpc::Client;
 use bitmodel_wallet::inscribe::Reveal;
@@ -25,6 +27,12 @@ use serde::Serialize;
 /// The demo lineage, shipped with the binary.
 pub const DEMO_LINEAGE: &str = include_str!("../../../demo/lineage.csv");
 
+/// The demo model (an MLP digits classifier; `demo/model/train_digits.py` trains it), put on
+/// chain as the content of this lineage node and priced for paid inference.
+pub const DEMO_MODEL_NAME: &str = "bitmodel-demo/digits-mlp";
+pub const DEMO_MODEL: &[u8] = include_bytes!("../../../demo/model/digits.onnx");
+/// Sats per paid call of the demo model.
+pub const DEMO_MODEL_PRICE: u64 = 5_000;
 #[derive(Debug, Serialize)]
 pub struct Seeded {
     pub assets: usize,
@@ -76,21 +84,29 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
                 })
                 .collect();
             let node = &lineage.nodes[i as usize];
+            let is_model = node.name == DEMO_MODEL_NAME;
             records.push(Record {
                 kind: node.kind,
                 name: node.name.clone(),
                 version: String::new(),
-                license: "NOASSERTION".into(),
-                content: None,
+                license: if is_model { "CC-BY-4.0" } else { "NOASSERTION" }.into(),
+                content: is_model.then(|| Content {
+                    sha256: bitcoin::hashes::sha256::Hash::hash(DEMO_MODEL).to_byte_array(),
+                    size: DEMO_MODEL.len() as u64,
+                    uris: vec![],
+                }),
                 owner: wallet.receive()?.script_pubkey(),
                 fee_cap: recommended_fee_cap(parents.len()),
-                price: None,
+                price: is_model.then_some(DEMO_MODEL_PRICE),
                 parents,
             });
         }
         let insc: Vec<Inscription> = records
             .iter()
             .map(|r| {
+                if r.content.is_some() {
+                    return Inscription::bitmodel(r, "application/onnx", DEMO_MODEL.to_vec());
+                }
                 let card = serde_json::json!({ "name": r.name, "kind": r.kind, "source": "demo/lineage.csv (see its attribution lines)" });
                 Inscription::bitmodel(r, "application/json", serde_json::to_vec(&card).expect("a card serialises"))
             })
@@ -141,6 +157,7 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
         "bitmodel-demo/research-agent",
         "TheBloke/Llama-2-7B-Chat-GGUF",
         "tloen/alpaca-lora-7b",
+        DEMO_MODEL_NAME,
     ];
     let mut payments = 0;
     for (k, name) in paid_assets.iter().enumerate() {

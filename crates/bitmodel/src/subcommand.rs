@@ -6,6 +6,7 @@ mod devnet;
 mod distribute;
 mod earnings;
 mod flows;
+mod infer;
 mod lineage;
 mod merge;
 mod pay;
@@ -35,6 +36,8 @@ pub enum Subcommand {
     Register(register::Register),
     /// Pay an asset (into its vault, from where C-Flow carries the money upstream).
     Pay(pay::Pay),
+    /// Run a model asset through a Bitmodel server, paying its price into the vault.
+    Infer(infer::Infer),
     /// Distribute an asset's vault one hop up its C-Flow edges (anyone may).
     Distribute(distribute::Distribute),
     /// Merge small UTXOs of an asset's vault (anyone may).
@@ -60,6 +63,7 @@ impl Subcommand {
             Subcommand::Wallet(w) => w.run(settings),
             Subcommand::Register(r) => r.run(settings),
             Subcommand::Pay(p) => p.run(settings),
+            Subcommand::Infer(i) => i.run(settings),
             Subcommand::Distribute(d) => d.run(settings),
             Subcommand::Merge(m) => m.run(settings),
             Subcommand::Asset(a) => a.run(settings),

@@ -4,14 +4,16 @@ mod assets;
 mod content;
 pub mod earnings;
 mod flows;
+pub mod infer;
 mod lineage;
 mod openapi;
 mod status;
 mod vault;
 
 use axum::extract::rejection::QueryRejection;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::Query;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use bitmodel_protocol::AssetId;
 use serde::Deserialize;
@@ -28,8 +30,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/assets/{id}/vault", get(vault::get))
         .route("/api/v1/assets/{id}/flows", get(flows::by_asset))
         .route("/api/v1/assets/{id}/content", get(content::get))
+        .route(
+            "/api/v1/assets/{id}/infer",
+            post(infer::post).layer(DefaultBodyLimit::max(infer::MAX_BODY)),
+        )
         .route("/api/v1/tx/{txid}", get(flows::by_txid))
         .route("/api/v1/earnings/{payee}", get(earnings::get))
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "this route does not take that method: the API is read-only but for POST …/infer; see /api/v1/openapi.json",
+            )
+        })
         .fallback(|| async {
             Problem::not_found("no such route; the API is described at /api/v1/openapi.json")
         })

@@ -31,9 +31,32 @@ pub async fn get() -> Json<Value> {
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
         {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}
     ]);
+    let tensor = json!({"type": "object", "required": ["shape", "data"], "properties": {
+        "name": {"type": "string"}, "shape": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+        "dtype": {"type": "string", "enum": ["float32", "int64"], "default": "float32"},
+        "data": {"type": "array", "items": {"type": "number"}}}});
+    let infer = json!({"post": {
+        "summary": "Run a model asset, paid per call. Without `payment` the answer is 402 with a quote (vault address, price, token, memo); pay the vault with the memo in an OP_RETURN output and call again with the txid and token. Each payment buys one call; a call refused for its inputs does not use the payment.",
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["inputs"], "additionalProperties": false, "properties": {
+                "inputs": {"type": "array", "items": tensor},
+                "payment": {"type": "object", "required": ["txid", "token"], "additionalProperties": false, "properties": {
+                    "txid": {"type": "string"}, "token": {"type": "string"}, "block": {"type": "string"}}}}}}}},
+        "responses": {
+            "200": {"description": "the model's outputs", "content": {"application/json": {}}},
+            "400": {"description": "bad input", "content": {"application/problem+json": {}}},
+            "402": {"description": "payment required, too small, unconfirmed or already used; carries a new quote in `payment`", "content": {"application/problem+json": {}}},
+            "404": {"description": "unknown asset", "content": {"application/problem+json": {}}},
+            "409": {"description": "the asset has no price or no runnable model", "content": {"application/problem+json": {}}},
+            "413": {"description": "body over 8 MiB or inputs too large", "content": {"application/problem+json": {}}},
+            "415": {"description": "not application/json", "content": {"application/problem+json": {}}},
+            "422": {"description": "inputs the model cannot take (the payment stays usable)", "content": {"application/problem+json": {}}},
+            "501": {"description": "the chain has no OP_CAT, so no vaults", "content": {"application/problem+json": {}}},
+            "503": {"description": "the node cannot be asked about the payment, or inference is off", "content": {"application/problem+json": {}}}}}});
     Json(json!({
         "openapi": "3.1.0",
-        "info": {"title": "Bitmodel API", "version": "1", "description": "Read-only view of Bitmodel assets, C-Flow lineage, vaults and flows."},
+        "info": {"title": "Bitmodel API", "version": "1", "description": "Bitmodel assets, C-Flow lineage, vaults and flows (read-only), and paid inference."},
         "paths": {
             "/api/v1/status": op("Chain and index status, and the books", &[]),
             "/api/v1/assets": list,
@@ -42,6 +65,7 @@ pub async fn get() -> Json<Value> {
             "/api/v1/assets/{id}/vault": op("Vault balance, waiting UTXOs, distribution threshold", &["id"]),
             "/api/v1/assets/{id}/flows": op("Payments, distributions and merges that touched the asset", &["id"]),
             "/api/v1/assets/{id}/content": op("The asset's on-chain file, sha256-checked (ETag)", &["id"]),
+            "/api/v1/assets/{id}/infer": infer,
             "/api/v1/tx/{txid}": op("What a transaction did in Bitmodel", &["txid"]),
             "/api/v1/earnings/{payee}": op("Earnings of an address or scriptPubKey", &["payee"]),
             "/api/v1/openapi.json": op("This document", &[])

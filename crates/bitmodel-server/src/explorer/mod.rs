@@ -1,7 +1,9 @@
 //! The explorer: server-rendered HTML that works without JavaScript and on a phone-width
 //! screen. Home (chain figures, search, assets) and the asset page (record, vault, money,
-//! and the lineage drawn as a layered SVG DAG with weights and effective shares).
+//! and the lineage drawn as a layered SVG DAG with weights and effective shares), payment
+//! (a Sankey of one payment's flow), contributor (earnings over time) and content viewer.
 
+mod content;
 mod layout;
 mod pages;
 mod sankey;
@@ -17,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/asset/{id}", get(pages::asset))
         .route("/tx/{txid}", get(pages::payment))
         .route("/earnings/{payee}", get(pages::contributor))
+        .route("/content/{id}", get(content::content))
 }
 
 /// Escapes text for HTML element content and attribute values.

@@ -132,6 +132,19 @@ pub async fn asset(
             v.threshold_at_cap.map_or("-".into(), sats)
         ));
     }
+    if let Some(c) = &row.record.content {
+        body.push_str(&format!(
+            "<h2>Content</h2><p>{} bytes, sha256 <code>{}</code> · <a href=\"/content/{id}\">view</a></p>",
+            sats(c.size),
+            hex::encode(c.sha256)
+        ));
+    }
+    if let Some(p) = row.record.price {
+        body.push_str(&format!(
+            "<p class=price>Paid inference: {} sats a call (<code>POST /api/v1/assets/{id}/infer</code>).</p>",
+            sats(p)
+        ));
+    }
     let payments: Vec<(bitcoin::Txid, u64)> = s
         .index
         .events_for(&id)?

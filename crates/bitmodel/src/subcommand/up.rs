@@ -36,6 +36,12 @@ pub struct Up {
     /// Do not seed the demo on a fresh devnet.
     #[arg(long)]
     no_seed: bool,
+    /// Confirmations a paid-inference payment needs [default: 0 on the devnet, 1 elsewhere].
+    #[arg(long)]
+    infer_confirmations: Option<u32>,
+    /// Browser origins allowed to call the API: `off`, `*`, or a comma-separated list.
+    #[arg(long, default_value = "off", env = "BITMODEL_CORS")]
+    cors: bitmodel_server::Cors,
 }
 
 #[derive(Serialize)]
@@ -57,7 +63,7 @@ impl Up {
             );
         }
         let mut devnet = None;
-        let client = if r.chain == Chain::Devnet {
+        let (client, payments) = if r.chain == Chain::Devnet {
             let dn = Devnet::spawn_with(Config {
                 datadir: Some(r.dir.clone()),
                 rpc_bind: self.rpc_bind,
@@ -67,15 +73,19 @@ impl Up {
             .with_context(|| format!("cannot start the devnet in {} (is another `bitmodel up` or `bitmodel devnet` running?)", r.dir.display()))?;
             let (u, p) = dn.rpc_credentials();
             let c = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into()))?;
+            let payments = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into()))?;
             log(&format!(
                 "devnet rpc on {} (cookie in {})",
                 dn.rpc_url(),
                 r.dir.display()
             ));
             devnet = Some(dn);
-            c
+            (c, payments)
         } else {
-            Context::connect(r.clone())?.client
+            (
+                Context::connect(r.clone())?.client,
+                Context::connect(r.clone())?.client,
+            )
         };
         let index = Arc::new(Index::open(&r.dir.join("index.redb"), r.chain)?);
         sync(&index, &client, 0, |h, tip| {
@@ -100,7 +110,20 @@ impl Up {
         // The follower: keeps the index at the node's tip until shutdown, and tells the
         // server when the node cannot be reached.
         let stop = Arc::new(AtomicBool::new(false));
-        let state = AppState::new(index.clone(), r.chain);
+        let confirmations = self
+            .infer_confirmations
+            .unwrap_or(if r.chain == Chain::Devnet { 0 } else { 1 });
+        let gateway = bitmodel_server::Gateway::open(
+            &r.dir.join("gateway.redb"),
+            Box::new(payments.with_retries(1, Duration::from_millis(100))),
+            confirmations,
+        )?;
+        log(&format!(
+            "paid inference on: payments need {confirmations} confirmation(s)"
+        ));
+        let state = AppState::new(index.clone(), r.chain)
+            .with_gateway(gateway)
+            .with_cors(self.cors.clone());
         let follower = {
             let (index, stop, state) = (index.clone(), stop.clone(), state.clone());
             std::thread::spawn(move || {

@@ -1,0 +1,290 @@
+//! `POST /api/v1/assets/{id}/infer`: one paid run of a model asset (see the gateway module
+//! for the protocol). Every refusal is a problem document naming what was wrong; a 402
+//! carries the quote to pay.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use bitcoin::{BlockHash, Txid};
+use bitmodel_infer::{InferError, Model, Tensor};
+use bitmodel_protocol::AssetId;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::asset_id;
+use crate::gateway::{memo, payment, Gateway, Used};
+use crate::{AppState, Problem};
+
+/// Request bodies larger than this are refused with 413 before parsing.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InferRequest {
+    pub inputs: Vec<Tensor>,
+    pub payment: Option<PaymentRef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRef {
+    pub txid: String,
+    pub token: String,
+    /// The block holding the payment, for nodes without `-txindex`.
+    pub block: Option<String>,
+}
+
+/// Maps the JSON extractor's refusals to problems with the right status.
+pub fn body_problem(e: JsonRejection) -> Problem {
+    match e {
+        JsonRejection::MissingJsonContentType(_) => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the request as Content-Type: application/json",
+        ),
+        JsonRejection::JsonSyntaxError(e) => {
+            Problem::bad_request(format!("the body is not valid JSON: {}", e.body_text()))
+        }
+        JsonRejection::JsonDataError(e) => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "{}; expected {{\"inputs\":[{{\"name\":…,\"shape\":[…],\"dtype\":\"float32\",\"data\":[…]}}], \"payment\":{{\"txid\":…,\"token\":…}}}}",
+                e.body_text()
+            ),
+        ),
+        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is over {MAX_BODY} bytes; send smaller inputs"),
+            )
+        }
+        other => Problem::new(other.status(), other.body_text()),
+    }
+}
+
+fn gone_blocking(e: tokio::task::JoinError) -> Problem {
+    Problem::internal(format!("the worker stopped: {e}"))
+}
+
+pub async fn post(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<InferRequest>, JsonRejection>,
+) -> Result<Json<Value>, Problem> {
+    let id = asset_id(&id)?;
+    let Json(req) = body.map_err(body_problem)?;
+    let row = s
+        .index
+        .asset(&id)?
+        .ok_or_else(|| Problem::not_found(format!("unknown asset {id}")))?;
+    let Some(gw) = s.gateway.clone() else {
+        return Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "paid inference is not enabled on this server (it needs the node's RPC; `bitmodel up` enables it)",
+        ));
+    };
+    let Some(vault) = row.vault.clone() else {
+        return Err(Problem::new(
+            StatusCode::NOT_IMPLEMENTED,
+            format!("{} has no OP_CAT, so assets have no vault to pay; paid inference needs a chain with OP_CAT (fractal, inquisition signet, devnet)", s.chain),
+        ));
+    };
+    let Some(price) = row.record.price else {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            format!("asset {id} has no price: its owner did not offer paid inference"),
+        ));
+    };
+    let model = load(&s, &gw, &id).await?;
+    let vault_text = bitcoin::Address::from_script(&vault, s.chain.network())
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| vault.to_hex_string());
+
+    let Some(pay) = req.payment else {
+        return Err(quote(
+            &id,
+            &vault_text,
+            price,
+            gw.min_confirmations,
+            "this call costs a payment",
+        ));
+    };
+    let txid: Txid = pay.txid.parse().map_err(|_| {
+        Problem::bad_request(format!(
+            "payment.txid '{}' is not a txid; expected 64 hex characters",
+            pay.txid
+        ))
+    })?;
+    if !memo::token_ok(&pay.token) {
+        return Err(Problem::bad_request(
+            "payment.token must be the 32 hex characters a 402 answer gave",
+        ));
+    }
+    let block: Option<BlockHash> = match &pay.block {
+        Some(b) => Some(b.parse().map_err(|_| {
+            Problem::bad_request(format!("payment.block '{b}' is not a block hash"))
+        })?),
+        None => None,
+    };
+    if let Some(u) = gw.ledger.used(&txid).map_err(Problem::internal)? {
+        return Err(replayed(
+            &id,
+            &vault_text,
+            price,
+            gw.min_confirmations,
+            &txid,
+            &u,
+        ));
+    }
+    let found = {
+        let gw = gw.clone();
+        tokio::task::spawn_blocking(move || gw.node.transaction(&txid, block.as_ref()))
+            .await
+            .map_err(gone_blocking)?
+    };
+    let (tx, confirmations) = match found {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            return Err(quote(&id, &vault_text, price, gw.min_confirmations, &format!(
+                "the node knows no transaction {txid}; broadcast the payment first"
+            )))
+        }
+        Err(e) => {
+            return Err(Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("cannot check the payment: the node did not answer ({e}); try again when it is back"),
+            ))
+        }
+    };
+    if confirmations < gw.min_confirmations {
+        return Err(quote(
+            &id,
+            &vault_text,
+            price,
+            gw.min_confirmations,
+            &format!(
+                "payment {txid} has {confirmations} confirmation(s); this server needs {}",
+                gw.min_confirmations
+            ),
+        ));
+    }
+    let expected = memo::memo(&id, &pay.token);
+    let paid = payment::check(&tx, &vault, &vault_text, price, &expected).map_err(|e| {
+        quote(
+            &id,
+            &vault_text,
+            price,
+            gw.min_confirmations,
+            &e.to_string(),
+        )
+    })?;
+
+    let inputs = req.inputs;
+    let outputs = tokio::task::spawn_blocking(move || model.run(&inputs))
+        .await
+        .map_err(gone_blocking)?
+        .map_err(input_problem)?;
+
+    let used = Used {
+        asset: id.to_string(),
+        paid,
+        at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    if let Err(prev) = gw.ledger.consume(&txid, &used).map_err(Problem::internal)? {
+        return Err(replayed(
+            &id,
+            &vault_text,
+            price,
+            gw.min_confirmations,
+            &txid,
+            &prev,
+        ));
+    }
+    Ok(Json(json!({
+        "asset": id.to_string(),
+        "outputs": outputs,
+        "payment": { "txid": txid.to_string(), "paid": paid, "price": price, "confirmations": confirmations },
+    })))
+}
+
+/// The model of `id`, from the cache or the index's hash-checked content.
+async fn load(s: &AppState, gw: &Arc<Gateway>, id: &AssetId) -> Result<Arc<Model>, Problem> {
+    if let Some(m) = gw.models.get(id) {
+        return Ok(m);
+    }
+    let Some((row, bytes)) = s.index.content(id)? else {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            format!("asset {id} has no on-chain content to run"),
+        ));
+    };
+    let Some(bytes) = bytes else {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            format!(
+                "the model file of {id} is {:?}: {} of {} bytes in {} part(s); it can run once every part is mined",
+                row.status, row.received, row.size, row.parts
+            ),
+        ));
+    };
+    let (gw, id2) = (gw.clone(), *id);
+    tokio::task::spawn_blocking(move || gw.models.get_or_load(&id2, || Model::load(&bytes)))
+        .await
+        .map_err(gone_blocking)?
+        .map_err(|e| {
+            Problem::new(
+                StatusCode::CONFLICT,
+                format!("the content of asset {id} cannot be served: {e}"),
+            )
+        })
+}
+
+fn input_problem(e: InferError) -> Problem {
+    let status = match e {
+        InferError::InputTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    Problem::new(
+        status,
+        format!("{e}; the payment was not used and can be presented again"),
+    )
+}
+
+/// 402 with what to pay: address, price, a new token and its memo.
+pub fn quote(id: &AssetId, vault: &str, price: u64, confs: u32, why: &str) -> Problem {
+    let token = memo::new_token();
+    let m = memo::memo(id, &token);
+    Problem::new(
+        StatusCode::PAYMENT_REQUIRED,
+        format!("{why}: pay at least {price} sats to {vault} with an OP_RETURN output carrying the memo, then send the txid and the token as \"payment\""),
+    )
+    .with(
+        "payment",
+        json!({
+            "address": vault,
+            "amount": price,
+            "memo": hex::encode(m),
+            "memo_script": memo::script(&m).to_hex_string(),
+            "token": token,
+            "min_confirmations": confs,
+        }),
+    )
+}
+
+fn replayed(id: &AssetId, vault: &str, price: u64, confs: u32, txid: &Txid, u: &Used) -> Problem {
+    quote(
+        id,
+        vault,
+        price,
+        confs,
+        &format!(
+            "payment {txid} was already used (a call to {} at unix time {}); each payment buys one call",
+            u.asset, u.at
+        ),
+    )
+}

@@ -1,0 +1,208 @@
+//! `bitmodel infer ASSET --input FILE`: one paid call of a model asset through a Bitmodel
+//! server. It asks without payment, reads the 402 quote (vault address, price, token, memo),
+//! pays the vault from the wallet with the memo in an OP_RETURN output, waits for the
+//! confirmations the server wants, and calls again with the txid and token. A price above
+//! `--max-price` is refused before any money moves; a paid call the server refuses leaves the
+//! payment unused, and `--payment TXID:TOKEN` presents it again.
+
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use bitcoin::{Amount, ScriptBuf, Txid};
+use bitmodel_rpc::web::{Response, Web};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::context::{asset_id, Context};
+use crate::output::{sats, Output};
+use crate::settings::Settings;
+
+#[derive(Debug, clap::Args)]
+pub struct Infer {
+    asset: String,
+    /// The inputs as JSON: `{"inputs":[{"name","shape","dtype","data"}…]}` or the bare list.
+    #[arg(long)]
+    input: std::path::PathBuf,
+    /// The Bitmodel server (`bitmodel up` serves one).
+    #[arg(long, default_value = "http://127.0.0.1:8080", env = "BITMODEL_SERVER")]
+    server: String,
+    /// Refuse to pay more than this many sats for the call.
+    #[arg(long, default_value_t = 100_000)]
+    max_price: u64,
+    /// Present an earlier, unused payment instead of paying again.
+    #[arg(long, value_name = "TXID:TOKEN")]
+    payment: Option<String>,
+    #[arg(long)]
+    fee_rate: Option<u64>,
+    /// Seconds to wait for the confirmations the server asks for.
+    #[arg(long, default_value_t = 900)]
+    wait: u64,
+}
+
+#[derive(Serialize)]
+struct Out {
+    asset: String,
+    txid: String,
+    paid: u64,
+    outputs: Value,
+}
+
+/// The problem detail of a refusal, or the body.
+fn detail(r: &Response) -> String {
+    r.json()
+        .ok()
+        .and_then(|v| v["detail"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| String::from_utf8_lossy(&r.body).into_owned())
+}
+
+impl Infer {
+    pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
+        let id = asset_id(&self.asset)?;
+        let text = std::fs::read_to_string(&self.input)
+            .with_context(|| format!("cannot read the input file {}", self.input.display()))?;
+        let parsed: Value = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not JSON; expected {{\"inputs\":[{{\"shape\":[…],\"data\":[…]}}]}}",
+                self.input.display()
+            )
+        })?;
+        let inputs = match parsed {
+            Value::Object(mut o) if o.contains_key("inputs") => o.remove("inputs").expect("checked"),
+            list @ Value::Array(_) => list,
+            _ => bail!("{} holds no \"inputs\" list; expected {{\"inputs\":[{{\"shape\":[…],\"data\":[…]}}]}}", self.input.display()),
+        };
+        let web = Web::new(self.server.trim_end_matches('/'))
+            .with_context(|| format!("--server {} is not http://host:port", self.server))?;
+        let path = format!("/api/v1/assets/{id}/infer");
+        let call = |payment: Option<Value>| -> anyhow::Result<Response> {
+            let mut body = json!({ "inputs": inputs });
+            if let Some(p) = payment {
+                body["payment"] = p;
+            }
+            web.post_json(&path, &body)
+                .with_context(|| format!("the server at {} did not answer", self.server))
+        };
+
+        let (txid, token) = match &self.payment {
+            Some(p) => {
+                let (t, k) = p
+                    .split_once(':')
+                    .context("--payment is TXID:TOKEN, as printed when a paid call failed")?;
+                (
+                    Txid::from_str(t).context("--payment: not a txid")?,
+                    k.to_owned(),
+                )
+            }
+            None => {
+                let quote = call(None)?;
+                if quote.status != 402 {
+                    bail!(
+                        "the server answered {} instead of a price: {}",
+                        quote.status,
+                        detail(&quote)
+                    );
+                }
+                self.pay(s, &quote.json()?)?
+            }
+        };
+        let r = call(Some(json!({ "txid": txid.to_string(), "token": token })))?;
+        if r.status != 200 {
+            bail!(
+                "the paid call was refused (http {}): {}\nthe payment is unused unless the server said otherwise; retry with --payment {txid}:{token}",
+                r.status,
+                detail(&r)
+            );
+        }
+        let v = r.json()?;
+        let mut human = format!("{id} ran, paid by {txid}\n");
+        for o in v["outputs"].as_array().into_iter().flatten() {
+            let data: Vec<String> = o["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .take(12)
+                .map(|x| match x.as_f64() {
+                    Some(f) if f.fract() == 0.0 => format!("{f}"),
+                    Some(f) => format!("{f:.4}"),
+                    None => x.to_string(),
+                })
+                .collect();
+            human.push_str(&format!(
+                "  {} {} {}: [{}{}]\n",
+                o["name"].as_str().unwrap_or("output"),
+                o["dtype"].as_str().unwrap_or(""),
+                o["shape"],
+                data.join(", "),
+                if o["data"].as_array().is_some_and(|d| d.len() > 12) {
+                    ", …"
+                } else {
+                    ""
+                }
+            ));
+        }
+        Ok(Output::new(
+            &Out {
+                asset: id.to_string(),
+                txid: txid.to_string(),
+                paid: v["payment"]["paid"].as_u64().unwrap_or(0),
+                outputs: v["outputs"].clone(),
+            },
+            human,
+        ))
+    }
+
+    /// Pays the quote from the wallet; returns the payment's txid and token.
+    fn pay(&self, s: &Settings, quote: &Value) -> anyhow::Result<(Txid, String)> {
+        let q = &quote["payment"];
+        let (Some(address), Some(amount), Some(script), Some(token)) = (
+            q["address"].as_str(),
+            q["amount"].as_u64(),
+            q["memo_script"].as_str(),
+            q["token"].as_str(),
+        ) else {
+            bail!("the server's 402 carries no usable quote: {quote}");
+        };
+        if amount > self.max_price {
+            bail!(
+                "the call costs {} sats, above --max-price {}; raise --max-price to pay it",
+                sats(amount),
+                sats(self.max_price)
+            );
+        }
+        let ctx = Context::connect(s.resolve()?)?;
+        let vault = bitcoin::Address::from_str(address)
+            .with_context(|| format!("the quoted address {address} does not parse"))?
+            .require_network(ctx.chain().network())
+            .with_context(|| format!("the server quotes {address}, not an address of {}; is --server on the same network?", ctx.chain()))?;
+        let memo = ScriptBuf::from_hex(script).context("the quoted memo script is not hex")?;
+        if !memo.is_op_return() {
+            bail!("the quoted memo script {script} is not an OP_RETURN");
+        }
+        let rate = ctx.fee_rate(self.fee_rate)?;
+        let mut w = ctx.wallet()?;
+        let tx = w.pay(
+            &[
+                (vault.script_pubkey(), Amount::from_sat(amount)),
+                (memo, Amount::ZERO),
+            ],
+            rate,
+        )?;
+        let txid = ctx.broadcast(&tx)?;
+        w.note_broadcast(tx)?;
+        eprintln!("paid {} sats to {address} in {txid}", sats(amount));
+        let need = q["min_confirmations"].as_u64().unwrap_or(0) as u32;
+        let started = Instant::now();
+        while need > 0 {
+            let (_, confs) = ctx.client.get_raw_transaction_verbose(&txid, None)?;
+            if confs >= need {
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(self.wait) {
+                bail!("payment {txid} has {confs} of {need} confirmations after {} s; call again later with --payment {txid}:{token}", self.wait);
+            }
+            std::thread::sleep(Duration::from_secs(2));
+        }
+        Ok((txid, token.to_owned()))
+    }
+}
