@@ -465,3 +465,170 @@ fn settings_layers_and_psbt_round_trip() {
     );
     cli.fails(&["wallet", "broadcast", "not-a-psbt"], "not a base64 PSBT");
 }
+
+/// The third-party models in ../shared/models, inscribed in parts with a price, sold through
+/// the gateway: `bitmodel infer` gets the 402, pays the vault with the memo and gets the
+/// model's outputs, computed from the file reassembled from the chain.
+#[test]
+fn shared_models_are_sold_through_the_gateway() {
+    let (dn, cli) = setup_with("gateway", Some(std::time::Duration::from_millis(300)));
+    let created = cli.json(&["wallet", "create", "--mnemonic", WORDS]);
+    let address: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
+        created["address"].as_str().unwrap().parse().unwrap();
+    dn.fund(
+        &address.assume_checked().script_pubkey(),
+        Amount::from_sat(500_000_000),
+    )
+    .unwrap();
+    let shared = std::env::var("BITMODEL_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let mut ids = Vec::new();
+    for (file, price) in [
+        ("ppocr_mobile_v2_cls.onnx", "2000"),
+        ("silero_vad_16k.onnx", "3000"),
+    ] {
+        let path = shared.join("models").join(file);
+        let v = cli.json(&[
+            "register",
+            "--name",
+            file,
+            "--license",
+            "Apache-2.0",
+            "--content",
+            path.to_str().unwrap(),
+            "--content-type",
+            "application/onnx",
+            "--price",
+            price,
+        ]);
+        ids.push(v["asset"].as_str().unwrap().to_string());
+    }
+    dn.mine(1).unwrap();
+
+    // The server: its own index of the chain, the gateway asking the devnet.
+    let (u, p) = dn.rpc_credentials();
+    let client = || {
+        bitmodel_rpc::Client::new(
+            &dn.rpc_url(),
+            bitmodel_rpc::Auth::UserPass(u.into(), p.into()),
+        )
+        .unwrap()
+    };
+    let index = Index::open(&cli.datadir.join("server-index.redb"), Chain::Devnet).unwrap();
+    bitmodel_index::sync::sync(&index, &client(), 0, |_, _| {}).unwrap();
+    let gw =
+        bitmodel_server::Gateway::open(&cli.datadir.join("gateway.redb"), Box::new(client()), 0)
+            .unwrap();
+    let state =
+        bitmodel_server::AppState::new(std::sync::Arc::new(index), Chain::Devnet).with_gateway(gw);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = rt.spawn(bitmodel_server::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+
+    let ppocr_in = cli.datadir.join("ppocr.json");
+    let n = 3 * 48 * 192;
+    let data: Vec<f64> = (0..n).map(|i| ((i % 97) as f64 / 97.0) - 0.5).collect();
+    std::fs::write(
+        &ppocr_in,
+        serde_json::to_vec(
+            &serde_json::json!({"inputs": [{"shape": [1, 3, 48, 192], "data": data}]}),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let v = cli.json(&[
+        "infer",
+        &ids[0],
+        "--input",
+        ppocr_in.to_str().unwrap(),
+        "--server",
+        &url,
+    ]);
+    assert_eq!(v["paid"], 2000);
+    let out = &v["outputs"][0];
+    assert_eq!(out["shape"], serde_json::json!([1, 2]));
+    let row: Vec<f64> = serde_json::from_value(out["data"].clone()).unwrap();
+    assert!((row[0] + row[1] - 1.0).abs() < 1e-4, "softmax: {row:?}");
+
+    let vad_in = cli.datadir.join("vad.json");
+    let audio: Vec<f64> = (0..576).map(|i| (i as f64 * 0.05).sin() * 0.1).collect();
+    std::fs::write(
+        &vad_in,
+        serde_json::to_vec(&serde_json::json!([
+            {"name": "input", "shape": [1, 576], "data": audio},
+            {"name": "state", "shape": [2, 1, 128], "data": vec![0.0; 256]}
+        ]))
+        .unwrap(),
+    )
+    .unwrap();
+    let v = cli.json(&[
+        "infer",
+        &ids[1],
+        "--input",
+        vad_in.to_str().unwrap(),
+        "--server",
+        &url,
+    ]);
+    assert_eq!(v["paid"], 3000);
+    let speech = v["outputs"][0]["data"][0].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&speech), "a probability: {speech}");
+    assert_eq!(v["outputs"][1]["shape"], serde_json::json!([2, 1, 128]));
+
+    // What users get wrong.
+    cli.fails(
+        &[
+            "infer",
+            &ids[0],
+            "--input",
+            ppocr_in.to_str().unwrap(),
+            "--server",
+            &url,
+            "--max-price",
+            "1999",
+        ],
+        "above --max-price",
+    );
+    cli.fails(
+        &[
+            "infer",
+            &ids[0],
+            "--input",
+            "/nonexistent.json",
+            "--server",
+            &url,
+        ],
+        "cannot read the input file",
+    );
+    let unknown = format!("{}i0", "00".repeat(32));
+    cli.fails(
+        &[
+            "infer",
+            &unknown,
+            "--input",
+            ppocr_in.to_str().unwrap(),
+            "--server",
+            &url,
+        ],
+        "unknown asset",
+    );
+    cli.fails(
+        &[
+            "infer",
+            &ids[0],
+            "--input",
+            ppocr_in.to_str().unwrap(),
+            "--server",
+            "http://127.0.0.1:1",
+        ],
+        "did not answer",
+    );
+    let _ = stop.send(());
+    rt.block_on(server).unwrap().unwrap();
+}
