@@ -8,10 +8,11 @@ mod devnet;
 mod index;
 mod report;
 mod script;
+mod server;
 
 use std::process::ExitCode;
 
-const GROUPS: &[&str] = &["cflow", "covenant", "devnet", "index", "script"];
+const GROUPS: &[&str] = &["cflow", "covenant", "devnet", "index", "script", "server"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
             "devnet" => devnet::run(),
             "index" => index::run(),
             "script" => script::run(),
+            "server" => server::run(),
             other => {
                 eprintln!(
                     "unknown benchmark group '{other}'; groups: {}",

@@ -202,6 +202,9 @@ async fn infer(state: &AppState, id: &AssetId, payment: Option<Value>) -> (Statu
     .await
 }
 
+/// A tensor with its values back at float32.
+type Narrow = (Option<String>, Vec<usize>, String, Vec<f32>);
+
 fn says(v: &Value, what: &str) {
     assert!(
         v["detail"].as_str().unwrap().contains(what),
@@ -240,7 +243,7 @@ async fn paid_inference_end_to_end() {
     let direct = Model::load(MODEL).unwrap().run(&tensors).unwrap();
     let got: Vec<Tensor> = serde_json::from_value(v["outputs"].clone()).unwrap();
     // Values are float32 on both sides; JSON carries them as decimals of their f64 widening.
-    let as_f32 = |t: &[Tensor]| -> Vec<(Option<String>, Vec<usize>, String, Vec<f32>)> {
+    let as_f32 = |t: &[Tensor]| -> Vec<Narrow> {
         t.iter()
             .map(|t| {
                 (

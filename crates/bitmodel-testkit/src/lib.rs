@@ -6,6 +6,8 @@
 //! Keep Litecoin regtest chains below height 431: MWEB activates at 432 and changes the block
 //! format.
 
+pub mod webdriver;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -40,7 +40,7 @@ pub fn esc(s: &str) -> String {
 
 pub const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222}\
 a{color:#0b5cad}table{border-collapse:collapse;width:100%}td,th{padding:.3rem;border-bottom:1px solid #ddd;text-align:left}\
-.num{text-align:right;font-variant-numeric:tabular-nums}svg{max-width:100%;height:auto}header a{font-weight:bold;text-decoration:none}\
+.num{text-align:right;font-variant-numeric:tabular-nums}code,td{overflow-wrap:anywhere;word-break:break-word}code{word-break:break-all}svg{max-width:100%;height:auto}header a{font-weight:bold;text-decoration:none}\
 @media(max-width:40rem){td,th{font-size:.85rem}}";
 
 pub fn page(title: &str, body: &str) -> String {

@@ -193,7 +193,7 @@ impl Infer {
         eprintln!("paid {} sats to {address} in {txid}", sats(amount));
         let need = q["min_confirmations"].as_u64().unwrap_or(0) as u32;
         let started = Instant::now();
-        while need > 0 {
+        loop {
             let (_, confs) = ctx.client.get_raw_transaction_verbose(&txid, None)?;
             if confs >= need {
                 break;
