@@ -176,6 +176,23 @@ fn browse(url: &str, digits: &str) {
     b.goto(url).unwrap();
     assert!(b.title().unwrap().contains("Bitmodel"));
     shot(&b, "1-home.png");
+    // The books on the home page reconcile: every sat paid in is with owners, fees or vaults.
+    let body = b.find_all("body").unwrap();
+    let home = b.text(&body[0]).unwrap();
+    let books = home
+        .lines()
+        .find(|l| l.contains(" sats: "))
+        .unwrap_or_else(|| panic!("home shows the books: {home}"));
+    let nums: Vec<u64> = books
+        .split(|c: char| !(c.is_ascii_digit() || c == ','))
+        .filter(|t| t.chars().any(|c| c.is_ascii_digit()))
+        .map(|t| t.replace(',', "").parse().unwrap())
+        .collect();
+    let [_assets, paid_in, owners, fees, waiting] = nums[..] else {
+        panic!("assets, paid in, to owners, fees, waiting: {books}")
+    };
+    assert_eq!(paid_in, owners + fees + waiting, "{books}");
+    assert!(owners > 0 && fees > 0 && waiting > 0, "{books}");
     let links = b.find_all("a[href^='/asset/']").unwrap();
     let texts: Vec<String> = links.iter().map(|l| b.text(l).unwrap()).collect();
     let agent = texts
