@@ -1,6 +1,8 @@
 //! The same node flows against a real litecoind regtest (Bitcoin Core 0.21-based, taproot, no
 //! OP_CAT): inscriptions work as anywhere, there are no vaults, and a payment is split
-//! directly — one transaction pays every contributor — which the indexer checks.
+//! directly — one transaction pays every contributor — which the indexer checks. Then
+//! `bitmodel up` against that node runs the indexer and the server only (no devnet, no demo),
+//! and paid inference says why it cannot work there.
 
 mod common;
 
@@ -111,4 +113,70 @@ fn inscriptions_and_direct_payments_on_litecoind_regtest() {
     // 10,000,000 → agent 8,000,000, base 1,900,000, paper 100,000.
     assert_eq!(index.stats(&paper_id).unwrap().unwrap().paid_out, 100_000);
     assert!(node.client().get_block_count().unwrap() < 431);
+    drop(index);
+    up_against_the_node(&cli, &agent);
+}
+
+fn up_against_the_node(cli: &Cli, agent: &str) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bitmodel"))
+        .args([
+            "--datadir",
+            cli.datadir.to_str().unwrap(),
+            "--rpc-url",
+            &cli.url,
+        ])
+        .args(&cli.flags)
+        .args(["up", "--http", "127.0.0.1:0"])
+        .env_remove("BITMODEL_NETWORK")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let addr = loop {
+        let Some(Ok(line)) = lines.next() else {
+            let _ = child.kill();
+            panic!("bitmodel up ended before serving: {seen:?}");
+        };
+        if let Some(rest) = line.split("API at http://").nth(1) {
+            break rest.split('/').next().unwrap().to_owned();
+        }
+        seen.push(line);
+    };
+    assert!(
+        !seen
+            .iter()
+            .any(|l| l.contains("devnet") || l.contains("seeding")),
+        "no devnet and no demo against a real node: {seen:?}"
+    );
+    let http = |req: String| {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.write_all(req.as_bytes()).unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    let status = http("GET /api/v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into());
+    let body: serde_json::Value =
+        serde_json::from_str(status.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["network"], "regtest", "{body}");
+    assert_eq!(body["assets"], 3, "{body}");
+    let input = r#"{"inputs":[{"shape":[1],"data":[0]}]}"#;
+    let infer = http(format!(
+        "POST /api/v1/assets/{agent}/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{input}",
+        input.len()
+    ));
+    assert!(infer.starts_with("HTTP/1.1 501"), "{infer}");
+    assert!(infer.contains("has no OP_CAT"), "{infer}");
+    let ok = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    assert!(
+        child.wait().unwrap().success(),
+        "bitmodel up stops cleanly on Ctrl-C"
+    );
 }
