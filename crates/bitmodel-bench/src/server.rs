@@ -14,18 +14,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bitcoin::hashes::{sha256, Hash};
-use bitcoin::key::{Keypair, Secp256k1};
-use bitcoin::{Amount, FeeRate, ScriptBuf, TxOut, WPubkeyHash};
+use bitcoin::{Amount, FeeRate, ScriptBuf, WPubkeyHash};
 use bitmodel_devnet::Devnet;
 use bitmodel_index::Index;
 use bitmodel_infer::{Model, Tensor};
-use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::record::Content;
 use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
 use bitmodel_rpc::web::Web;
 use bitmodel_rpc::{Auth, Client};
 use bitmodel_server::{AppState, Gateway};
-use bitmodel_wallet::inscribe::Reveal;
+use bitmodel_testkit::inscribe::register;
 use bitmodel_wallet::Wallet;
 use serde_json::{json, Value};
 
@@ -37,36 +35,6 @@ const REQUESTS: usize = 10_000;
 const CONCURRENCY: usize = 64;
 const PAID_CALLS: usize = 200;
 const PRICE: u64 = 1_000;
-
-fn register(dn: &Devnet, r: &Record, content_type: &str, body: Vec<u8>) -> AssetId {
-    let secp = Secp256k1::new();
-    let kp =
-        Keypair::from_seckey_slice(&secp, sha256::Hash::hash(r.name.as_bytes()).as_byte_array())
-            .expect("a key");
-    let reveal = Reveal::new(
-        &secp,
-        kp.x_only_public_key().0,
-        &[Inscription::bitmodel(r, content_type, body)],
-    )
-    .expect("an envelope");
-    let out = vec![TxOut {
-        value: Amount::from_sat(10_000),
-        script_pubkey: r.owner.clone(),
-    }];
-    let fee = 2 * reveal.vsize(&out);
-    let commit = dn
-        .fund(
-            &reveal.commit_script_pubkey(),
-            Amount::from_sat(10_000 + fee),
-        )
-        .expect("funded");
-    let tx = reveal
-        .reveal(&secp, &kp, commit, 10_000 + fee, out, fee)
-        .expect("a reveal");
-    let txid = dn.submit(tx).expect("accepted");
-    dn.mine(1).expect("mined");
-    AssetId::new(txid, 0)
-}
 
 fn record(n: u8, parent: Option<AssetId>, model: bool) -> Record {
     Record {

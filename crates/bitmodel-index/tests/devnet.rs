@@ -3,8 +3,7 @@
 //! distributions and merges through the mempool, follow the chain over JSON-RPC, survive a
 //! reorg, and account for every sat.
 
-use bitcoin::hashes::{sha256, Hash};
-use bitcoin::key::{Keypair, Secp256k1};
+use bitcoin::hashes::Hash;
 use bitcoin::{Amount, OutPoint, ScriptBuf, TxOut, WPubkeyHash};
 use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
 use bitmodel_covenant::{build_merge, Utxo, Vault, VaultTerms};
@@ -14,7 +13,6 @@ use bitmodel_index::Index;
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
 use bitmodel_rpc::{Auth, Client};
-use bitmodel_wallet::inscribe::Reveal;
 
 fn owner(n: u8) -> ScriptBuf {
     ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20]))
@@ -43,38 +41,11 @@ fn record(name: &str, kind: Kind, n: u8, parents: &[(AssetId, u16, Relation)]) -
 
 /// Commit (funded by the faucet and mined), then reveal (mined). Returns the asset ids.
 fn register(dn: &Devnet, records: &[&Record]) -> Vec<AssetId> {
-    let secp = Secp256k1::new();
-    let kp = Keypair::from_seckey_slice(
-        &secp,
-        sha256::Hash::hash(records[0].name.as_bytes()).as_byte_array(),
-    )
-    .unwrap();
     let insc: Vec<Inscription> = records
         .iter()
         .map(|r| Inscription::bitmodel(r, "text/markdown", format!("# {}", r.name).into_bytes()))
         .collect();
-    let reveal = Reveal::new(&secp, kp.x_only_public_key().0, &insc).unwrap();
-    let out = vec![TxOut {
-        value: Amount::from_sat(10_000),
-        script_pubkey: owner(200),
-    }];
-    let fee = 2 * reveal.vsize(&out);
-    let commit = dn
-        .fund(
-            &reveal.commit_script_pubkey(),
-            Amount::from_sat(10_000 + fee),
-        )
-        .unwrap();
-    let tx = reveal
-        .reveal(&secp, &kp, commit, 10_000 + fee, out, fee)
-        .unwrap();
-    let txid = dn
-        .submit(tx)
-        .unwrap_or_else(|r| panic!("reveal rejected: {r:?}"));
-    dn.mine(1).unwrap();
-    (0..records.len() as u32)
-        .map(|i| AssetId::new(txid, i))
-        .collect()
+    bitmodel_testkit::inscribe::inscribe(dn, &insc, &owner(200))
 }
 
 fn vault(index: &Index, id: &AssetId) -> Vault {

@@ -3,9 +3,8 @@
 //! the index's books balance exactly, and at the end the index equals a fresh index of the
 //! chain.
 
-use bitcoin::hashes::{sha256, Hash};
-use bitcoin::key::{Keypair, Secp256k1};
-use bitcoin::{Amount, ScriptBuf, TxOut, WPubkeyHash};
+use bitcoin::hashes::Hash;
+use bitcoin::{Amount, ScriptBuf, WPubkeyHash};
 use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
 use bitmodel_covenant::{build_merge, Utxo, Vault, VaultTerms};
 use bitmodel_devnet::Devnet;
@@ -14,7 +13,6 @@ use bitmodel_index::Index;
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
 use bitmodel_rpc::{Auth, Client};
-use bitmodel_wallet::inscribe::Reveal;
 
 /// SplitMix64, seeded: the same economy every run.
 struct Rng(u64);
@@ -52,7 +50,6 @@ fn random_economy_balances_after_every_block() {
     std::fs::create_dir_all(&dir).unwrap();
     let index = Index::open(&dir.join("a.redb"), Chain::Devnet).unwrap();
     let mut rng = Rng(7);
-    let secp = Secp256k1::new();
     let check = |index: &Index| {
         sync(index, &client, 0, |_, _| {}).unwrap();
         let t = index.totals().unwrap();
@@ -95,31 +92,15 @@ fn random_economy_balances_after_every_block() {
                 parents,
             });
         }
-        let kp =
-            Keypair::from_seckey_slice(&secp, sha256::Hash::hash(&[layer as u8]).as_byte_array())
-                .unwrap();
         let insc: Vec<Inscription> = records
             .iter()
             .map(|r| Inscription::bitmodel(r, "text/plain", vec![]))
             .collect();
-        let reveal = Reveal::new(&secp, kp.x_only_public_key().0, &insc).unwrap();
-        let out = vec![TxOut {
-            value: Amount::from_sat(10_000),
-            script_pubkey: owner(9_999),
-        }];
-        let fee = 2 * reveal.vsize(&out);
-        let commit = dn
-            .fund(
-                &reveal.commit_script_pubkey(),
-                Amount::from_sat(10_000 + fee),
-            )
-            .unwrap();
-        let tx = reveal
-            .reveal(&secp, &kp, commit, 10_000 + fee, out, fee)
-            .unwrap();
-        let txid = dn.submit(tx).unwrap();
-        dn.mine(1).unwrap();
-        ids.extend((0..PER_LAYER as u32).map(|i| AssetId::new(txid, i)));
+        ids.extend(bitmodel_testkit::inscribe::inscribe(
+            &dn,
+            &insc,
+            &owner(9_999),
+        ));
         check(&index);
     }
     assert_eq!(index.assets().unwrap().len(), LAYERS * PER_LAYER);

@@ -66,6 +66,21 @@ impl Error {
     }
 }
 
+/// `http://host:port[/path]` → (`host:port`, `/path` or empty).
+pub(crate) fn split_url(url: &str) -> Result<(&str, &str), Error> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| Error::Url(url.to_owned()))?;
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    if host.is_empty() || !host.contains(':') {
+        return Err(Error::Url(url.to_owned()));
+    }
+    Ok((host, path))
+}
+
 /// A bitcoind JSON-RPC client.
 pub struct Client {
     host: String,
@@ -81,16 +96,8 @@ pub struct Client {
 impl Client {
     /// `url` is `http://host:port` (optionally with a path such as `/wallet/w`).
     pub fn new(url: &str, auth: Auth) -> Result<Client, Error> {
-        let rest = url
-            .strip_prefix("http://")
-            .ok_or_else(|| Error::Url(url.to_owned()))?;
-        let (host, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        if host.is_empty() || !host.contains(':') {
-            return Err(Error::Url(url.to_owned()));
-        }
+        let (host, path) = split_url(url)?;
+        let path = if path.is_empty() { "/" } else { path };
         Ok(Client {
             host: host.to_owned(),
             path: path.to_owned(),

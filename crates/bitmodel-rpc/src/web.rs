@@ -40,16 +40,8 @@ pub struct Web {
 impl Web {
     /// `url` is `http://host:port[/base]`; request paths are appended to the base.
     pub fn new(url: &str) -> Result<Web, Error> {
-        let rest = url
-            .strip_prefix("http://")
-            .ok_or_else(|| Error::Url(url.to_owned()))?;
-        let (host, base) = match rest.find('/') {
-            Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
-            None => (rest, ""),
-        };
-        if host.is_empty() || !host.contains(':') {
-            return Err(Error::Url(url.to_owned()));
-        }
+        let (host, base) = crate::split_url(url)?;
+        let base = base.trim_end_matches('/');
         Ok(Web {
             host: host.to_owned(),
             base: base.to_owned(),

@@ -8,18 +8,15 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use bitcoin::hashes::{sha256, Hash};
-use bitcoin::key::{Keypair, Secp256k1};
-use bitcoin::{Amount, OutPoint, ScriptBuf, TxOut, WPubkeyHash};
+use bitcoin::{Amount, OutPoint, ScriptBuf, WPubkeyHash};
 use bitmodel_covenant::spend::build_distribute_at_rate;
 use bitmodel_covenant::{Utxo, Vault, VaultTerms};
 use bitmodel_devnet::Devnet;
 use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
-use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::record::Content;
 use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
 use bitmodel_server::{router, AppState};
-use bitmodel_wallet::inscribe::Reveal;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -50,36 +47,7 @@ fn record(name: &str, n: u8, parents: &[(AssetId, u16)], content: Option<&[u8]>)
 }
 
 fn register(dn: &Devnet, r: &Record, body: Vec<u8>) -> AssetId {
-    let secp = Secp256k1::new();
-    let kp =
-        Keypair::from_seckey_slice(&secp, sha256::Hash::hash(r.name.as_bytes()).as_byte_array())
-            .unwrap();
-    let reveal = Reveal::new(
-        &secp,
-        kp.x_only_public_key().0,
-        &[Inscription::bitmodel(r, "application/octet-stream", body)],
-    )
-    .unwrap();
-    let out = vec![TxOut {
-        value: Amount::from_sat(10_000),
-        script_pubkey: r.owner.clone(),
-    }];
-    let fee = 2 * reveal.vsize(&out);
-    let commit = dn
-        .fund(
-            &reveal.commit_script_pubkey(),
-            Amount::from_sat(10_000 + fee),
-        )
-        .unwrap();
-    let txid = dn
-        .submit(
-            reveal
-                .reveal(&secp, &kp, commit, 10_000 + fee, out, fee)
-                .unwrap(),
-        )
-        .unwrap();
-    dn.mine(1).unwrap();
-    AssetId::new(txid, 0)
+    bitmodel_testkit::inscribe::register(dn, r, "application/octet-stream", body)
 }
 
 struct World {

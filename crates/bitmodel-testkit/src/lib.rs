@@ -1,4 +1,6 @@
-//! Test support shared by the crates' integration tests: a real `litecoind -regtest` (a
+//! Test support shared by the crates' integration tests and benchmarks: assets inscribed on
+//! the in-process devnet ([`inscribe`]), headless Chromium over WebDriver ([`webdriver`]), and
+//! here a real `litecoind -regtest` (a
 //! Bitcoin Core 0.21-based node with taproot) on 127.0.0.1 with free ports and a temporary
 //! datadir, killed when dropped. Tests that need it fail, saying how to install it, when the
 //! binary is missing: CI installs Debian's `litecoind`.
@@ -6,6 +8,7 @@
 //! Keep Litecoin regtest chains below height 431: MWEB activates at 432 and changes the block
 //! format.
 
+pub mod inscribe;
 pub mod webdriver;
 
 use std::net::TcpListener;

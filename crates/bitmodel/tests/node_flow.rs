@@ -37,6 +37,25 @@ fn setup_with(name: &str, block_interval: Option<std::time::Duration>) -> (Devne
     (dn, cli)
 }
 
+/// A wallet from the test mnemonic, funded by the faucet.
+fn funded_wallet(cli: &Cli, dn: &Devnet, sats: u64) {
+    let created = cli.json(&["wallet", "create", "--mnemonic", WORDS]);
+    let address: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
+        created["address"].as_str().unwrap().parse().unwrap();
+    dn.fund(
+        &address.assume_checked().script_pubkey(),
+        Amount::from_sat(sats),
+    )
+    .unwrap();
+}
+
+/// `$BITMODEL_SHARED`, else `../shared` beside the checkout.
+fn shared_dir() -> PathBuf {
+    std::env::var("BITMODEL_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+}
+
 fn register(cli: &Cli, dn: &Devnet, args: &[&str]) -> String {
     let mut a = vec!["register"];
     a.extend_from_slice(args);
@@ -103,14 +122,7 @@ fn recompute(cli: &Cli, index: &Index) -> (u64, u64) {
 #[test]
 fn five_level_lineage_is_paid_and_the_money_reaches_the_top() {
     let (dn, cli) = setup("flow");
-    let created = cli.json(&["wallet", "create", "--mnemonic", WORDS]);
-    let address: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
-        created["address"].as_str().unwrap().parse().unwrap();
-    dn.fund(
-        &address.assume_checked().script_pubkey(),
-        Amount::from_sat(2_000_000_000),
-    )
-    .unwrap();
+    funded_wallet(&cli, &dn, 2_000_000_000);
     assert_eq!(
         cli.json(&["wallet", "balance"])["confirmed"],
         2_000_000_000u64
@@ -241,14 +253,7 @@ fn five_level_lineage_is_paid_and_the_money_reaches_the_top() {
 #[test]
 fn errors_users_hit() {
     let (dn, cli) = setup("errors");
-    let created = cli.json(&["wallet", "create", "--mnemonic", WORDS]);
-    let address: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
-        created["address"].as_str().unwrap().parse().unwrap();
-    dn.fund(
-        &address.assume_checked().script_pubkey(),
-        Amount::from_sat(50_000_000),
-    )
-    .unwrap();
+    funded_wallet(&cli, &dn, 50_000_000);
     let a = register(&cli, &dn, &["--name", "base", "--license", "MIT"]);
     let b = register(&cli, &dn, &["--name", "other", "--license", "MIT"]);
 
@@ -326,17 +331,8 @@ fn errors_users_hit() {
 fn large_files_are_inscribed_in_parts_and_reassembled() {
     // Parts wait for each other to be mined (mempool limits), so blocks come by themselves.
     let (dn, cli) = setup_with("content", Some(std::time::Duration::from_millis(300)));
-    let created = cli.json(&["wallet", "create", "--mnemonic", WORDS]);
-    let address: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
-        created["address"].as_str().unwrap().parse().unwrap();
-    dn.fund(
-        &address.assume_checked().script_pubkey(),
-        Amount::from_sat(500_000_000),
-    )
-    .unwrap();
-    let shared = std::env::var("BITMODEL_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    funded_wallet(&cli, &dn, 500_000_000);
+    let shared = shared_dir();
     let model = shared.join("models/ppocr_mobile_v2_cls.onnx");
     let big = cli.datadir.join("weights.bin");
     let big_bytes: Vec<u8> = (0..900_000u32)
@@ -393,14 +389,7 @@ fn large_files_are_inscribed_in_parts_and_reassembled() {
 #[test]
 fn settings_layers_and_psbt_round_trip() {
     let (dn, cli) = setup("settings");
-    let created = cli.json(&["wallet", "create", "--mnemonic", WORDS]);
-    let address: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
-        created["address"].as_str().unwrap().parse().unwrap();
-    dn.fund(
-        &address.assume_checked().script_pubkey(),
-        Amount::from_sat(3_000_000),
-    )
-    .unwrap();
+    funded_wallet(&cli, &dn, 3_000_000);
     let bare = |args: &[&str], envs: &[(&str, &str)]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_bitmodel"))
             .args(["--datadir", cli.datadir.to_str().unwrap()])
@@ -472,17 +461,8 @@ fn settings_layers_and_psbt_round_trip() {
 #[test]
 fn shared_models_are_sold_through_the_gateway() {
     let (dn, cli) = setup_with("gateway", Some(std::time::Duration::from_millis(300)));
-    let created = cli.json(&["wallet", "create", "--mnemonic", WORDS]);
-    let address: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
-        created["address"].as_str().unwrap().parse().unwrap();
-    dn.fund(
-        &address.assume_checked().script_pubkey(),
-        Amount::from_sat(500_000_000),
-    )
-    .unwrap();
-    let shared = std::env::var("BITMODEL_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    funded_wallet(&cli, &dn, 500_000_000);
+    let shared = shared_dir();
     let mut ids = Vec::new();
     for (file, price) in [
         ("ppocr_mobile_v2_cls.onnx", "2000"),
