@@ -60,12 +60,13 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
 
     // Layers: a node's depth is one more than its deepest parent's.
     let n = lineage.nodes.len();
-    let mut depth = vec![0usize; n];
-    for _ in 0..n {
-        for e in &lineage.edges {
-            depth[e.child as usize] = depth[e.child as usize].max(depth[e.parent as usize] + 1);
-        }
-    }
+    let depth = bitmodel_protocol::graph::layers(
+        n,
+        lineage
+            .edges
+            .iter()
+            .map(|e| (e.parent as usize, e.child as usize)),
+    );
     let secp = Secp256k1::new();
     let keypair = wallet.inscription_keypair();
     let mut ids: HashMap<u32, AssetId> = HashMap::new();

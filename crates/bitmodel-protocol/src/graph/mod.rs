@@ -15,12 +15,14 @@
 //! order), keep the rest. No recursion, no hashing, 6 bytes per edge plus 12 per node.
 
 mod build;
+mod layers;
 #[cfg(test)]
 mod tests;
 
 use serde::Serialize;
 
 pub use build::GraphError;
+pub use layers::layers;
 
 use crate::split::share;
 

@@ -20,14 +20,13 @@ const GAP_Y: i64 = 60;
 pub fn svg(nodes: &[Node]) -> String {
     let n = nodes.len();
     // Layer = longest path from the asset (node 0).
-    let mut layer = vec![0usize; n];
-    for _ in 0..n {
-        for (c, node) in nodes.iter().enumerate() {
-            for (p, _) in &node.parents {
-                layer[*p] = layer[*p].max(layer[c] + 1);
-            }
-        }
-    }
+    let layer = bitmodel_protocol::graph::layers(
+        n,
+        nodes
+            .iter()
+            .enumerate()
+            .flat_map(|(c, node)| node.parents.iter().map(move |(p, _)| (c, *p))),
+    );
     let layers = layer.iter().copied().max().unwrap_or(0) + 1;
     let mut rows: Vec<Vec<usize>> = vec![Vec::new(); layers];
     for (i, l) in layer.iter().enumerate() {

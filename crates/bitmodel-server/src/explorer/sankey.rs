@@ -14,12 +14,7 @@ pub struct FlowNode {
 /// `flows` are `(child, parent, sats)`.
 pub fn svg(nodes: &[FlowNode], flows: &[(usize, usize, u64)]) -> String {
     let n = nodes.len();
-    let mut layer = vec![0usize; n];
-    for _ in 0..n {
-        for (c, p, _) in flows {
-            layer[*p] = layer[*p].max(layer[*c] + 1);
-        }
-    }
+    let layer = bitmodel_protocol::graph::layers(n, flows.iter().map(|(c, p, _)| (*c, *p)));
     let columns = layer.iter().copied().max().unwrap_or(0) + 1;
     let total = nodes.first().map_or(1, |f| f.received.max(1)) as f64;
     let (col_w, bar_w, height) = (230i64, 14i64, 420i64);
