@@ -144,8 +144,13 @@ pub fn apply_tx(
                 };
                 j.put(T_ASSETS, &id.to_bytes(), &encode(&row))?;
                 j.put(T_STATS, &id.to_bytes(), &encode(&AssetStats::default()))?;
+                // Equal terms (owner, parents, weights, fee cap) make an equal vault. Its
+                // payments stay booked to the first asset registered with it; later ones
+                // show it as shared (see `Index::vault_status`).
                 if let Some(spk) = vault {
-                    j.put(T_VAULTS, spk.as_bytes(), &id.to_bytes())?;
+                    if j.get(T_VAULTS, spk.as_bytes())?.is_none() {
+                        j.put(T_VAULTS, spk.as_bytes(), &id.to_bytes())?;
+                    }
                 }
                 events.push(Event::Registered { asset: id });
             }

@@ -86,6 +86,9 @@ pub struct VaultStatus {
     pub utxos: Vec<(bitcoin::OutPoint, VaultUtxo)>,
     /// The smallest single UTXO `distribute` can spend with the fee at the record's cap.
     pub threshold_at_cap: Option<u64>,
+    /// The earlier asset this vault is booked to, when both have equal terms (owner,
+    /// parents, weights, fee cap) and therefore one vault.
+    pub shared_with: Option<AssetId>,
 }
 
 impl Index {
@@ -413,12 +416,20 @@ impl Index {
             return Ok(None);
         };
         let txn = self.db.begin_read()?;
+        let holder = match &row.vault {
+            Some(spk) => match txn.open_table(VAULTS)?.get(spk.as_bytes())? {
+                Some(v) => AssetId::from_bytes(v.value())
+                    .map_err(|e| IndexError::Corrupt(e.to_string()))?,
+                None => *id,
+            },
+            None => *id,
+        };
         let t = txn.open_table(VAULT_UTXOS)?;
         let mut utxos = Vec::new();
         for item in t.iter()? {
             let (k, v) = item?;
             let u: VaultUtxo = decode(v.value())?;
-            if u.asset == *id {
+            if u.asset == holder {
                 let k = k.value();
                 let txid = bitcoin::Txid::from_slice(&k[..32])
                     .map_err(|e| IndexError::Corrupt(e.to_string()))?;
@@ -451,6 +462,7 @@ impl Index {
             balance,
             utxos,
             threshold_at_cap,
+            shared_with: (holder != *id).then_some(holder),
         }))
     }
 

@@ -14,7 +14,7 @@ pub const BLOCKS: TableDefinition<u32, &[u8]> = TableDefinition::new("blocks");
 pub const ASSETS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("assets");
 /// Asset id bytes → [`crate::rows::InvalidRow`] (records kept with the reason they are invalid).
 pub const INVALID: TableDefinition<&[u8], &[u8]> = TableDefinition::new("invalid");
-/// Vault scriptPubKey → asset id bytes.
+/// Vault scriptPubKey → asset id bytes of the first asset registered with it (equal terms, one vault).
 pub const VAULTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("vaults");
 /// Outpoint (txid ‖ vout LE) → [`crate::rows::VaultUtxo`].
 pub const VAULT_UTXOS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("vault_utxos");

@@ -207,3 +207,37 @@ fn lineage_paid_distributed_and_indexed_on_the_devnet() {
     follow(&index);
     assert_eq!(index.dump().unwrap(), full);
 }
+
+/// Two assets with equal terms (owner, parents, weights, fee cap) have one vault: its
+/// payments stay booked to the first, the second shows the vault as shared, and no sat is
+/// counted twice.
+#[test]
+fn assets_with_equal_terms_share_one_vault_booked_to_the_first() {
+    let dn = Devnet::spawn().unwrap();
+    let (user, pass) = dn.rpc_credentials();
+    let client = Client::new(&dn.rpc_url(), Auth::UserPass(user.into(), pass.into())).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let index = Index::open(&dir.path().join("index.redb"), Chain::Devnet).unwrap();
+    let v1 = register(&dn, &[&record("model v1", Kind::Model, 7, &[])])[0];
+    let v2 = register(&dn, &[&record("model v2", Kind::Model, 7, &[])])[0];
+    sync(&index, &client, 0, |_, _| {}).unwrap();
+    let spk = index.asset(&v1).unwrap().unwrap().vault.unwrap();
+    assert_eq!(index.asset(&v2).unwrap().unwrap().vault.unwrap(), spk);
+    dn.fund(&spk, Amount::from_sat(50_000)).unwrap();
+    dn.mine(1).unwrap();
+    sync(&index, &client, 0, |_, _| {}).unwrap();
+    assert_eq!(index.stats(&v1).unwrap().unwrap().payments_in, 50_000);
+    assert_eq!(index.stats(&v2).unwrap().unwrap().payments_in, 0);
+    let first = index.vault_status(&v1).unwrap().unwrap();
+    let second = index.vault_status(&v2).unwrap().unwrap();
+    assert_eq!(first.shared_with, None);
+    assert_eq!(second.shared_with, Some(v1));
+    assert_eq!(
+        (first.balance, second.balance),
+        (50_000, 50_000),
+        "one vault"
+    );
+    let t = index.totals().unwrap();
+    assert_eq!(t.payments_in, 50_000);
+    assert_eq!(t.payments_in, t.paid_out + t.fees + t.waiting);
+}

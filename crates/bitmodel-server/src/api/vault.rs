@@ -38,5 +38,6 @@ pub async fn get(
         "balance": st.balance,
         "utxos": utxos,
         "distribution_threshold": st.threshold_at_cap,
+        "shared_with": st.shared_with.map(|a| a.to_string()),
     })))
 }

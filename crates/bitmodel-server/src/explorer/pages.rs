@@ -131,6 +131,11 @@ pub async fn asset(
             v.utxos.len(),
             v.threshold_at_cap.map_or("-".into(), sats)
         ));
+        if let Some(other) = v.shared_with {
+            body.push_str(&format!(
+                "<p>This asset has the same owner, parents, weights and fee cap as <a href=\"/asset/{other}\">{other}</a>, so the same vault: payments into it are booked to that asset.</p>"
+            ));
+        }
     }
     if let Some(c) = &row.record.content {
         body.push_str(&format!(
