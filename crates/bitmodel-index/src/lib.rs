@@ -158,6 +158,26 @@ impl Index {
             .transpose()
     }
 
+    /// The block holding `txid`, if one of its outputs is an unspent vault UTXO: how the
+    /// inference gateway finds a confirmed payment on a node without `-txindex`.
+    pub fn vault_payment_block(
+        &self,
+        txid: &bitcoin::Txid,
+    ) -> Result<Option<BlockHash>, IndexError> {
+        let height = {
+            let txn = self.db.begin_read()?;
+            let t = txn.open_table(VAULT_UTXOS)?;
+            let lo = rows::outpoint_key(txid, 0);
+            let hi = rows::outpoint_key(txid, u32::MAX);
+            let mut range = t.range(lo.as_slice()..=hi.as_slice())?;
+            match range.next() {
+                Some(item) => decode::<VaultUtxo>(item?.1.value())?.height,
+                None => return Ok(None),
+            }
+        };
+        self.block_hash(height)
+    }
+
     /// Applies the block at `height`, which must build on the tip (any height starts an
     /// empty index, so indexing can begin at a chosen height).
     pub fn apply_block(&self, height: u32, block: &Block) -> Result<(), IndexError> {

@@ -62,6 +62,22 @@ struct World {
     not_a_model: AssetId,
 }
 
+/// A node as bitcoind is without `-txindex`: confirmed transactions only in a named block.
+struct NoTxindex(Client);
+
+impl bitmodel_server::gateway::PaymentSource for NoTxindex {
+    fn transaction(
+        &self,
+        txid: &bitcoin::Txid,
+        block: Option<&bitcoin::BlockHash>,
+    ) -> Result<Option<(bitcoin::Transaction, u32)>, String> {
+        match self.0.transaction(txid, block)? {
+            Some((_, confs)) if confs > 0 && block.is_none() => Ok(None),
+            found => Ok(found),
+        }
+    }
+}
+
 fn client(dn: &Devnet) -> Client {
     let (u, p) = dn.rpc_credentials();
     Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap()
@@ -364,11 +380,33 @@ async fn paid_inference_end_to_end() {
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["payment"]["confirmations"], 1);
 
-    // Every sat paid sits in the vault once indexed: 4 accepted calls and 2 refused payments.
+    // A node without -txindex finds confirmed transactions only in a named block: the
+    // gateway names the one the index saw the payment in.
+    sync(&w.index, &w.client, 0, |_, _| {}).unwrap();
+    let gw = Gateway::open(
+        &w.dir.path().join("plain.redb"),
+        Box::new(NoTxindex(client(&w.dn))),
+        1,
+    )
+    .unwrap();
+    let plain = AppState::new(w.index.clone(), Chain::Devnet).with_gateway(gw);
+    let (_, q) = infer(&plain, &id, None).await;
+    let tok = q["payment"]["token"].as_str().unwrap().to_owned();
+    let txid = w.pay(PRICE, Some(q["payment"]["memo_script"].as_str().unwrap()));
+    w.dn.mine(1).unwrap();
+    let pay = json!({"txid": txid.to_string(), "token": tok});
+    let (st, v) = infer(&plain, &id, Some(pay.clone())).await;
+    assert_eq!(st, StatusCode::PAYMENT_REQUIRED, "not indexed yet: {v}");
+    says(&v, "knows no transaction");
+    sync(&w.index, &w.client, 0, |_, _| {}).unwrap();
+    let (st, v) = infer(&plain, &id, Some(pay)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+
+    // Every sat paid sits in the vault once indexed: 5 accepted calls and 2 refused payments.
     sync(&w.index, &w.client, 0, |_, _| {}).unwrap();
     let stats = w.index.stats(&id).unwrap().unwrap();
-    assert_eq!(stats.payments_in, 6 * PRICE - 1 + 100);
-    assert_eq!(stats.payments, 6);
+    assert_eq!(stats.payments_in, 7 * PRICE - 1 + 100);
+    assert_eq!(stats.payments, 7);
 
     // Assets that cannot be sold: no price, not a model, unknown.
     let (st, v) = infer(&state, &w.unpriced, None).await;

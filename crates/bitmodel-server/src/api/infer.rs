@@ -123,11 +123,13 @@ pub async fn post(
             "payment.token must be the 32 hex characters a 402 answer gave",
         ));
     }
+    // Without a block, one the index knows (a confirmed payment still in the vault), so
+    // nodes without -txindex find it too.
     let block: Option<BlockHash> = match &pay.block {
         Some(b) => Some(b.parse().map_err(|_| {
             Problem::bad_request(format!("payment.block '{b}' is not a block hash"))
         })?),
-        None => None,
+        None => s.index.vault_payment_block(&txid)?,
     };
     if let Some(u) = gw.ledger.used(&txid).map_err(Problem::internal)? {
         return Err(replayed(
