@@ -61,10 +61,16 @@ pub fn svg(nodes: &[Node]) -> String {
     }
     for (i, node) in nodes.iter().enumerate() {
         let (x, y) = pos[i];
-        let label: String = node.label.chars().take(28).collect();
+        // Long names are cut to the box with an ellipsis; the full name is the tooltip.
+        let label: String = if node.label.chars().count() > 27 {
+            node.label.chars().take(26).chain(['…']).collect()
+        } else {
+            node.label.clone()
+        };
         out.push_str(&format!(
-            "<g class=node><a href=\"{}\"><rect x=\"{x}\" y=\"{y}\" width=\"{W}\" height=\"{H}\" rx=\"6\" fill=\"{}\" stroke=\"#0b5cad\"/><text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#555\">{}.{:04}% of each payment</text></a></g>",
+            "<g class=node><a href=\"{}\"><title>{}</title><rect x=\"{x}\" y=\"{y}\" width=\"{W}\" height=\"{H}\" rx=\"6\" fill=\"{}\" stroke=\"#0b5cad\"/><text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#555\">{}.{:04}% of each payment</text></a></g>",
             esc(&node.href),
+            esc(&node.label),
             if i == 0 { "#e8f1fb" } else { "#fff" },
             x + 8,
             y + 18,
