@@ -30,11 +30,12 @@ use bitmodel_protocol::{AssetId, Chain};
 
 use crate::journal::Journal;
 use crate::rows::{
-    decode, encode, outpoint_key, AssetRow, AssetStats, Earnings, Event, InvalidRow, VaultUtxo,
+    asset_key, decode, encode, outpoint_key, AssetRow, AssetStats, Earnings, Event, InvalidRow,
+    VaultUtxo,
 };
 use crate::schema::{
-    T_ASSETS, T_CONTENT, T_EARNINGS, T_EARNINGS_LOG, T_EVENTS, T_INVALID, T_PARTS, T_STATS,
-    T_VAULTS, T_VAULT_UTXOS,
+    T_ASSETS, T_ASSET_EVENTS, T_CHILDREN, T_CONTENT, T_EARNINGS, T_EARNINGS_LOG, T_EVENTS,
+    T_INVALID, T_PARTS, T_STATS, T_VAULTS, T_VAULT_UTXOS,
 };
 use crate::IndexError;
 
@@ -142,6 +143,11 @@ pub fn apply_tx(
                     content_type,
                     vault: vault.clone(),
                 };
+                for p in &row.record.parents {
+                    let mut k = asset_key(&p.asset).to_vec();
+                    k.extend_from_slice(&asset_key(&id));
+                    j.put(T_CHILDREN, &k, &[])?;
+                }
                 j.put(T_ASSETS, &id.to_bytes(), &encode(&row))?;
                 j.put(T_STATS, &id.to_bytes(), &encode(&AssetStats::default()))?;
                 // Equal terms (owner, parents, weights, fee cap) make an equal vault. Its
@@ -281,6 +287,16 @@ pub fn apply_tx(
     }
     if !events.is_empty() {
         j.put(T_EVENTS, txid.as_ref(), &encode(&events))?;
+        let mut involved: Vec<AssetId> = events.iter().flat_map(Event::assets).collect();
+        involved.sort();
+        involved.dedup();
+        for a in involved {
+            let mut k = asset_key(&a).to_vec();
+            k.extend_from_slice(&height.to_be_bytes());
+            k.extend_from_slice(&tx_index.to_be_bytes());
+            k.extend_from_slice(txid.as_ref());
+            j.put(T_ASSET_EVENTS, &k, &[])?;
+        }
     }
     Ok(())
 }

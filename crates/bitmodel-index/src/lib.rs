@@ -17,7 +17,7 @@ use bitcoin::hashes::Hash;
 use bitcoin::{Block, BlockHash, Script};
 use bitmodel_covenant::{distribution_threshold, VaultTerms};
 use bitmodel_protocol::{AssetId, Chain};
-use redb::{Database, ReadableDatabase, ReadableTable};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
 use journal::{Journal, Undo};
 use rows::{decode, encode, AssetRow, AssetStats, Earnings, Event, InvalidRow, VaultUtxo};
@@ -126,6 +126,26 @@ impl Index {
         }
         txn.commit()?;
         Ok(Index { db, chain })
+    }
+
+    /// [`Index::open`], but an index of another schema version is deleted and created
+    /// anew (it holds nothing the chain does not); `Some(found)` tells the caller it was.
+    pub fn open_or_rebuild(path: &Path, chain: Chain) -> Result<(Index, Option<u32>), IndexError> {
+        match Index::open(path, chain) {
+            Err(IndexError::SchemaMismatch { found, .. }) => {
+                std::fs::remove_file(path).map_err(|e| {
+                    IndexError::Db(format!("cannot remove {}: {e}", path.display()))
+                })?;
+                Ok((Index::open(path, chain)?, Some(found)))
+            }
+            other => Ok((other?, None)),
+        }
+    }
+
+    /// How many valid assets are registered (without reading them).
+    pub fn asset_count(&self) -> Result<u64, IndexError> {
+        let txn = self.db.begin_read()?;
+        Ok(txn.open_table(ASSETS)?.len()?)
     }
 
     pub fn chain(&self) -> Chain {
@@ -330,31 +350,63 @@ impl Index {
         Ok(self.get(EVENTS, txid.as_ref())?.unwrap_or_default())
     }
 
-    /// Every event that involves `id` (as payee, distributor, merger or parent), by txid.
+    /// Every event that involves `id` (as payee, distributor, merger or parent), in chain
+    /// order: a range of the asset-keyed table, then each transaction's events.
     pub fn events_for(&self, id: &AssetId) -> Result<Vec<(bitcoin::Txid, Event)>, IndexError> {
         let txn = self.db.begin_read()?;
-        let t = txn.open_table(EVENTS)?;
+        let by_asset = txn.open_table(ASSET_EVENTS)?;
+        let events = txn.open_table(EVENTS)?;
+        let key = rows::asset_key(id);
+        let mut hi = key.to_vec();
+        hi.extend_from_slice(&[0xff; 40]);
         let mut out = Vec::new();
-        for item in t.iter()? {
-            let (k, v) = item?;
-            let txid = bitcoin::Txid::from_slice(k.value())
-                .map_err(|e| IndexError::Corrupt(e.to_string()))?;
-            let events: Vec<Event> = decode(v.value())?;
-            for e in events {
-                let involved = match &e {
-                    Event::Registered { asset }
-                    | Event::Invalid { asset, .. }
-                    | Event::Payment { asset, .. }
-                    | Event::Merge { asset, .. } => asset == id,
-                    Event::Distribution {
-                        asset, to_parents, ..
-                    } => asset == id || to_parents.iter().any(|(p, _)| p == id),
-                    Event::Direct { asset, payouts, .. } => {
-                        asset == id || payouts.iter().any(|(p, _, _)| p == id)
+        for item in by_asset.range(key.as_slice()..=hi.as_slice())? {
+            let (k, _) = item?;
+            let k = k.value();
+            let txid = bitcoin::Txid::from_slice(k.get(44..76).unwrap_or_default())
+                .map_err(|e| IndexError::Corrupt(format!("asset event key: {e}")))?;
+            let Some(v) = events.get(AsRef::<[u8]>::as_ref(&txid))? else {
+                return Err(IndexError::Corrupt(format!("no events for {txid}")));
+            };
+            let list: Vec<Event> = decode(v.value())?;
+            out.extend(
+                list.into_iter()
+                    .filter(|e| e.assets().contains(id))
+                    .map(|e| (txid, e)),
+            );
+        }
+        Ok(out)
+    }
+
+    /// The assets that name `id` as a parent.
+    pub fn children(&self, id: &AssetId) -> Result<Vec<AssetId>, IndexError> {
+        let txn = self.db.begin_read()?;
+        let t = txn.open_table(CHILDREN)?;
+        let key = rows::asset_key(id);
+        let mut hi = key.to_vec();
+        hi.extend_from_slice(&[0xff; 36]);
+        let mut out = Vec::new();
+        for item in t.range(key.as_slice()..=hi.as_slice())? {
+            let (k, _) = item?;
+            let child = rows::asset_from_key(&k.value()[36..])
+                .ok_or_else(|| IndexError::Corrupt("children key".into()))?;
+            out.push(child);
+        }
+        Ok(out)
+    }
+
+    /// Every asset that descends from `id`, each once, nearest first.
+    pub fn descendants(&self, id: &AssetId) -> Result<Vec<AssetRow>, IndexError> {
+        let mut seen = std::collections::HashSet::from([*id]);
+        let mut queue = std::collections::VecDeque::from([*id]);
+        let mut out = Vec::new();
+        while let Some(next) = queue.pop_front() {
+            for c in self.children(&next)? {
+                if seen.insert(c) {
+                    queue.push_back(c);
+                    if let Some(row) = self.asset(&c)? {
+                        out.push(row);
                     }
-                };
-                if involved {
-                    out.push((txid, e));
                 }
             }
         }

@@ -140,6 +140,45 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// Every asset the event involves: payee, distributor, merger, parents paid, contributors
+    /// of a direct payment.
+    pub fn assets(&self) -> Vec<AssetId> {
+        match self {
+            Event::Registered { asset }
+            | Event::Invalid { asset, .. }
+            | Event::Payment { asset, .. }
+            | Event::Merge { asset, .. } => vec![*asset],
+            Event::Distribution {
+                asset, to_parents, ..
+            } => std::iter::once(*asset)
+                .chain(to_parents.iter().map(|(p, _)| *p))
+                .collect(),
+            Event::Direct { asset, payouts, .. } => std::iter::once(*asset)
+                .chain(payouts.iter().map(|(p, _, _)| *p))
+                .collect(),
+        }
+    }
+}
+
+/// A fixed-width key for an asset (txid ‖ index u32 BE), so that one asset's rows form a
+/// contiguous range (the record encoding's variable width would make one id a prefix of
+/// another's).
+pub fn asset_key(id: &AssetId) -> [u8; 36] {
+    use bitcoin::hashes::Hash;
+    let mut k = [0u8; 36];
+    k[..32].copy_from_slice(&id.txid.to_byte_array());
+    k[32..].copy_from_slice(&id.index.to_be_bytes());
+    k
+}
+
+pub fn asset_from_key(k: &[u8]) -> Option<AssetId> {
+    use bitcoin::hashes::Hash;
+    let txid = Txid::from_slice(k.get(..32)?).ok()?;
+    let index = u32::from_be_bytes(k.get(32..36)?.try_into().ok()?);
+    Some(AssetId::new(txid, index))
+}
+
 pub fn outpoint_key(txid: &Txid, vout: u32) -> Vec<u8> {
     use bitcoin::hashes::Hash;
     let mut k = txid.to_byte_array().to_vec();

@@ -4,7 +4,7 @@
 use redb::TableDefinition;
 
 /// Bumped whenever a table's key or value layout changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// `"schema_version"` → u32 LE; `"tip"` → height u32 LE ‖ block hash.
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -30,11 +30,17 @@ pub const CONTENT: TableDefinition<&[u8], &[u8]> = TableDefinition::new("content
 pub const PARTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("parts");
 /// Payout scriptPubKey ‖ height (u32 BE) → sats paid to it in that block (u64 LE).
 pub const EARNINGS_LOG: TableDefinition<&[u8], &[u8]> = TableDefinition::new("earnings_log");
+/// Asset key ([`crate::rows::asset_key`]) ‖ height (u32 BE) ‖ position in block (u32 BE) ‖
+/// txid → empty: the transactions
+/// whose events involve the asset, in chain order (the asset's flows without a table scan).
+pub const ASSET_EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("asset_events");
+/// Parent's asset key ‖ child's asset key → empty: who names an asset as parent.
+pub const CHILDREN: TableDefinition<&[u8], &[u8]> = TableDefinition::new("children");
 /// Height → [`crate::journal::Undo`]: the previous value of every key the block changed.
 pub const UNDO: TableDefinition<u32, &[u8]> = TableDefinition::new("undo");
 
 /// Tables whose writes are journaled, by a stable index used in undo records.
-pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 10] = [
+pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 12] = [
     ASSETS,
     INVALID,
     VAULTS,
@@ -45,6 +51,8 @@ pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 10] = [
     CONTENT,
     PARTS,
     EARNINGS_LOG,
+    ASSET_EVENTS,
+    CHILDREN,
 ];
 pub const T_ASSETS: u8 = 0;
 pub const T_INVALID: u8 = 1;
@@ -56,3 +64,5 @@ pub const T_EVENTS: u8 = 6;
 pub const T_CONTENT: u8 = 7;
 pub const T_PARTS: u8 = 8;
 pub const T_EARNINGS_LOG: u8 = 9;
+pub const T_ASSET_EVENTS: u8 = 10;
+pub const T_CHILDREN: u8 = 11;

@@ -286,6 +286,54 @@ fn registrations_payments_and_distributions_are_accounted_exactly() {
     assert_eq!(vs.balance, ft.waiting);
     assert_eq!(vs.utxos.len(), 1);
     assert!(vs.threshold_at_cap.unwrap() > 330);
+
+    // The fine-tune's flows in chain order: registration, three payments, merge, distribution.
+    let kinds: Vec<&str> = index
+        .events_for(&s.ft)
+        .unwrap()
+        .iter()
+        .map(|(_, e)| match e {
+            Event::Registered { .. } => "registered",
+            Event::Payment { .. } => "payment",
+            Event::Merge { .. } => "merge",
+            Event::Distribution { .. } => "distribution",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "registered",
+            "payment",
+            "payment",
+            "payment",
+            "merge",
+            "distribution"
+        ]
+    );
+    // The base is involved as distributor and as a parent paid by the fine-tune.
+    let base_events = index.events_for(&s.base).unwrap();
+    assert_eq!(base_events.len(), 3, "{base_events:?}");
+    assert!(base_events
+        .iter()
+        .all(|(_, e)| e.assets().contains(&s.base)));
+    // Children and descendants come from their own table.
+    let mut kids = index.children(&s.data).unwrap();
+    kids.sort();
+    let mut want = vec![s.base, s.ft];
+    want.sort();
+    assert_eq!(
+        kids, want,
+        "the invalid record names data too but is not an asset"
+    );
+    let desc: Vec<AssetId> = index
+        .descendants(&s.paper)
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(desc, vec![s.base, s.ft], "nearest first");
+    assert!(index.descendants(&s.ft).unwrap().is_empty());
 }
 
 #[test]
@@ -408,4 +456,35 @@ mod reorg_property {
     }
 
     static FRESH: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+}
+
+/// An index written by another schema version is refused by `open` and rebuilt by
+/// `open_or_rebuild`, which says which version it found.
+#[test]
+fn another_schema_version_is_refused_or_rebuilt() {
+    let path = temp("schema");
+    {
+        let index = Index::open(&path, Chain::Devnet).unwrap();
+        scenario(&index);
+    }
+    {
+        let db = redb::Database::create(&path).unwrap();
+        let w = db.begin_write().unwrap();
+        {
+            let mut meta = w
+                .open_table(redb::TableDefinition::<&str, &[u8]>::new("meta"))
+                .unwrap();
+            meta.insert("schema_version", 1u32.to_le_bytes().as_slice())
+                .unwrap();
+        }
+        w.commit().unwrap();
+    }
+    let err = Index::open(&path, Chain::Devnet).err().expect("refused");
+    assert!(err.to_string().contains("schema version 1"), "{err}");
+    let (index, found) = Index::open_or_rebuild(&path, Chain::Devnet).unwrap();
+    assert_eq!(found, Some(1));
+    assert_eq!(index.tip().unwrap(), None, "empty, to be synced again");
+    drop(index);
+    let (_, found) = Index::open_or_rebuild(&path, Chain::Devnet).unwrap();
+    assert_eq!(found, None);
 }

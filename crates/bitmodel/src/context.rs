@@ -59,7 +59,7 @@ impl Context {
     pub fn index(&self) -> anyhow::Result<Index> {
         std::fs::create_dir_all(&self.settings.dir)
             .with_context(|| format!("cannot create {}", self.settings.dir.display()))?;
-        let index = Index::open(&self.settings.dir.join("index.redb"), self.chain())?;
+        let index = open_index(&self.settings.dir.join("index.redb"), self.chain())?;
         let started = Instant::now();
         let mut last_print = Instant::now();
         let terminal = std::io::stderr().is_terminal();
@@ -97,6 +97,23 @@ impl Context {
         w.sync(&self.client)?;
         Ok(w)
     }
+}
+
+/// Opens the index at `path`; one written by another schema version is rebuilt from the
+/// chain, saying so.
+pub fn open_index(
+    path: &std::path::Path,
+    chain: bitmodel_protocol::Chain,
+) -> anyhow::Result<Index> {
+    let (index, rebuilt) = Index::open_or_rebuild(path, chain)?;
+    if let Some(found) = rebuilt {
+        eprintln!(
+            "the index at {} had schema {found}; this version uses {}: rebuilding it from the chain",
+            path.display(),
+            bitmodel_index::schema::SCHEMA_VERSION
+        );
+    }
+    Ok(index)
 }
 
 /// Parses an asset id, with the format in the error.

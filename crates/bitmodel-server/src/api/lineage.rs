@@ -30,24 +30,13 @@ pub async fn get(
             })
         })
         .collect();
-    // Descendants: assets that name this one, transitively.
-    let all = s.index.assets()?;
-    let mut descendants: Vec<Value> = Vec::new();
-    let mut frontier = vec![id];
-    let mut seen = std::collections::HashSet::from([id]);
-    while let Some(cur) = frontier.pop() {
-        for a in all
-            .iter()
-            .filter(|a| a.record.parents.iter().any(|p| p.asset == cur))
-        {
-            if seen.insert(a.id) {
-                frontier.push(a.id);
-                descendants.push(
-                    json!({ "id": a.id.to_string(), "name": a.record.name, "kind": a.record.kind }),
-                );
-            }
-        }
-    }
+    // Descendants: assets that name this one, transitively (the index's children table).
+    let descendants: Vec<Value> = s
+        .index
+        .descendants(&id)?
+        .into_iter()
+        .map(|a| json!({ "id": a.id.to_string(), "name": a.record.name, "kind": a.record.kind }))
+        .collect();
     Ok(Json(
         json!({ "asset": id.to_string(), "ancestors": ancestors, "descendants": descendants }),
     ))

@@ -25,7 +25,7 @@ pub async fn get(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
         "op_cat": s.chain.has_op_cat(),
         "height": tip.map(|(h, _)| h),
         "best_block_hash": tip.map(|(_, b)| b.to_string()),
-        "assets": s.index.assets()?.len(),
+        "assets": s.index.asset_count()?,
         "books": {
             "payments_in": t.payments_in,
             "paid_out": t.paid_out,

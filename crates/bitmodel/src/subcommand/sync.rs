@@ -27,7 +27,7 @@ impl Sync {
         let t = index.totals()?;
         let out = Out {
             height: index.tip()?.map(|(h, _)| h),
-            assets: index.assets()?.len(),
+            assets: index.asset_count()? as usize,
             payments_in: t.payments_in,
             paid_out: t.paid_out,
             fees: t.fees,

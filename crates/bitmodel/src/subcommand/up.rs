@@ -12,7 +12,6 @@ use std::time::Duration;
 use anyhow::Context as _;
 use bitmodel_devnet::{Config, Devnet};
 use bitmodel_index::sync::sync;
-use bitmodel_index::Index;
 use bitmodel_protocol::Chain;
 use bitmodel_rpc::{Auth, Client};
 use bitmodel_server::AppState;
@@ -87,7 +86,10 @@ impl Up {
                 Context::connect(r.clone())?.client,
             )
         };
-        let index = Arc::new(Index::open(&r.dir.join("index.redb"), r.chain)?);
+        let index = Arc::new(crate::context::open_index(
+            &r.dir.join("index.redb"),
+            r.chain,
+        )?);
         sync(&index, &client, 0, |h, tip| {
             if h == tip || h % 1000 == 0 {
                 log(&format!("indexed block {h}/{tip}"));
@@ -173,7 +175,7 @@ impl Up {
         let out = Out {
             url,
             height: index.tip()?.map(|(h, _)| h),
-            assets: index.assets()?.len(),
+            assets: index.asset_count()? as usize,
         };
         let human = format!(
             "stopped cleanly at height {}\n",
