@@ -1,6 +1,7 @@
 //! `index`: the indexer over a 2,000-block chain with 10,000 registrations and 100,000
 //! payments and distributions — blocks/s, transactions/s, database size — then the asset,
-//! lineage and earnings queries on the result (p50/p99).
+//! lineage, earnings, flows (an asset's events) and descendants queries on the result
+//! (p50/p99).
 //!
 //! The chain is built in-process from real transactions (commit/reveal envelopes, vault
 //! payments, covenant distributions built by `bitmodel-covenant`) chained by block hashes; it
@@ -244,5 +245,15 @@ pub fn run() {
     });
     line("index.query_earnings_p50_us", us(p50), "us");
     line("index.query_earnings_p99_us", us(p99), "us");
+    let (p50, p99) = sample(&mut |i| {
+        assert!(!index.events_for(&ids[i]).expect("query").is_empty());
+    });
+    line("index.query_flows_p50_us", us(p50), "us");
+    line("index.query_flows_p99_us", us(p99), "us");
+    let (p50, p99) = sample(&mut |i| {
+        index.descendants(&ids[i]).expect("query");
+    });
+    line("index.query_descendants_p50_us", us(p50), "us");
+    line("index.query_descendants_p99_us", us(p99), "us");
     let _ = std::fs::remove_dir_all(&dir);
 }
