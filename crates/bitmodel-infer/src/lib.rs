@@ -66,6 +66,7 @@ type ShapeKey = Vec<(Vec<usize>, String)>;
 pub struct Model {
     graph: InferenceModel,
     input_names: Vec<String>,
+    output_names: Vec<String>,
     plans: Mutex<HashMap<ShapeKey, Arc<TypedRunnableModel>>>,
 }
 
@@ -83,9 +84,14 @@ impl Model {
             .iter()
             .map(|o| graph.node(o.node).name.clone())
             .collect();
+        let output_names = graph
+            .output_outlets()
+            .map(|o| o.iter().map(|o| graph.node(o.node).name.clone()).collect())
+            .unwrap_or_default();
         Ok(Model {
             graph,
             input_names,
+            output_names,
             plans: Mutex::new(HashMap::new()),
         })
     }
@@ -110,16 +116,7 @@ impl Model {
                 (n.clone(), fact)
             })
             .collect();
-        let outputs = self
-            .graph
-            .output_outlets()
-            .map(|o| {
-                o.iter()
-                    .map(|o| self.graph.node(o.node).name.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        (inputs, outputs)
+        (inputs, self.output_names.clone())
     }
 
     fn plan(&self, key: &[(Vec<usize>, String)]) -> Result<Arc<TypedRunnableModel>, InferError> {
@@ -214,15 +211,6 @@ impl Model {
         let outputs = plan
             .run(values)
             .map_err(|e| InferError::Run(format!("{e:#}")))?;
-        let names: Vec<String> = self
-            .graph
-            .output_outlets()
-            .map(|o| {
-                o.iter()
-                    .map(|o| self.graph.node(o.node).name.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
         outputs
             .into_iter()
             .enumerate()
@@ -243,7 +231,7 @@ impl Model {
                     .copied()
                     .collect();
                 Ok(Tensor {
-                    name: names.get(i).cloned(),
+                    name: self.output_names.get(i).cloned(),
                     shape: t.shape().to_vec(),
                     dtype: dtype.into(),
                     data,
