@@ -15,7 +15,7 @@ use std::path::Path;
 
 use bitcoin::hashes::Hash;
 use bitcoin::{Block, BlockHash, Script};
-use bitmodel_covenant::{distribution_threshold, VaultTerms};
+use bitmodel_covenant::{distribution_threshold, Vault, VaultTerms};
 use bitmodel_protocol::{AssetId, Chain};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
@@ -482,6 +482,32 @@ impl Index {
         Ok(sum)
     }
 
+    /// The covenant terms of the asset's vault: its record with each parent's vault.
+    /// `None` for an unknown asset, or on a chain without vaults.
+    pub fn vault_terms(&self, id: &AssetId) -> Result<Option<VaultTerms>, IndexError> {
+        let Some(row) = self.asset(id)? else {
+            return Ok(None);
+        };
+        if row.vault.is_none() {
+            return Ok(None);
+        }
+        let mut parent_vaults = Vec::new();
+        for p in &row.record.parents {
+            match self.asset(&p.asset)?.and_then(|r| r.vault) {
+                Some(v) => parent_vaults.push(v),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(VaultTerms::from_record(&row.record, &parent_vaults)))
+    }
+
+    /// The asset's vault, ready to build covenant spends.
+    pub fn vault(&self, id: &AssetId) -> Result<Option<Vault>, IndexError> {
+        self.vault_terms(id)?
+            .map(|t| Vault::new(t, self.chain).map_err(|e| IndexError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
     /// The asset's vault UTXOs, balance and distribution threshold.
     pub fn vault_status(&self, id: &AssetId) -> Result<Option<VaultStatus>, IndexError> {
         let Some(row) = self.asset(id)? else {
@@ -514,22 +540,9 @@ impl Index {
             }
         }
         let balance = utxos.iter().map(|(_, u)| u.amount).sum();
-        let mut parent_vaults = Vec::new();
-        for p in &row.record.parents {
-            if let Some(v) = self.asset(&p.asset)?.and_then(|r| r.vault) {
-                parent_vaults.push(v);
-            }
-        }
-        let threshold_at_cap = (row.vault.is_some()
-            && parent_vaults.len() == row.record.parents.len())
-        .then(|| {
-            distribution_threshold(
-                &VaultTerms::from_record(&row.record, &parent_vaults),
-                row.record.fee_cap,
-            )
-            .ok()
-        })
-        .flatten();
+        let threshold_at_cap = self
+            .vault_terms(id)?
+            .and_then(|t| distribution_threshold(&t, row.record.fee_cap).ok());
         Ok(Some(VaultStatus {
             balance,
             utxos,

@@ -6,7 +6,7 @@
 use bitcoin::hashes::Hash;
 use bitcoin::{Amount, OutPoint, ScriptBuf, TxOut, WPubkeyHash};
 use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
-use bitmodel_covenant::{build_merge, Utxo, Vault, VaultTerms};
+use bitmodel_covenant::{build_merge, Utxo, Vault};
 use bitmodel_devnet::Devnet;
 use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
@@ -49,18 +49,7 @@ fn register(dn: &Devnet, records: &[&Record]) -> Vec<AssetId> {
 }
 
 fn vault(index: &Index, id: &AssetId) -> Vault {
-    let row = index.asset(id).unwrap().unwrap();
-    let parents: Vec<ScriptBuf> = row
-        .record
-        .parents
-        .iter()
-        .map(|p| index.asset(&p.asset).unwrap().unwrap().vault.unwrap())
-        .collect();
-    Vault::new(
-        VaultTerms::from_record(&row.record, &parents),
-        Chain::Devnet,
-    )
-    .unwrap()
+    index.vault(id).unwrap().expect("the asset has a vault")
 }
 
 fn utxo_of(tx_out: &[TxOut], txid: bitcoin::Txid, spk: &ScriptBuf) -> Utxo {

@@ -6,7 +6,7 @@
 use bitcoin::hashes::Hash;
 use bitcoin::{Amount, ScriptBuf, WPubkeyHash};
 use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
-use bitmodel_covenant::{build_merge, Utxo, Vault, VaultTerms};
+use bitmodel_covenant::{build_merge, Utxo, Vault};
 use bitmodel_devnet::Devnet;
 use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
@@ -106,20 +106,7 @@ fn random_economy_balances_after_every_block() {
     assert_eq!(index.assets().unwrap().len(), LAYERS * PER_LAYER);
     let vaults: Vec<Vault> = ids
         .iter()
-        .map(|id| {
-            let row = index.asset(id).unwrap().unwrap();
-            let parents: Vec<ScriptBuf> = row
-                .record
-                .parents
-                .iter()
-                .map(|p| index.asset(&p.asset).unwrap().unwrap().vault.unwrap())
-                .collect();
-            Vault::new(
-                VaultTerms::from_record(&row.record, &parents),
-                Chain::Devnet,
-            )
-            .unwrap()
-        })
+        .map(|id| index.vault(id).unwrap().expect("a vault"))
         .collect();
     dn.mine(20).unwrap(); // more mature faucet coins
 

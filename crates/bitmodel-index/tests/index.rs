@@ -12,7 +12,7 @@ use bitcoin::{
     absolute::LockTime, Amount, Block, BlockHash, CompactTarget, OutPoint, ScriptBuf, Sequence,
     Transaction, TxIn, TxMerkleNode, TxOut, Txid, WPubkeyHash, Witness,
 };
-use bitmodel_covenant::{build_distribute, build_merge, Utxo, Vault, VaultTerms};
+use bitmodel_covenant::{build_distribute, build_merge, Utxo, Vault};
 use bitmodel_index::rows::Event;
 use bitmodel_index::{Index, IndexError};
 use bitmodel_protocol::envelope::Inscription;
@@ -122,18 +122,7 @@ fn block(prev: BlockHash, n: u32, txdata: Vec<Transaction>) -> Block {
 }
 
 fn vault_of(index: &Index, id: &AssetId) -> Vault {
-    let row = index.asset(id).unwrap().unwrap();
-    let parents: Vec<ScriptBuf> = row
-        .record
-        .parents
-        .iter()
-        .map(|p| index.asset(&p.asset).unwrap().unwrap().vault.unwrap())
-        .collect();
-    Vault::new(
-        VaultTerms::from_record(&row.record, &parents),
-        Chain::Devnet,
-    )
-    .unwrap()
+    index.vault(id).unwrap().expect("the asset has a vault")
 }
 
 fn conserved(index: &Index) {

@@ -10,7 +10,7 @@ use axum::http::{Request, StatusCode};
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::{Amount, OutPoint, ScriptBuf, WPubkeyHash};
 use bitmodel_covenant::spend::build_distribute_at_rate;
-use bitmodel_covenant::{Utxo, Vault, VaultTerms};
+use bitmodel_covenant::Utxo;
 use bitmodel_devnet::Devnet;
 use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
@@ -86,12 +86,7 @@ fn world() -> World {
     std::fs::create_dir_all(&dir).unwrap();
     let index = Index::open(&dir.join("i.redb"), Chain::Devnet).unwrap();
     sync(&index, &client, 0, |_, _| {}).unwrap();
-    let base_vault = index.asset(&base).unwrap().unwrap().vault.unwrap();
-    let vault = Vault::new(
-        VaultTerms::from_record(&index.asset(&ft).unwrap().unwrap().record, &[base_vault]),
-        Chain::Devnet,
-    )
-    .unwrap();
+    let vault = index.vault(&ft).unwrap().expect("a vault");
     let op: OutPoint = dn
         .fund(vault.script_pubkey(), Amount::from_sat(1_000_000))
         .unwrap();

@@ -11,7 +11,7 @@ use bitcoin::hashes::Hash;
 use bitcoin::key::Secp256k1;
 use bitcoin::{Amount, OutPoint, TxOut};
 use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
-use bitmodel_covenant::{Utxo, Vault, VaultTerms};
+use bitmodel_covenant::Utxo;
 use bitmodel_devnet::Devnet;
 use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
@@ -188,24 +188,7 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
     for d in (1..=depth.iter().copied().max().unwrap_or(0)).rev() {
         for i in (0..n as u32).filter(|i| depth[*i as usize] == d) {
             let id = ids[&i];
-            let row = index.asset(&id)?.context("indexed")?;
-            let parents: Vec<bitcoin::ScriptBuf> = row
-                .record
-                .parents
-                .iter()
-                .map(|p| {
-                    index
-                        .asset(&p.asset)
-                        .ok()
-                        .flatten()
-                        .and_then(|r| r.vault)
-                        .expect("parents have vaults")
-                })
-                .collect();
-            let vault = Vault::new(
-                VaultTerms::from_record(&row.record, &parents),
-                Chain::Devnet,
-            )?;
+            let vault = index.vault(&id)?.context("demo assets have vaults")?;
             let status = index.vault_status(&id)?.context("indexed")?;
             for (outpoint, u) in &status.utxos {
                 let outpoint = *outpoint;

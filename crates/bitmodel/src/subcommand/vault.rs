@@ -1,7 +1,7 @@
 //! Shared by `distribute` and `merge`: the vault of an asset, rebuilt from the index.
 
 use anyhow::bail;
-use bitmodel_covenant::{Utxo, Vault, VaultTerms};
+use bitmodel_covenant::{Utxo, Vault};
 use bitmodel_index::Index;
 use bitmodel_protocol::AssetId;
 
@@ -17,18 +17,10 @@ pub fn vault_and_utxos(
     if !ctx.chain().has_op_cat() {
         bail!("{action} is a covenant spend and {} has no OP_CAT; there, payments are split directly when they are made", ctx.chain());
     }
-    let row = known_asset(index, id)?;
-    let mut parent_vaults = Vec::new();
-    for p in &row.record.parents {
-        match index.asset(&p.asset)?.and_then(|r| r.vault) {
-            Some(v) => parent_vaults.push(v),
-            None => bail!("parent {} of {id} has no vault", p.asset),
-        }
-    }
-    let vault = Vault::new(
-        VaultTerms::from_record(&row.record, &parent_vaults),
-        ctx.chain(),
-    )?;
+    known_asset(index, id)?;
+    let Some(vault) = index.vault(id)? else {
+        bail!("a parent of {id} has no vault");
+    };
     let status = index.vault_status(id)?.expect("the asset exists");
     let utxos = status
         .utxos
