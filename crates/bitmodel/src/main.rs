@@ -4,6 +4,7 @@
 
 mod args;
 mod context;
+mod inscribe;
 mod output;
 mod seed;
 mod settings;

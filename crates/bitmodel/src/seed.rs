@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use bitcoin::hashes::Hash;
 use bitcoin::key::Secp256k1;
-use bitcoin::{Amount, OutPoint, TxOut};
+use bitcoin::{Amount, TxOut};
 use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
 use bitmodel_covenant::Utxo;
 use bitmodel_devnet::Devnet;
@@ -20,9 +20,10 @@ use bitmodel_protocol::lineage::{import_edges, Lineage, WeightPolicy};
 use bitmodel_protocol::record::Content;
 use bitmodel_protocol::{AssetId, Chain, Parent, Record};
 use bitmodel_rpc::Client;
-use bitmodel_wallet::inscribe::Reveal;
 use bitmodel_wallet::Wallet;
 use serde::Serialize;
+
+use crate::inscribe::inscribe;
 
 /// The demo lineage, shipped with the binary.
 pub const DEMO_LINEAGE: &str = include_str!("../../../demo/lineage.csv");
@@ -112,39 +113,21 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
                 Inscription::bitmodel(r, "application/json", serde_json::to_vec(&card).expect("a card serialises"))
             })
             .collect();
-        let reveal = Reveal::new(&secp, keypair.x_only_public_key().0, &insc)?;
-        let postage = vec![TxOut {
+        let postage = [TxOut {
             value: Amount::from_sat(10_000),
             script_pubkey: wallet.receive()?.script_pubkey(),
         }];
-        let fee = 2 * reveal.vsize(&postage);
-        let commit = wallet.pay(
-            &[(
-                reveal.commit_script_pubkey(),
-                Amount::from_sat(10_000 + fee),
-            )],
-            rate,
-        )?;
-        let vout = commit
-            .output
-            .iter()
-            .position(|o| o.script_pubkey == reveal.commit_script_pubkey())
-            .expect("the commit pays the reveal");
-        let commit_txid = client.send_raw_transaction(&commit)?;
-        wallet.note_broadcast(commit)?;
-        let tx = reveal.reveal(
+        let broadcast = |tx: &bitcoin::Transaction| Ok(client.send_raw_transaction(tx)?);
+        let txid = inscribe(
+            &mut wallet,
+            &broadcast,
             &secp,
             &keypair,
-            OutPoint {
-                txid: commit_txid,
-                vout: vout as u32,
-            },
-            10_000 + fee,
-            postage,
-            fee,
-        )?;
-        let txid = client.send_raw_transaction(&tx)?;
-        wallet.note_broadcast(tx)?;
+            &insc,
+            &postage,
+            rate,
+        )?
+        .reveal;
         for (k, i) in layer.iter().enumerate() {
             ids.insert(*i, AssetId::new(txid, k as u32));
         }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context as _};
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::key::Secp256k1;
-use bitcoin::{Amount, OutPoint, TxOut};
+use bitcoin::{Amount, TxOut};
 use bitmodel_covenant::spend::recommended_fee_cap;
 use bitmodel_protocol::chunk::{self, ChunkRef};
 use bitmodel_protocol::envelope::Inscription;
@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::args;
 use crate::context::{asset_id, known_asset, Context};
+use crate::inscribe::inscribe;
 use crate::output::{sats, Output};
 use crate::settings::Settings;
 use crate::subcommand::wallet::parse_address;
@@ -226,12 +227,13 @@ impl Register {
                 );
             }
         }
+        let broadcast = |tx: &bitcoin::Transaction| ctx.broadcast(tx);
         let first = inscribe(
-            &ctx,
             &mut wallet,
+            &broadcast,
             &secp,
             &keypair,
-            &plans[0],
+            std::slice::from_ref(&plans[0]),
             &postage,
             rate,
         )?;
@@ -250,7 +252,15 @@ impl Register {
                 },
                 part.clone(),
             );
-            let done = inscribe(&ctx, &mut wallet, &secp, &keypair, &insc, &postage, rate)?;
+            let done = inscribe(
+                &mut wallet,
+                &broadcast,
+                &secp,
+                &keypair,
+                std::slice::from_ref(&insc),
+                &postage,
+                rate,
+            )?;
             fees += done.fees;
             previous = done.reveal;
             part_txids.push(done.reveal.to_string());
@@ -308,64 +318,6 @@ fn wait_confirmed(
         }
         std::thread::sleep(std::time::Duration::from_millis(250));
     }
-}
-
-struct Inscribed {
-    commit: bitcoin::Txid,
-    reveal: bitcoin::Txid,
-    fees: u64,
-}
-
-/// One commit/reveal pair: the wallet funds the commit, the inscription key signs the reveal.
-fn inscribe(
-    ctx: &Context,
-    wallet: &mut bitmodel_wallet::Wallet,
-    secp: &Secp256k1<bitcoin::secp256k1::All>,
-    keypair: &bitcoin::key::Keypair,
-    inscription: &Inscription,
-    postage: &[TxOut],
-    rate: bitcoin::FeeRate,
-) -> anyhow::Result<Inscribed> {
-    let reveal = Reveal::new(
-        secp,
-        keypair.x_only_public_key().0,
-        std::slice::from_ref(inscription),
-    )?;
-    let reveal_fee = rate.to_sat_per_vb_ceil() * reveal.vsize(postage);
-    let commit_value = postage.iter().map(|o| o.value.to_sat()).sum::<u64>() + reveal_fee;
-    let commit = wallet.pay(
-        &[(
-            reveal.commit_script_pubkey(),
-            Amount::from_sat(commit_value),
-        )],
-        rate,
-    )?;
-    let vout = commit
-        .output
-        .iter()
-        .position(|o| o.script_pubkey == reveal.commit_script_pubkey())
-        .expect("the commit pays the reveal address");
-    let commit_fee = wallet.fee(&commit).unwrap_or(0);
-    let commit_txid = ctx.broadcast(&commit)?;
-    wallet.note_broadcast(commit)?;
-    let reveal_tx = reveal.reveal(
-        secp,
-        keypair,
-        OutPoint {
-            txid: commit_txid,
-            vout: vout as u32,
-        },
-        commit_value,
-        postage.to_vec(),
-        reveal_fee,
-    )?;
-    let reveal_txid = ctx.broadcast(&reveal_tx)?;
-    wallet.note_broadcast(reveal_tx)?;
-    Ok(Inscribed {
-        commit: commit_txid,
-        reveal: reveal_txid,
-        fees: commit_fee + reveal_fee,
-    })
 }
 
 fn guess_type(path: &std::path::Path) -> String {
