@@ -96,6 +96,15 @@ impl AppState {
     }
 }
 
+/// Runs blocking work (node calls, model loading and runs) off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Problem::internal(format!("the worker stopped: {e}")))
+}
+
 /// The whole API as a router (mount it, or serve it with [`serve`]).
 pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.cors);

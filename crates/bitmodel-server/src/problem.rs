@@ -34,6 +34,10 @@ impl Problem {
         self
     }
 
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     pub fn status(&self) -> u16 {
         self.status
     }

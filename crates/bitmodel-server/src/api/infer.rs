@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use super::asset_id;
 use crate::gateway::{memo, payment, Gateway, Used};
-use crate::{AppState, Problem};
+use crate::{blocking, AppState, Problem};
 
 /// Request bodies larger than this are refused with 413 before parsing.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -63,10 +63,6 @@ pub fn body_problem(e: JsonRejection) -> Problem {
         }
         other => Problem::new(other.status(), other.body_text()),
     }
-}
-
-fn gone_blocking(e: tokio::task::JoinError) -> Problem {
-    Problem::internal(format!("the worker stopped: {e}"))
 }
 
 pub async fn post(
@@ -143,9 +139,7 @@ pub async fn post(
     }
     let found = {
         let gw = gw.clone();
-        tokio::task::spawn_blocking(move || gw.node.transaction(&txid, block.as_ref()))
-            .await
-            .map_err(gone_blocking)?
+        blocking(move || gw.node.transaction(&txid, block.as_ref())).await?
     };
     let (tx, confirmations) = match found {
         Ok(Some(t)) => t,
@@ -185,9 +179,8 @@ pub async fn post(
     })?;
 
     let inputs = req.inputs;
-    let outputs = tokio::task::spawn_blocking(move || model.run(&inputs))
-        .await
-        .map_err(gone_blocking)?
+    let outputs = blocking(move || model.run(&inputs))
+        .await?
         .map_err(input_problem)?;
 
     let used = Used {
@@ -235,9 +228,8 @@ async fn load(s: &AppState, gw: &Arc<Gateway>, id: &AssetId) -> Result<Arc<Model
         ));
     };
     let (gw, id2) = (gw.clone(), *id);
-    tokio::task::spawn_blocking(move || gw.models.get_or_load(&id2, || Model::load(&bytes)))
-        .await
-        .map_err(gone_blocking)?
+    blocking(move || gw.models.get_or_load(&id2, || Model::load(&bytes)))
+        .await?
         .map_err(|e| {
             Problem::new(
                 StatusCode::CONFLICT,

@@ -96,23 +96,23 @@ async fn onnx(
     record: &bitmodel_protocol::Record,
     bytes: Vec<u8>,
 ) -> String {
-    let cached = s.gateway.as_ref().and_then(|g| g.models.get(id));
-    let loaded = match cached {
-        Some(m) => Ok(m),
-        None => tokio::task::spawn_blocking(move || {
-            bitmodel_infer::Model::load(&bytes).map(std::sync::Arc::new)
-        })
-        .await
-        .unwrap_or_else(|e| Err(bitmodel_infer::InferError::BadModel(e.to_string()))),
+    // Loaded through the gateway's cache when there is one, so viewing a model and then
+    // paying for it parses the file once.
+    let (gw, id2) = (s.gateway.clone(), *id);
+    let loaded = crate::blocking(move || match gw {
+        Some(gw) => gw
+            .models
+            .get_or_load(&id2, || bitmodel_infer::Model::load(&bytes)),
+        None => bitmodel_infer::Model::load(&bytes).map(std::sync::Arc::new),
+    })
+    .await;
+    let loaded = match loaded {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(p) => Err(p.detail().to_owned()),
     };
     let model = match loaded {
         Ok(m) => m,
-        Err(e) => {
-            return format!(
-                "<p>An ONNX file that cannot be run: {}</p>",
-                esc(&e.to_string())
-            )
-        }
+        Err(e) => return format!("<p>An ONNX file that cannot be run: {}</p>", esc(&e)),
     };
     let (inputs, outputs) = model.signature();
     let mut out = String::from("<h2>Model</h2><table><tr><th>input</th><th>type</th></tr>");
