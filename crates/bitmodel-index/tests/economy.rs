@@ -13,21 +13,7 @@ use bitmodel_index::Index;
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
 use bitmodel_rpc::{Auth, Client};
-
-/// SplitMix64, seeded: the same economy every run.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use bitmodel_testkit::rng::Rng;
 
 const LAYERS: usize = 4;
 const PER_LAYER: usize = 50;
@@ -49,7 +35,7 @@ fn random_economy_balances_after_every_block() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let index = Index::open(&dir.join("a.redb"), Chain::Devnet).unwrap();
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let check = |index: &Index| {
         sync(index, &client, 0, |_, _| {}).unwrap();
         let t = index.totals().unwrap();

@@ -9,6 +9,7 @@
 //! format.
 
 pub mod inscribe;
+pub mod rng;
 pub mod webdriver;
 
 use std::net::TcpListener;
