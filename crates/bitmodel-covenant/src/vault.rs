@@ -118,7 +118,7 @@ pub struct Vault {
 impl Vault {
     /// Builds the vault for `terms` on `chain`; refuses chains without OP_CAT.
     pub fn new(terms: VaultTerms, chain: Chain) -> Result<Vault, CovenantError> {
-        if !chain.has_op_cat() {
+        if !chain.rules_have_op_cat() {
             return Err(CovenantError::NoOpCat(chain));
         }
         terms.check()?;

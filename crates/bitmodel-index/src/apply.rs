@@ -510,7 +510,7 @@ fn vault_of(
     chain: Chain,
     record: &bitmodel_protocol::Record,
 ) -> Result<Option<bitcoin::ScriptBuf>, IndexError> {
-    if !chain.has_op_cat() {
+    if !chain.rules_have_op_cat() {
         return Ok(None);
     }
     let mut parent_vaults = Vec::with_capacity(record.parents.len());

@@ -6,6 +6,7 @@
 //! record, so a crash loses nothing and a reorg rolls back exactly.
 
 mod apply;
+mod identity;
 pub mod journal;
 pub mod rows;
 pub mod schema;
@@ -37,6 +38,18 @@ pub enum IndexError {
     Reorg { height: u32, expected: BlockHash },
     #[error("cannot roll back to height {target}: the index only goes down to {lowest}")]
     RollbackTooDeep { target: u32, lowest: u32 },
+    #[error("the index at {path} was built from {stored}, but the node is {found}: use another --datadir for this node, or delete {path} to index it anew")]
+    OtherChain {
+        path: String,
+        stored: Box<bitmodel_protocol::Identity>,
+        found: Box<bitmodel_protocol::Identity>,
+    },
+    #[error("the index at {path} starts at height {stored}, not {requested}: drop --index-from {requested}, or delete {path} to index from {requested}")]
+    OtherStart {
+        path: String,
+        stored: u32,
+        requested: u32,
+    },
 }
 
 macro_rules! db_errors {
@@ -66,6 +79,7 @@ pub type Dump = Vec<(String, Vec<u8>, Vec<u8>)>;
 pub struct Index {
     db: Database,
     chain: Chain,
+    path: std::path::PathBuf,
 }
 
 /// Sums over every asset: `payments_in == paid_out + fees + waiting` must hold.
@@ -125,7 +139,11 @@ impl Index {
             txn.open_table(UNDO)?;
         }
         txn.commit()?;
-        Ok(Index { db, chain })
+        Ok(Index {
+            db,
+            chain,
+            path: path.to_path_buf(),
+        })
     }
 
     /// [`Index::open`], but an index of another schema version is deleted and created

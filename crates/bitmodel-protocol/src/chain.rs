@@ -1,6 +1,10 @@
-//! The networks Bitmodel knows, and the one fact about them the protocol depends on: whether
-//! tapscript has OP_CAT. Where it does not, a CAT leaf is `OP_SUCCESS` — anyone can spend it —
-//! so vaults must never be created there (direct-mode payments are used instead).
+//! The networks Bitmodel knows — what a user *claims* with `--network` — and the constants
+//! each one implies: address format, default RPC port, the height Bitmodel starts at, and
+//! whether its consensus rules put OP_CAT in tapscript. Where they do not, a CAT leaf is
+//! `OP_SUCCESS` — anyone can spend it — so vaults must never be created there.
+//!
+//! A claim is never acted on by itself: [`crate::identity`] checks what the node really is,
+//! and only a [`crate::identity::Verified`] chain says whether vaults are safe.
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,12 +14,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Chain {
-    /// The embedded devnet: Fractal regtest parameters, OP_CAT active.
+    /// The embedded devnet: a Fractal regtest chain run in-process, OP_CAT active.
     Devnet,
     Fractal,
     FractalTestnet,
+    /// An external `fractald -regtest` (the devnet's RPC is one too).
+    FractalRegtest,
     InquisitionSignet,
-    /// An external regtest node (e.g. litecoind in tests): OP_CAT is not assumed.
+    /// An external regtest node without OP_CAT (litecoind or Bitcoin Core in tests).
     Regtest,
     Bitcoin,
     Testnet,
@@ -27,6 +33,7 @@ impl Chain {
         Chain::Devnet,
         Chain::Fractal,
         Chain::FractalTestnet,
+        Chain::FractalRegtest,
         Chain::InquisitionSignet,
         Chain::Regtest,
         Chain::Bitcoin,
@@ -39,6 +46,7 @@ impl Chain {
             Chain::Devnet => "devnet",
             Chain::Fractal => "fractal",
             Chain::FractalTestnet => "fractal-testnet",
+            Chain::FractalRegtest => "fractal-regtest",
             Chain::InquisitionSignet => "inquisition-signet",
             Chain::Regtest => "regtest",
             Chain::Bitcoin => "bitcoin",
@@ -47,23 +55,52 @@ impl Chain {
         }
     }
 
-    /// The address format (and BIP32 coin type family) this chain uses. Fractal mainnet
-    /// uses Bitcoin's `bc` prefix; the devnet is Fractal regtest (`bcrt`).
+    /// The address format (and BIP32 coin type family) this chain uses. Fractal mainnet and
+    /// Fractal testnet both use Bitcoin mainnet's `bc` prefix and base58 prefixes (Fractal's
+    /// chainparams); Fractal regtest, and so the devnet, uses `bcrt`.
     pub fn network(self) -> bitcoin::Network {
         match self {
-            Chain::Devnet | Chain::Regtest => bitcoin::Network::Regtest,
-            Chain::Fractal | Chain::Bitcoin => bitcoin::Network::Bitcoin,
-            Chain::FractalTestnet | Chain::Testnet => bitcoin::Network::Testnet,
+            Chain::Devnet | Chain::FractalRegtest | Chain::Regtest => bitcoin::Network::Regtest,
+            Chain::Fractal | Chain::FractalTestnet | Chain::Bitcoin => bitcoin::Network::Bitcoin,
+            Chain::Testnet => bitcoin::Network::Testnet,
             Chain::InquisitionSignet | Chain::Signet => bitcoin::Network::Signet,
         }
     }
 
-    /// Whether BIP347 OP_CAT is active in tapscript on this chain, so vault covenants hold.
-    pub fn has_op_cat(self) -> bool {
+    /// Whether this network's consensus rules have BIP347 OP_CAT in tapscript. This is a
+    /// fact about the *claimed* network; whether the node behind an RPC URL is that network
+    /// is for [`crate::identity`] to verify, and only a verified chain may move money.
+    pub fn rules_have_op_cat(self) -> bool {
         matches!(
             self,
-            Chain::Devnet | Chain::Fractal | Chain::FractalTestnet | Chain::InquisitionSignet
+            Chain::Devnet
+                | Chain::Fractal
+                | Chain::FractalTestnet
+                | Chain::FractalRegtest
+                | Chain::InquisitionSignet
         )
+    }
+
+    /// The node's JSON-RPC port by default (fractald keeps bitcoind's ports).
+    pub fn default_rpc_port(self) -> u16 {
+        match self {
+            Chain::Fractal | Chain::Bitcoin => 8332,
+            Chain::FractalTestnet | Chain::Testnet => 18332,
+            Chain::InquisitionSignet | Chain::Signet => 38332,
+            Chain::Devnet | Chain::FractalRegtest | Chain::Regtest => 18443,
+        }
+    }
+
+    /// The height Bitmodel starts at on this network: no Bitmodel record exists below it,
+    /// so a first sync need not read those blocks. Bitmodel was first released for Fractal
+    /// mainnet after height 2,000,000 (by Fractal's 30-second ASERT schedule from its
+    /// 2024-09-09 launch, the chain passed it in mid-2026); the other networks start at 0.
+    /// `--index-from` overrides it (docs/adr/0002-chain-identity.md).
+    pub fn activation_height(self) -> u32 {
+        match self {
+            Chain::Fractal => 2_000_000,
+            _ => 0,
+        }
     }
 }
 
@@ -100,16 +137,54 @@ mod tests {
         for c in Chain::ALL {
             assert_eq!(c.name().parse::<Chain>(), Ok(*c));
         }
-        assert!(Chain::Devnet.has_op_cat() && Chain::Fractal.has_op_cat());
+        assert!(Chain::Devnet.rules_have_op_cat() && Chain::Fractal.rules_have_op_cat());
+        assert!(Chain::FractalRegtest.rules_have_op_cat());
         assert!(
-            !Chain::Bitcoin.has_op_cat()
-                && !Chain::Testnet.has_op_cat()
-                && !Chain::Signet.has_op_cat()
+            !Chain::Bitcoin.rules_have_op_cat()
+                && !Chain::Testnet.rules_have_op_cat()
+                && !Chain::Signet.rules_have_op_cat()
         );
-        assert!(!Chain::Regtest.has_op_cat());
+        assert!(!Chain::Regtest.rules_have_op_cat());
         assert!("mainnet"
             .parse::<Chain>()
             .unwrap_err()
             .contains("expected one of"));
+    }
+
+    /// Fractal testnet's chainparams (v0.2.2 `CTestNetParams`): `bech32_hrp = "bc"`,
+    /// PUBKEY_ADDRESS 0, SCRIPT_ADDRESS 5 — Bitcoin mainnet's, not testnet's `tb`/111/196.
+    #[test]
+    fn fractal_testnet_addresses_use_the_bc_prefix() {
+        use bitcoin::hashes::Hash;
+        let n = Chain::FractalTestnet.network();
+        let spk = bitcoin::ScriptBuf::new_p2tr_tweaked(
+            bitcoin::key::TweakedPublicKey::dangerous_assume_tweaked(
+                bitcoin::XOnlyPublicKey::from_slice(
+                    &hex::decode("50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0")
+                        .unwrap(),
+                )
+                .unwrap(),
+            ),
+        );
+        let a = bitcoin::Address::from_script(&spk, n).unwrap();
+        assert!(a.to_string().starts_with("bc1p"), "{a}");
+        let back: bitcoin::Address<bitcoin::address::NetworkUnchecked> =
+            a.to_string().parse().unwrap();
+        assert_eq!(back.require_network(n).unwrap().script_pubkey(), spk);
+        // Base58: version byte 0 (P2PKH, "1…") and 5 (P2SH, "3…").
+        let pkh = bitcoin::PubkeyHash::from_byte_array([1; 20]);
+        let p2pkh = bitcoin::Address::p2pkh(pkh, n).to_string();
+        assert!(p2pkh.starts_with('1'), "{p2pkh}");
+        let sh = bitcoin::ScriptHash::from_byte_array([2; 20]);
+        let p2sh = bitcoin::Address::from_script(&bitcoin::ScriptBuf::new_p2sh(&sh), n)
+            .unwrap()
+            .to_string();
+        assert!(p2sh.starts_with('3'), "{p2sh}");
+        // A `tb1` address is another network's and is refused.
+        let tb = bitcoin::Address::from_script(&spk, bitcoin::Network::Testnet)
+            .unwrap()
+            .to_string();
+        let tb: bitcoin::Address<bitcoin::address::NetworkUnchecked> = tb.parse().unwrap();
+        assert!(tb.require_network(n).is_err());
     }
 }

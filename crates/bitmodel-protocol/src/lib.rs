@@ -15,6 +15,7 @@ pub mod chunk;
 pub mod direct;
 pub mod envelope;
 pub mod graph;
+pub mod identity;
 pub mod lineage;
 pub mod record;
 pub mod split;
@@ -22,6 +23,7 @@ pub mod validate;
 
 pub use asset_id::AssetId;
 pub use chain::Chain;
+pub use identity::{Identity, Verified};
 pub use record::{Kind, Parent, Record, Relation};
 pub use split::{split, Split, SplitError};
 

@@ -1,17 +1,19 @@
-//! A small blocking JSON-RPC client for bitcoind and anything that speaks its dialect (the
-//! Bitmodel devnet, fractald, litecoind): cookie or user/password authentication, a kept-alive
-//! HTTP/1.1 connection, timeouts, and retries with exponential backoff when the node cannot be
-//! reached (a node that is restarting rewrites its cookie, so the cookie is re-read on every
-//! new connection).
+//! A blocking JSON-RPC client for bitcoind and anything that speaks its dialect (the
+//! Bitmodel devnet, fractald, litecoind, remote RPC providers): cookie or user/password
+//! authentication, kept-alive connections, http and https, chunked or sized replies,
+//! timeouts, and retries with exponential backoff when the node cannot be reached (a node
+//! that is restarting rewrites its cookie, so the cookie is re-read for every request).
+//! The HTTP itself is ureq's ([`transport`]).
 //!
-//! One client, one code path: the indexer and wallet never know which node answers.
+//! One client, one code path: the indexer and wallet never know which node answers. What
+//! the node *is* they learn from [`identity`], never from a flag.
 
-mod http;
+pub mod identity;
+mod transport;
 pub mod web;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use bitcoin::consensus::encode::{deserialize_hex, serialize_hex};
@@ -31,7 +33,7 @@ pub enum Auth {
 /// What went wrong talking to the node.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("rpc url {0:?} is not of the form http://host:port[/path]")]
+    #[error("rpc url {0:?} is not of the form http://host:port[/path] or https://host[:port][/path]")]
     Url(String),
     #[error("cannot read rpc cookie {path}: {source}; is the node running with this datadir?")]
     Cookie {
@@ -39,12 +41,20 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot use {path} as the node's certificate authority: {why}; give a PEM file of the CA certificate")]
+    Ca { path: String, why: String },
     #[error("cannot reach the node at {addr} after {attempts} attempts: {source}")]
     Unreachable {
         addr: String,
         attempts: u32,
         #[source]
-        source: std::io::Error,
+        source: ureq::Error,
+    },
+    #[error("talking to the node at {addr} failed: {source}")]
+    Transport {
+        addr: String,
+        #[source]
+        source: ureq::Error,
     },
     #[error("the node refused the rpc credentials (http 401); check the cookie or user/password")]
     Unauthorized,
@@ -66,54 +76,83 @@ impl Error {
     }
 }
 
-/// `http://host:port[/path]` → (`host:port`, `/path` or empty).
-pub(crate) fn split_url(url: &str) -> Result<(&str, &str), Error> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| Error::Url(url.to_owned()))?;
-    let (host, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
+/// Checks `url` is `http://host:port[/path]` or `https://host[:port][/path]` and returns
+/// it without a trailing slash, and the `host[:port]` part for messages.
+pub(crate) fn check_url(url: &str) -> Result<(String, String), Error> {
+    let bad = || Error::Url(url.to_owned());
+    let (https, rest) = if let Some(r) = url.strip_prefix("http://") {
+        (false, r)
+    } else if let Some(r) = url.strip_prefix("https://") {
+        (true, r)
+    } else {
+        return Err(bad());
     };
-    if host.is_empty() || !host.contains(':') {
-        return Err(Error::Url(url.to_owned()));
+    let host = rest.split('/').next().unwrap_or_default();
+    let has_port = host
+        .rsplit_once(':')
+        .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok());
+    if host.is_empty() || (!https && !has_port) || host.contains(['@', '?', '#']) {
+        return Err(bad());
     }
-    Ok((host, path))
+    ureq::http::Uri::try_from(url).map_err(|_| bad())?;
+    Ok((url.trim_end_matches('/').to_owned(), host.to_owned()))
 }
 
 /// A bitcoind JSON-RPC client.
 pub struct Client {
+    url: String,
     host: String,
-    path: String,
     auth: Auth,
     timeout: Duration,
+    roots: Option<Vec<ureq::tls::Certificate<'static>>>,
+    agent: ureq::Agent,
     retries: u32,
     backoff: Duration,
-    conn: Mutex<Option<http::Conn>>,
     next_id: AtomicU64,
 }
 
 impl Client {
-    /// `url` is `http://host:port` (optionally with a path such as `/wallet/w`).
+    /// `url` is `http://host:port` or `https://host[:port]`, optionally with a path such as
+    /// `/wallet/w`.
     pub fn new(url: &str, auth: Auth) -> Result<Client, Error> {
-        let (host, path) = split_url(url)?;
-        let path = if path.is_empty() { "/" } else { path };
+        let (url, host) = check_url(url)?;
+        let url = if url.matches('/').count() == 2 {
+            format!("{url}/")
+        } else {
+            url
+        };
+        let timeout = Duration::from_secs(30);
         Ok(Client {
-            host: host.to_owned(),
-            path: path.to_owned(),
+            url,
+            host,
             auth,
-            timeout: Duration::from_secs(30),
+            timeout,
+            roots: None,
+            agent: transport::agent(timeout, None),
             retries: 3,
             backoff: Duration::from_millis(100),
-            conn: Mutex::new(None),
             next_id: AtomicU64::new(1),
         })
+    }
+
+    /// The URL this client posts to.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// Time allowed for connecting and for each read or write.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self.agent = transport::agent(timeout, self.roots.as_deref());
         self
+    }
+
+    /// Trusts the certificate authorities in the PEM file `path` (instead of Mozilla's
+    /// roots) for an https node, e.g. one behind a reverse proxy with a private CA.
+    pub fn with_ca_file(mut self, path: &Path) -> Result<Self, Error> {
+        self.roots = Some(transport::roots_from_pem(path)?);
+        self.agent = transport::agent(self.timeout, self.roots.as_deref());
+        Ok(self)
     }
 
     /// Connection attempts after the first one fails, waiting `backoff`, then twice that, …
@@ -135,7 +174,10 @@ impl Client {
                 .trim()
                 .to_owned(),
         };
-        Ok(Some(format!("Basic {}", http::base64(pair.as_bytes()))))
+        Ok(Some(format!(
+            "Basic {}",
+            transport::base64(pair.as_bytes())
+        )))
     }
 
     /// Sends a raw body and returns the HTTP status and reply body (for tests of odd input).
@@ -143,29 +185,24 @@ impl Client {
         let mut attempt = 0;
         loop {
             let auth = self.authorization()?;
-            let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-            let result = (|| {
-                if guard.is_none() {
-                    *guard = Some(http::Conn::connect(&self.host, self.timeout)?);
+            let mut headers = vec![("Content-Type", "application/json")];
+            if let Some(a) = auth.as_deref() {
+                headers.push(("Authorization", a));
+            }
+            match transport::exchange(&self.agent, "POST", &self.url, &headers, body) {
+                Ok(reply) => return Ok((reply.status, reply.body)),
+                Err(source) if !transport::retryable(&source) => {
+                    return Err(Error::Transport {
+                        addr: self.host.clone(),
+                        source,
+                    })
                 }
-                let conn = guard.as_mut().expect("connected above");
-                conn.post(&self.host, &self.path, auth.as_deref(), body)
-            })();
-            match result {
-                Ok(reply) => {
-                    if !reply.keep_alive {
-                        *guard = None;
-                    }
-                    return Ok((reply.status, reply.body));
-                }
-                Err(e) => {
-                    *guard = None;
-                    drop(guard);
+                Err(source) => {
                     if attempt >= self.retries {
                         return Err(Error::Unreachable {
                             addr: self.host.clone(),
                             attempts: attempt + 1,
-                            source: e,
+                            source,
                         });
                     }
                     std::thread::sleep(self.backoff * 2u32.saturating_pow(attempt));

@@ -1,13 +1,12 @@
-//! A blocking HTTP/1.1 client for plain web APIs (Bitmodel's own REST API, WebDriver): the
-//! CLI's `bitmodel infer`, the browser test and the server benchmark use it, so none of
-//! them needs a second HTTP stack. One kept-alive connection per client; a request that
-//! finds the connection closed by the server is sent once more on a fresh one.
+//! A blocking client for plain web APIs (Bitmodel's own REST API, WebDriver): the CLI's
+//! `bitmodel infer`, the browser test and the server benchmark use it, so none of them needs
+//! a second HTTP stack. It is the same ureq transport as the RPC client, with its kept-alive
+//! connection pool; a request that finds a pooled connection closed by the server is sent
+//! once more on a fresh one.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::http::Conn;
-use crate::Error;
+use crate::{transport, Error};
 
 /// A reply: status, content type and body.
 #[derive(Debug, Clone)]
@@ -33,25 +32,22 @@ impl Response {
 pub struct Web {
     host: String,
     base: String,
-    timeout: Duration,
-    conn: Mutex<Option<Conn>>,
+    agent: ureq::Agent,
 }
 
 impl Web {
-    /// `url` is `http://host:port[/base]`; request paths are appended to the base.
+    /// `url` is `http(s)://host[:port][/base]`; request paths are appended to the base.
     pub fn new(url: &str) -> Result<Web, Error> {
-        let (host, base) = crate::split_url(url)?;
-        let base = base.trim_end_matches('/');
+        let (base, host) = crate::check_url(url)?;
         Ok(Web {
-            host: host.to_owned(),
-            base: base.to_owned(),
-            timeout: Duration::from_secs(60),
-            conn: Mutex::new(None),
+            host,
+            base,
+            agent: transport::agent(Duration::from_secs(60), None),
         })
     }
 
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.agent = transport::agent(timeout, None);
         self
     }
 
@@ -72,40 +68,30 @@ impl Web {
         body: &[u8],
     ) -> Result<Response, Error> {
         let full = format!("{}{path}", self.base);
-        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let mut attempt = 0;
         loop {
-            let reused = guard.is_some();
-            let result = (|| {
-                if guard.is_none() {
-                    *guard = Some(Conn::connect(&self.host, self.timeout)?);
-                }
-                let conn = guard.as_mut().expect("connected above");
-                conn.request(method, &self.host, &full, headers, body)
-            })();
-            match result {
+            match transport::exchange(&self.agent, method, &full, headers, body) {
                 Ok(reply) => {
-                    if !reply.keep_alive {
-                        *guard = None;
-                    }
                     return Ok(Response {
                         status: reply.status,
                         content_type: reply.content_type,
                         body: reply.body,
-                    });
+                    })
                 }
-                Err(e) => {
-                    *guard = None;
-                    // A kept-alive connection the server closed: try once more afresh.
-                    if reused && attempt == 0 {
-                        attempt += 1;
-                        continue;
-                    }
+                // A pooled connection the server closed: try once more afresh.
+                Err(ureq::Error::Io(_)) if attempt == 0 => attempt += 1,
+                Err(source) if transport::retryable(&source) => {
                     return Err(Error::Unreachable {
                         addr: self.host.clone(),
                         attempts: attempt + 1,
-                        source: e,
-                    });
+                        source,
+                    })
+                }
+                Err(source) => {
+                    return Err(Error::Transport {
+                        addr: self.host.clone(),
+                        source,
+                    })
                 }
             }
         }

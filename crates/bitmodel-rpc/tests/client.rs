@@ -1,6 +1,6 @@
 //! The client against small scripted HTTP servers on 127.0.0.1: typed errors for every way a
 //! node can answer badly, retries with backoff, timeouts, keep-alive reuse and reconnects,
-//! and the cookie re-read on reconnect.
+//! and the cookie re-read on reconnect. Chunked replies and HTTPS are in `transport.rs`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -211,10 +211,29 @@ fn silent_node_times_out() {
 
 #[test]
 fn bad_urls_are_refused() {
-    for url in ["127.0.0.1:1", "https://x:1", "http://", "http://nohostport"] {
+    for url in [
+        "127.0.0.1:1",
+        "ftp://x:1",
+        "http://",
+        "https://",
+        "http://nohostport",
+        "http://user@x:1",
+    ] {
         assert!(
             matches!(Client::new(url, Auth::None), Err(Error::Url(_))),
             "{url}"
         );
+    }
+}
+
+#[test]
+fn https_and_path_urls_are_accepted() {
+    for url in [
+        "https://rpc.example.org",
+        "https://rpc.example.org/v1/key",
+        "https://127.0.0.1:8443/",
+        "http://127.0.0.1:8332/wallet/w",
+    ] {
+        assert!(Client::new(url, Auth::None).is_ok(), "{url}");
     }
 }

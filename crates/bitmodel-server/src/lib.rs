@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use bitmodel_index::Index;
-use bitmodel_protocol::Chain;
+use bitmodel_protocol::{Chain, Verified};
 
 pub use gateway::Gateway;
 pub use problem::Problem;
@@ -61,7 +61,11 @@ impl std::str::FromStr for Cors {
 #[derive(Clone)]
 pub struct AppState {
     pub index: Arc<Index>,
+    /// The network, for address formats.
     pub chain: Chain,
+    /// What the node was last shown to be (whoever follows it re-checks): the only source
+    /// of "vaults are safe here" for quotes.
+    pub verified: Arc<std::sync::RwLock<Verified>>,
     /// Set by whoever follows the node: `Some(reason)` while the node cannot be reached.
     pub node_down: Arc<std::sync::RwLock<Option<String>>>,
     /// Paid inference; `None` answers 503 on the infer route.
@@ -70,10 +74,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(index: Arc<Index>, chain: Chain) -> AppState {
+    pub fn new(index: Arc<Index>, verified: Verified) -> AppState {
         AppState {
             index,
-            chain,
+            chain: verified.chain(),
+            verified: Arc::new(std::sync::RwLock::new(verified)),
             node_down: Arc::default(),
             gateway: None,
             cors: Cors::Off,
@@ -88,6 +93,19 @@ impl AppState {
     pub fn with_cors(mut self, cors: Cors) -> AppState {
         self.cors = cors;
         self
+    }
+
+    /// The node's identity as last verified.
+    pub fn verified(&self) -> Verified {
+        self.verified
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Records a fresh verification of the node (its chain may have become identifiable).
+    pub fn set_verified(&self, v: Verified) {
+        *self.verified.write().unwrap_or_else(|e| e.into_inner()) = v;
     }
 
     /// Records whether the node answered the follower's last attempt.

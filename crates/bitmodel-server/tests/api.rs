@@ -105,7 +105,7 @@ fn world() -> World {
     sync(&index, &client, 0, |_, _| {}).unwrap();
     World {
         _dn: dn,
-        state: AppState::new(Arc::new(index), Chain::Devnet),
+        state: AppState::new(Arc::new(index), client.verify(Chain::Devnet).unwrap()),
         base,
         ft,
         file,

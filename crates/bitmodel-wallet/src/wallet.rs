@@ -29,6 +29,12 @@ pub enum WalletError {
     BadMnemonic(String),
     #[error("wallet was created for {wallet} but {requested} was requested")]
     WrongNetwork { wallet: String, requested: String },
+    #[error("the wallet at {path} belongs to {stored}, but the node is {found}: its coins are not on this chain; use another --datadir for this node")]
+    OtherChain {
+        path: String,
+        stored: Box<bitmodel_protocol::Identity>,
+        found: Box<bitmodel_protocol::Identity>,
+    },
     #[error("wallet error: {0}")]
     Bdk(String),
     #[error("node error: {0}")]
@@ -44,6 +50,7 @@ pub struct Wallet {
     store: Store,
     xprv: Xpriv,
     network: Network,
+    path: std::path::PathBuf,
 }
 
 fn coin_type(network: Network) -> u32 {
@@ -104,6 +111,7 @@ impl Wallet {
                 store,
                 xprv,
                 network,
+                path: path.to_path_buf(),
             },
             mnemonic.to_string(),
         ))
@@ -144,11 +152,36 @@ impl Wallet {
             store,
             xprv,
             network,
+            path: path.to_path_buf(),
         })
     }
 
     pub fn network(&self) -> Network {
         self.network
+    }
+
+    /// Binds the wallet to the node's chain on first use and refuses another chain later
+    /// (a regtest node reset behind the same URL, Bitcoin where Fractal was used): the
+    /// wallet's coins and history belong to one chain.
+    pub fn bind_identity(&mut self, found: &bitmodel_protocol::Identity) -> Result<(), WalletError> {
+        let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("stored chain identity: {e}"));
+        if let Some(bytes) = self.store.get("identity")? {
+            let stored: bitmodel_protocol::Identity =
+                serde_json::from_slice(&bytes).map_err(corrupt)?;
+            if !stored.same_chain(found) {
+                return Err(WalletError::OtherChain {
+                    path: self.path.display().to_string(),
+                    stored: Box::new(stored),
+                    found: Box::new(found.clone()),
+                });
+            }
+            if stored == *found || found.block1.is_none() {
+                return Ok(());
+            }
+        }
+        let bytes = serde_json::to_vec(found).map_err(corrupt)?;
+        self.store.put("identity", &bytes)?;
+        Ok(())
     }
 
     fn persist(&mut self) -> Result<(), WalletError> {

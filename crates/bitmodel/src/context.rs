@@ -1,13 +1,10 @@
 //! What most node-facing subcommands need: a connected RPC client, the synced index and the
 //! synced wallet of the chosen network.
 
-use std::io::{IsTerminal, Write};
-use std::time::{Duration, Instant};
-
 use anyhow::{bail, Context as _};
 use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
-use bitmodel_protocol::AssetId;
+use bitmodel_protocol::{AssetId, Verified};
 use bitmodel_rpc::Client;
 use bitmodel_wallet::Wallet;
 
@@ -16,26 +13,39 @@ use crate::settings::Resolved;
 pub struct Context {
     pub settings: Resolved,
     pub client: Client,
+    /// What the node was shown to be: the only source of "vaults are safe here".
+    pub verified: Verified,
 }
 
 impl Context {
-    /// Connects to the node, failing with a clear message if it cannot be reached.
+    /// Connects to the node and checks it is the claimed network, failing with a clear
+    /// message if it cannot be reached or is another chain — before anything is built.
     pub fn connect(settings: Resolved) -> anyhow::Result<Context> {
-        let client = Client::new(&settings.rpc_url, settings.auth.clone())
-            .with_context(|| format!("cannot use the node at {}", settings.rpc_url))?
-            .with_timeout(Duration::from_secs(30))
-            .with_retries(3, Duration::from_millis(200));
+        let client = settings.client()?;
         if let Err(e) = client.get_block_count() {
             bail!(
                 "node unreachable at {} ({e}); start one with `bitmodel devnet` (or `bitmodel up`), or pass --rpc-url and credentials for your node",
                 settings.rpc_url
             );
         }
-        Ok(Context { settings, client })
+        let verified = client.verify(settings.chain)?;
+        Ok(Context {
+            settings,
+            client,
+            verified,
+        })
     }
 
     pub fn chain(&self) -> bitmodel_protocol::Chain {
         self.settings.chain
+    }
+
+    /// Refuses `action` unless vaults hold on the node's verified chain.
+    pub fn require_vaults(&self, action: &str) -> anyhow::Result<()> {
+        match self.verified.why_no_vaults() {
+            None => Ok(()),
+            Some(why) => bail!("refusing {action}: {why}"),
+        }
     }
 
     /// `--fee-rate` if given (sat/vB), else the node's estimate, else 2 sat/vB.
@@ -55,45 +65,27 @@ impl Context {
             .map_err(|e| anyhow::anyhow!("the node refused transaction {}: {e}", tx.compute_txid()))
     }
 
-    /// The index of this network, brought up to the node's tip.
+    /// The index of this network, bound to the node's chain and brought up to its tip.
     pub fn index(&self) -> anyhow::Result<Index> {
         std::fs::create_dir_all(&self.settings.dir)
             .with_context(|| format!("cannot create {}", self.settings.dir.display()))?;
         let index = open_index(&self.settings.dir.join("index.redb"), self.chain())?;
-        let started = Instant::now();
-        let mut last_print = Instant::now();
-        let terminal = std::io::stderr().is_terminal();
-        let mut first = None;
-        sync(&index, &self.client, 0, |height, tip| {
-            let from = *first.get_or_insert(height);
-            let done = height - from + 1;
-            if last_print.elapsed() < Duration::from_millis(250) && height != tip {
-                return;
-            }
-            last_print = Instant::now();
-            let rate = f64::from(done) / started.elapsed().as_secs_f64().max(1e-3);
-            let eta = f64::from(tip - height) / rate.max(1e-3);
-            let line = format!("indexing block {height}/{tip}  {rate:.0} blocks/s  ETA {eta:.0}s");
-            if terminal {
-                eprint!("\r{line}   ");
-                if height == tip {
-                    eprintln!();
-                }
-            } else if done % 1000 == 0 || height == tip {
-                eprintln!("{line}");
-            }
-            let _ = std::io::stderr().flush();
-        })
-        .context("indexing the chain")?;
+        index.bind_identity(self.verified.identity())?;
+        let start = index.start_height(self.settings.index_from, self.chain().activation_height())?;
+        let progress = crate::progress::Progress::new("indexing");
+        sync(&index, &self.client, start, |height, tip| progress.block(height, tip))
+            .context("indexing the chain")?;
+        progress.finish();
         Ok(index)
     }
 
-    /// The wallet of this network, synced.
+    /// The wallet of this network, bound to the node's chain and synced.
     pub fn wallet(&self) -> anyhow::Result<Wallet> {
         let mut w = Wallet::open(
             &self.settings.dir.join("wallet.redb"),
             self.chain().network(),
         )?;
+        w.bind_identity(self.verified.identity())?;
         w.sync(&self.client)?;
         Ok(w)
     }

@@ -6,6 +6,7 @@ mod args;
 mod context;
 mod inscribe;
 mod output;
+mod progress;
 mod seed;
 mod settings;
 mod subcommand;

@@ -11,7 +11,8 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
-    /// Network: devnet, fractal, fractal-testnet, inquisition-signet, regtest, bitcoin, testnet, signet.
+    /// Network: devnet, fractal, fractal-testnet, fractal-regtest, inquisition-signet, regtest,
+    /// bitcoin, testnet, signet. A claim: the node is checked to be this chain.
     #[arg(long, global = true, env = "BITMODEL_NETWORK", value_parser = parse_chain)]
     network: Option<Chain>,
     /// Where Bitmodel keeps its files [default: ~/.bitmodel].
@@ -32,6 +33,13 @@ pub struct Settings {
         hide_env_values = true
     )]
     rpc_password: Option<String>,
+    /// PEM file of the certificate authority of an https node (default: Mozilla's roots).
+    #[arg(long, global = true, env = "BITMODEL_RPC_CA")]
+    rpc_ca: Option<PathBuf>,
+    /// Start a new index at this height instead of the network's activation height
+    /// (records below it are ignored: choose a height below every asset you care about).
+    #[arg(long, global = true, env = "BITMODEL_INDEX_FROM")]
+    index_from: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -42,6 +50,8 @@ struct ConfigFile {
     rpc_cookie: Option<PathBuf>,
     rpc_user: Option<String>,
     rpc_password: Option<String>,
+    rpc_ca: Option<PathBuf>,
+    index_from: Option<u32>,
 }
 
 /// Settings with every layer applied.
@@ -52,6 +62,23 @@ pub struct Resolved {
     pub dir: PathBuf,
     pub rpc_url: String,
     pub auth: Auth,
+    pub rpc_ca: Option<PathBuf>,
+    /// `--index-from`, if given; else a new index starts at the activation height.
+    pub index_from: Option<u32>,
+}
+
+impl Resolved {
+    /// A client for the node, with the timeouts and retries the CLI uses.
+    pub fn client(&self) -> anyhow::Result<bitmodel_rpc::Client> {
+        let mut c = bitmodel_rpc::Client::new(&self.rpc_url, self.auth.clone())
+            .with_context(|| format!("cannot use the node at {}", self.rpc_url))?
+            .with_timeout(std::time::Duration::from_secs(30))
+            .with_retries(3, std::time::Duration::from_millis(200));
+        if let Some(ca) = &self.rpc_ca {
+            c = c.with_ca_file(ca)?;
+        }
+        Ok(c)
+    }
 }
 
 fn parse_chain(s: &str) -> Result<Chain, String> {
@@ -70,7 +97,7 @@ impl Settings {
         let config_path = root.join("bitmodel.json");
         let file: ConfigFile = match std::fs::read_to_string(&config_path) {
             Ok(text) => serde_json::from_str(&text).with_context(|| {
-                format!("{} is not a valid config file (fields: network, rpc_url, rpc_cookie, rpc_user, rpc_password)", config_path.display())
+                format!("{} is not a valid config file (fields: network, rpc_url, rpc_cookie, rpc_user, rpc_password, rpc_ca, index_from)", config_path.display())
             })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", config_path.display())),
@@ -84,15 +111,11 @@ impl Settings {
             (None, None) => Chain::Devnet,
         };
         let dir = root.join(chain.name());
-        let rpc_url = self.rpc_url.clone().or(file.rpc_url).unwrap_or_else(|| {
-            match chain {
-                Chain::Fractal | Chain::Bitcoin => "http://127.0.0.1:8332",
-                Chain::FractalTestnet | Chain::Testnet => "http://127.0.0.1:18332",
-                Chain::InquisitionSignet | Chain::Signet => "http://127.0.0.1:38332",
-                Chain::Devnet | Chain::Regtest => "http://127.0.0.1:18443",
-            }
-            .to_string()
-        });
+        let rpc_url = self
+            .rpc_url
+            .clone()
+            .or(file.rpc_url)
+            .unwrap_or_else(|| format!("http://127.0.0.1:{}", chain.default_rpc_port()));
         let user = self.rpc_user.clone().or(file.rpc_user);
         let password = self.rpc_password.clone().or(file.rpc_password);
         let auth = match (user, password, self.rpc_cookie.clone().or(file.rpc_cookie)) {
@@ -109,6 +132,8 @@ impl Settings {
             dir,
             rpc_url,
             auth,
+            rpc_ca: self.rpc_ca.clone().or(file.rpc_ca),
+            index_from: self.index_from.or(file.index_from),
         })
     }
 }

@@ -82,11 +82,18 @@ pub async fn post(
             "paid inference is not enabled on this server (it needs the node's RPC; `bitmodel up` enables it)",
         ));
     };
-    let Some(vault) = row.vault.clone() else {
-        return Err(Problem::new(
-            StatusCode::NOT_IMPLEMENTED,
-            format!("{} has no OP_CAT, so assets have no vault to pay; paid inference needs a chain with OP_CAT (fractal, inquisition signet, devnet)", s.chain),
-        ));
+    let verified = s.verified();
+    let vault = match (row.vault.clone(), verified.why_no_vaults()) {
+        (Some(vault), None) => vault,
+        (_, why) => {
+            return Err(Problem::new(
+                StatusCode::NOT_IMPLEMENTED,
+                format!(
+                    "{}; paid inference needs a node shown to have OP_CAT (fractal, fractal-testnet, fractal-regtest, inquisition signet, devnet)",
+                    why.unwrap_or_else(|| format!("asset {id} has no vault"))
+                ),
+            ))
+        }
     };
     let Some(price) = row.record.price else {
         return Err(Problem::new(

@@ -18,11 +18,14 @@ pub async fn get(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
             format!("the node is unreachable ({reason}); indexed data is still served and the index catches up when the node returns"),
         ));
     }
+    let verified = s.verified();
     let tip = s.index.tip()?;
     let t = s.index.totals()?;
     Ok(Json(json!({
         "network": s.chain.name(),
-        "op_cat": s.chain.has_op_cat(),
+        "op_cat": verified.has_op_cat(),
+        "node": verified.identity().to_string(),
+        "node_identity": verified.identity(),
         "height": tip.map(|(h, _)| h),
         "best_block_hash": tip.map(|(_, b)| b.to_string()),
         "assets": s.index.asset_count()?,

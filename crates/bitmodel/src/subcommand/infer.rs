@@ -171,6 +171,7 @@ impl Infer {
             );
         }
         let ctx = Context::connect(s.resolve()?)?;
+        ctx.require_vaults("to pay for inference into a vault")?;
         let vault = bitcoin::Address::from_str(address)
             .with_context(|| format!("the quoted address {address} does not parse"))?
             .require_network(ctx.chain().network())

@@ -52,6 +52,7 @@ impl Pay {
         let Some(vault) = row.vault.clone() else {
             return direct(&ctx, &index, &id, self.amount, self.fee_rate);
         };
+        ctx.require_vaults("to pay into a vault")?;
         let parts = vault_parts(self.amount);
         let outputs: Vec<_> = parts
             .iter()

@@ -113,6 +113,14 @@ impl Register {
         }
         let ctx = Context::connect(s.resolve()?)?;
         let index = ctx.index()?;
+        let start = index.start_height(ctx.settings.index_from, ctx.chain().activation_height())?;
+        let tip = ctx.client.get_block_count()?;
+        if tip + 1 < u64::from(start) {
+            bail!(
+                "the node is at height {tip}, below height {start} where this index starts on {}: the record would be mined below it and ignored; wait for the node to sync past {start}, or index from lower with --index-from (and a new --datadir)",
+                ctx.chain()
+            );
+        }
         let mempool = ctx.client.get_raw_mempool().unwrap_or_default();
         for (id, _, _) in &parents {
             if index.asset(id)?.is_none() && mempool.contains(&id.txid) {

@@ -1,7 +1,9 @@
 //! `bitmodel up`: the devnet, the indexer and the server in one process. On a fresh devnet
 //! it first seeds the demo (real AI lineage, payments, distributions); it starts again from
-//! its datadir without re-seeding. Against a real node (`--network fractal --rpc-url …`) it
-//! runs the indexer and the server only. Ctrl-C stops everything cleanly.
+//! its datadir without re-seeding. Against a real node (`--network fractal --rpc-url …`, or
+//! `fractal-regtest` for an external `fractald -regtest`) it runs the indexer, the server
+//! and the gateway only. The node is verified to be the claimed chain before anything
+//! starts and again on every follower step. Ctrl-C stops everything cleanly.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -17,7 +19,6 @@ use bitmodel_rpc::{Auth, Client};
 use bitmodel_server::AppState;
 use serde::Serialize;
 
-use crate::context::Context;
 use crate::output::Output;
 use crate::settings::Settings;
 
@@ -70,6 +71,11 @@ impl Up {
                 ..Config::default()
             })
             .with_context(|| format!("cannot start the devnet in {} (is another `bitmodel up` or `bitmodel devnet` running?)", r.dir.display()))?;
+            // A fresh chain cannot be told from a Bitcoin-rules regtest until block 1
+            // exists (its coinbase is Fractal's tell), so mine it now rather than wait.
+            if dn.node().chain.height() == 0 {
+                dn.mine(1).context("mining the devnet's block 1")?;
+            }
             let (u, p) = dn.rpc_credentials();
             let c = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into()))?;
             let payments = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into()))?;
@@ -81,20 +87,30 @@ impl Up {
             devnet = Some(dn);
             (c, payments)
         } else {
-            (
-                Context::connect(r.clone())?.client,
-                Context::connect(r.clone())?.client,
-            )
+            (r.client()?, r.client()?)
         };
+        // The node is checked before anything is indexed, quoted or built.
+        let verified = client.verify(r.chain)?;
+        log(&format!(
+            "the node at {} is {} ({})",
+            client.url().trim_end_matches('/'),
+            verified.identity(),
+            verified
+                .why_no_vaults()
+                .unwrap_or_else(|| "OP_CAT: vaults on".into())
+        ));
         let index = Arc::new(crate::context::open_index(
             &r.dir.join("index.redb"),
             r.chain,
         )?);
-        sync(&index, &client, 0, |h, tip| {
-            if h == tip || h % 1000 == 0 {
-                log(&format!("indexed block {h}/{tip}"));
-            }
-        })?;
+        index.bind_identity(verified.identity())?;
+        let start = index.start_height(r.index_from, r.chain.activation_height())?;
+        if start > 0 {
+            log(&format!("indexing from height {start}"));
+        }
+        let progress = crate::progress::Progress::new("indexing");
+        sync(&index, &client, start, |h, tip| progress.block(h, tip))?;
+        progress.finish();
         if let Some(dn) = &devnet {
             let marker = r.dir.join("seeded.json");
             if marker.exists() {
@@ -109,9 +125,6 @@ impl Up {
                 ));
             }
         }
-        // The follower: keeps the index at the node's tip until shutdown, and tells the
-        // server when the node cannot be reached.
-        let stop = Arc::new(AtomicBool::new(false));
         let confirmations = self
             .infer_confirmations
             .unwrap_or(if r.chain == Chain::Devnet { 0 } else { 1 });
@@ -123,18 +136,32 @@ impl Up {
         log(&format!(
             "paid inference on: payments need {confirmations} confirmation(s)"
         ));
-        let state = AppState::new(index.clone(), r.chain)
+        let state = AppState::new(index.clone(), verified)
             .with_gateway(gateway)
             .with_cors(self.cors.clone());
+        // The follower: re-checks what the node is, keeps the index at its tip until
+        // shutdown, and tells the server when the node cannot be reached. A node that turns
+        // out to be another chain stops everything: nothing may be quoted for it.
+        let stop = Arc::new(AtomicBool::new(false));
+        let fatal = Arc::new(std::sync::Mutex::new(None::<String>));
+        let fatal_signal = Arc::new(tokio::sync::Notify::new());
         let follower = {
             let (index, stop, state) = (index.clone(), stop.clone(), state.clone());
+            let (fatal, fatal_signal) = (fatal.clone(), fatal_signal.clone());
+            let chain = r.chain;
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
-                    match sync(&index, &client, 0, |_, _| {}) {
-                        Ok(_) => state.set_node_down(None),
-                        Err(e) => {
+                    match follow_once(&index, &client, chain, start, &state) {
+                        Ok(()) => state.set_node_down(None),
+                        Err(Follow::NodeDown(e)) => {
                             log(&format!("indexer: {e}; retrying"));
-                            state.set_node_down(Some(e.to_string()));
+                            state.set_node_down(Some(e));
+                        }
+                        Err(Follow::Fatal(e)) => {
+                            log(&format!("stopping: {e}"));
+                            *fatal.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                            fatal_signal.notify_one();
+                            return;
                         }
                     }
                     for _ in 0..10 {
@@ -160,8 +187,11 @@ impl Up {
             log(&format!(
                 "bitmodel up: API at {url}api/v1/status — Ctrl-C to stop"
             ));
-            bitmodel_server::serve(listener, state, async {
-                let _ = tokio::signal::ctrl_c().await;
+            bitmodel_server::serve(listener, state, async move {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = fatal_signal.notified() => {}
+                }
             })
             .await?;
             anyhow::Ok(url)
@@ -171,6 +201,9 @@ impl Up {
         let _ = follower.join();
         if let Some(mut dn) = devnet {
             dn.shutdown();
+        }
+        if let Some(e) = fatal.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            anyhow::bail!(e);
         }
         let out = Out {
             url,
@@ -183,6 +216,35 @@ impl Up {
         );
         Ok(Output::new(&out, human))
     }
+}
+
+/// Why one follower step failed.
+enum Follow {
+    /// The node did not answer: retry, meanwhile the server says so.
+    NodeDown(String),
+    /// The node is not (or no longer) the chain this datadir and the server are for.
+    Fatal(String),
+}
+
+/// One follower step: verify the node is still the chain, then index to its tip.
+fn follow_once(
+    index: &bitmodel_index::Index,
+    client: &Client,
+    chain: Chain,
+    start: u32,
+    state: &AppState,
+) -> Result<(), Follow> {
+    use bitmodel_rpc::identity::IdentityError;
+    let verified = client.verify(chain).map_err(|e| match e {
+        IdentityError::Node { .. } => Follow::NodeDown(e.to_string()),
+        IdentityError::Mismatch { .. } => Follow::Fatal(e.to_string()),
+    })?;
+    index
+        .bind_identity(verified.identity())
+        .map_err(|e| Follow::Fatal(e.to_string()))?;
+    state.set_verified(verified);
+    sync(index, client, start, |_, _| {}).map_err(|e| Follow::NodeDown(e.to_string()))?;
+    Ok(())
 }
 
 /// Progress goes to stdout as plain lines (people and tests read the URL there).

@@ -14,9 +14,10 @@ pub fn vault_and_utxos(
     id: &AssetId,
     action: &str,
 ) -> anyhow::Result<(Vault, Vec<Utxo>)> {
-    if !ctx.chain().has_op_cat() {
+    if !ctx.chain().rules_have_op_cat() {
         bail!("{action} is a covenant spend and {} has no OP_CAT; there, payments are split directly when they are made", ctx.chain());
     }
+    ctx.require_vaults(action)?;
     known_asset(index, id)?;
     let Some(vault) = index.vault(id)? else {
         bail!("a parent of {id} has no vault");

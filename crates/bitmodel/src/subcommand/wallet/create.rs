@@ -29,18 +29,23 @@ impl Create {
             .with_context(|| format!("cannot create {}", r.dir.display()))?;
         let path = r.dir.join("wallet.redb");
         // The wallet starts from the node's genesis block, so it also follows chains whose
-        // genesis is not Bitcoin's (a litecoind regtest). The devnet's is Bitcoin regtest's.
-        let genesis = match crate::context::Context::connect(r.clone()) {
-            Ok(ctx) => Some(
-                ctx.client
-                    .get_block_hash(0)
-                    .map_err(|e| anyhow::anyhow!("reading the node's genesis block: {e}"))?,
-            ),
+        // genesis is not Bitcoin's (a litecoind regtest), and is bound to the node's chain.
+        // Offline, a devnet wallet may be made: the devnet's genesis is Bitcoin regtest's, and
+        // the chain is checked on first use.
+        let identity = match crate::context::Context::connect(r.clone()) {
+            Ok(ctx) => Some(ctx.verified.identity().clone()),
+            Err(e) if e.downcast_ref::<bitmodel_rpc::identity::IdentityError>().is_some() => {
+                return Err(e)
+            }
             Err(_) if r.chain == bitmodel_protocol::Chain::Devnet => None,
             Err(e) => return Err(e.context("a new wallet needs the node's genesis block")),
         };
+        let genesis = identity.as_ref().map(|i| i.genesis);
         let (mut w, mnemonic) =
             Wallet::create(&path, r.chain.network(), genesis, self.mnemonic.as_deref())?;
+        if let Some(i) = &identity {
+            w.bind_identity(i)?;
+        }
         let address = w.receive()?.to_string();
         let out = Out {
             path: path.display().to_string(),

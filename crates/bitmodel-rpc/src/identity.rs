@@ -1,0 +1,97 @@
+//! Asks a node what chain it is: the facts [`bitmodel_protocol::identity`] reasons over.
+//! Three or four calls (`getblockchaininfo`, `getblockhash 0` and `1`, block 1 itself on a
+//! regtest genesis, `getdeploymentinfo` on signet), so checking on every connection is cheap.
+
+use bitcoin::Amount;
+use bitmodel_protocol::identity::{Block1, ChainFacts};
+use bitmodel_protocol::{Chain, Identity, Verified};
+use serde_json::{json, Value};
+
+use crate::{Client, Error};
+
+/// Why a node could not be used as the claimed network.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("cannot ask the node at {url} what chain it is: {source}")]
+    Node {
+        url: String,
+        #[source]
+        source: Error,
+    },
+    #[error("the node at {url} is {mismatch}")]
+    Mismatch {
+        url: String,
+        mismatch: Box<bitmodel_protocol::identity::Mismatch>,
+    },
+}
+
+impl Client {
+    /// What the node says about its chain.
+    pub fn chain_facts(&self) -> Result<ChainFacts, Error> {
+        let info: Value = self.call("getblockchaininfo", &[])?;
+        let chain = info["chain"]
+            .as_str()
+            .ok_or_else(|| Error::Decode("getblockchaininfo: no chain name".into()))?
+            .to_owned();
+        let blocks = info["blocks"].as_u64().unwrap_or(0);
+        let genesis = self.get_block_hash(0)?;
+        let regtest_genesis =
+            bitcoin::constants::genesis_block(bitcoin::Network::Regtest).block_hash();
+        let block1 = if blocks >= 1 {
+            let hash = self.get_block_hash(1)?;
+            // Only a regtest genesis needs block 1's coinbase (main and test are told apart
+            // by block 1's hash), so a mainnet node is never asked for a whole block.
+            let coinbase_sats = if genesis == regtest_genesis {
+                let block = self.get_block(&hash)?;
+                block
+                    .txdata
+                    .first()
+                    .map(|cb| cb.output.iter().map(|o| o.value).sum::<Amount>())
+                    .unwrap_or(Amount::ZERO)
+                    .to_sat()
+            } else {
+                0
+            };
+            Some(Block1 {
+                hash,
+                coinbase_sats,
+            })
+        } else {
+            None
+        };
+        let op_cat_deployment = if chain == "signet" {
+            match self.call_value("getdeploymentinfo", json!([])) {
+                Ok(v) => Some(v["deployments"]["op_cat"]["active"].as_bool() == Some(true)),
+                Err(e) if e.rpc_code() == Some(-32601) => None,
+                Err(e) => return Err(e),
+            }
+        } else {
+            None
+        };
+        Ok(ChainFacts {
+            chain,
+            genesis,
+            block1,
+            op_cat_deployment,
+        })
+    }
+
+    /// The node's identity.
+    pub fn identity(&self) -> Result<Identity, Error> {
+        Ok(Identity::from_facts(&self.chain_facts()?))
+    }
+
+    /// Checks that the node is `claimed`, before anything is built for it.
+    pub fn verify(&self, claimed: Chain) -> Result<Verified, IdentityError> {
+        let identity = self.identity().map_err(|source| IdentityError::Node {
+            url: self.url.clone(),
+            source,
+        })?;
+        claimed
+            .verify(&identity)
+            .map_err(|m| IdentityError::Mismatch {
+                url: self.url.trim_end_matches('/').to_owned(),
+                mismatch: Box::new(m),
+            })
+    }
+}
