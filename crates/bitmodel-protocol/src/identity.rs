@@ -206,12 +206,12 @@ impl fmt::Display for Identity {
             }
             NodeChain::BitcoinRegtest { block1_sats } => write!(
                 f,
-                "a Bitcoin-rules regtest without OP_CAT (block 1 pays {} sats; Fractal's pays {FRACTAL_BLOCK1_SATS})",
-                block1_sats
+                "a Bitcoin-rules regtest without OP_CAT ({}, paying {block1_sats} sats; Fractal's pays {FRACTAL_BLOCK1_SATS})",
+                block1()
             ),
             NodeChain::FractalMainnet => write!(f, "Fractal mainnet ({})", block1()),
             NodeChain::FractalTestnet => write!(f, "Fractal testnet ({})", block1()),
-            NodeChain::FractalRegtest => write!(f, "Fractal regtest"),
+            NodeChain::FractalRegtest => write!(f, "Fractal regtest ({})", block1()),
             NodeChain::LitecoinRegtest => write!(f, "Litecoin regtest (genesis {})", short(&self.genesis)),
             NodeChain::Unidentified { genesis_of } => write!(
                 f,

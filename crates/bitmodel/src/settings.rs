@@ -61,6 +61,8 @@ pub struct Resolved {
     /// `<datadir>/<network>`: the index and wallet of this network.
     pub dir: PathBuf,
     pub rpc_url: String,
+    /// Whether the RPC URL was given (flag, environment or config) rather than defaulted.
+    pub rpc_url_given: bool,
     pub auth: Auth,
     pub rpc_ca: Option<PathBuf>,
     /// `--index-from`, if given; else a new index starts at the activation height.
@@ -111,11 +113,9 @@ impl Settings {
             (None, None) => Chain::Devnet,
         };
         let dir = root.join(chain.name());
-        let rpc_url = self
-            .rpc_url
-            .clone()
-            .or(file.rpc_url)
-            .unwrap_or_else(|| format!("http://127.0.0.1:{}", chain.default_rpc_port()));
+        let given = self.rpc_url.clone().or(file.rpc_url);
+        let rpc_url_given = given.is_some();
+        let rpc_url = given.unwrap_or_else(|| format!("http://127.0.0.1:{}", chain.default_rpc_port()));
         let user = self.rpc_user.clone().or(file.rpc_user);
         let password = self.rpc_password.clone().or(file.rpc_password);
         let auth = match (user, password, self.rpc_cookie.clone().or(file.rpc_cookie)) {
@@ -131,6 +131,7 @@ impl Settings {
             chain,
             dir,
             rpc_url,
+            rpc_url_given,
             auth,
             rpc_ca: self.rpc_ca.clone().or(file.rpc_ca),
             index_from: self.index_from.or(file.index_from),

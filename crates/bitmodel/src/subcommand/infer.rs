@@ -95,6 +95,10 @@ impl Infer {
                 )
             }
             None => {
+                // The node is checked before the server is asked for a price, so nothing is
+                // quoted to (or paid from) a wallet on a chain without working vaults.
+                let ctx = Context::connect(s.resolve()?)?;
+                ctx.require_vaults("to pay for inference into a vault")?;
                 let quote = call(None)?;
                 if quote.status != 402 {
                     bail!(
@@ -103,7 +107,7 @@ impl Infer {
                         detail(&quote)
                     );
                 }
-                self.pay(s, &quote.json()?)?
+                self.pay(&ctx, &quote.json()?)?
             }
         };
         let r = call(Some(json!({ "txid": txid.to_string(), "token": token })))?;
@@ -153,7 +157,7 @@ impl Infer {
     }
 
     /// Pays the quote from the wallet; returns the payment's txid and token.
-    fn pay(&self, s: &Settings, quote: &Value) -> anyhow::Result<(Txid, String)> {
+    fn pay(&self, ctx: &Context, quote: &Value) -> anyhow::Result<(Txid, String)> {
         let q = &quote["payment"];
         let (Some(address), Some(amount), Some(script), Some(token)) = (
             q["address"].as_str(),
@@ -170,8 +174,6 @@ impl Infer {
                 sats(self.max_price)
             );
         }
-        let ctx = Context::connect(s.resolve()?)?;
-        ctx.require_vaults("to pay for inference into a vault")?;
         let vault = bitcoin::Address::from_str(address)
             .with_context(|| format!("the quoted address {address} does not parse"))?
             .require_network(ctx.chain().network())

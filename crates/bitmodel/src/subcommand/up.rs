@@ -63,7 +63,10 @@ impl Up {
             );
         }
         let mut devnet = None;
-        let (client, payments) = if r.chain == Chain::Devnet {
+        // `--network devnet` runs the embedded devnet, unless an RPC URL names an external
+        // node: that node is then checked to be a Fractal regtest chain like any other.
+        let embedded = r.chain == Chain::Devnet && !r.rpc_url_given;
+        let (client, payments) = if embedded {
             let dn = Devnet::spawn_with(Config {
                 datadir: Some(r.dir.clone()),
                 rpc_bind: self.rpc_bind,
@@ -127,7 +130,7 @@ impl Up {
         }
         let confirmations = self
             .infer_confirmations
-            .unwrap_or(if r.chain == Chain::Devnet { 0 } else { 1 });
+            .unwrap_or(if embedded { 0 } else { 1 });
         let gateway = bitmodel_server::Gateway::open(
             &r.dir.join("gateway.redb"),
             Box::new(payments.with_retries(1, Duration::from_millis(100))),
