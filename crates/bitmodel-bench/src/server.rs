@@ -120,7 +120,9 @@ pub fn run() {
         .expect("a vault");
     let gateway =
         Gateway::open(&dir.path().join("gateway.redb"), Box::new(client()), 0).expect("a gateway");
-    let verified = client().verify(Chain::Devnet).expect("the devnet is Fractal regtest");
+    let verified = client()
+        .verify(Chain::Devnet)
+        .expect("the devnet is Fractal regtest");
     let state = AppState::new(Arc::new(index), verified).with_gateway(gateway);
 
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -95,7 +95,7 @@ impl Chain {
     /// so a first sync need not read those blocks. Bitmodel was first released for Fractal
     /// mainnet after height 2,000,000 (by Fractal's 30-second ASERT schedule from its
     /// 2024-09-09 launch, the chain passed it in mid-2026); the other networks start at 0.
-    /// `--index-from` overrides it (docs/adr/0002-chain-identity.md).
+    /// `--index-from` overrides it (docs/adr/0001-chain-identity.md).
     pub fn activation_height(self) -> u32 {
         match self {
             Chain::Fractal => 2_000_000,
@@ -160,8 +160,10 @@ mod tests {
         let spk = bitcoin::ScriptBuf::new_p2tr_tweaked(
             bitcoin::key::TweakedPublicKey::dangerous_assume_tweaked(
                 bitcoin::XOnlyPublicKey::from_slice(
-                    &hex::decode("50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0")
-                        .unwrap(),
+                    &hex::decode(
+                        "50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0",
+                    )
+                    .unwrap(),
                 )
                 .unwrap(),
             ),

@@ -4,7 +4,7 @@
 //! `OP_SUCCESS` there: anyone-can-spend. Fractal mainnet and testnet share Bitcoin mainnet's
 //! genesis, and Fractal regtest (our devnet included) shares Bitcoin Core's and BSV's regtest
 //! genesis, so the genesis hash alone cannot tell them apart. What does (the reasons are in
-//! `docs/adr/0002-chain-identity.md`):
+//! `docs/adr/0001-chain-identity.md`):
 //!
 //! - mainnet and testnet: block 1's hash, checkpointed in Fractal's chainparams (v0.2.2);
 //! - regtest: block 1's coinbase. Fractal pays `MAX_MONEY / 2` = 105,000,000 coins at height 1
@@ -191,8 +191,9 @@ impl fmt::Display for Identity {
             format!("{}…", &s[..14])
         };
         let block1 = || {
-            self.block1
-                .map_or("no block 1 yet".to_owned(), |b| format!("block 1 is {}", short(&b)))
+            self.block1.map_or("no block 1 yet".to_owned(), |b| {
+                format!("block 1 is {}", short(&b))
+            })
         };
         match &self.node {
             NodeChain::BitcoinMainnet => write!(f, "Bitcoin mainnet ({})", block1()),
@@ -242,7 +243,7 @@ pub struct Verified {
 #[error("{identity}, not {claimed}: {consequence}")]
 pub struct Mismatch {
     pub claimed: Chain,
-    pub identity: Identity,
+    pub identity: Box<Identity>,
     consequence: &'static str,
 }
 
@@ -286,7 +287,7 @@ impl Chain {
         };
         Err(Mismatch {
             claimed: self,
-            identity: identity.clone(),
+            identity: Box::new(identity.clone()),
             consequence,
         })
     }
@@ -318,7 +319,10 @@ impl Verified {
                 self.identity
             )
         } else {
-            format!("{} has no OP_CAT in tapscript, so it has no vaults", self.chain)
+            format!(
+                "{} has no OP_CAT in tapscript, so it has no vaults",
+                self.chain
+            )
         })
     }
 }

@@ -21,7 +21,7 @@ pub enum IdentityError {
     #[error("the node at {url} is {mismatch}")]
     Mismatch {
         url: String,
-        mismatch: Box<bitmodel_protocol::identity::Mismatch>,
+        mismatch: bitmodel_protocol::identity::Mismatch,
     },
 }
 
@@ -87,11 +87,37 @@ impl Client {
             url: self.url.clone(),
             source,
         })?;
+        self.check(claimed, &identity)
+    }
+
+    /// [`Client::verify`] for a follower that checks on every step: when the node's chain
+    /// name, genesis and block 1 are still those of `previous`, its classification stands
+    /// and block 1 is not fetched again; anything else is verified from scratch.
+    pub fn verify_again(&self, previous: &Verified) -> Result<Verified, IdentityError> {
+        let node = |source| IdentityError::Node {
+            url: self.url.clone(),
+            source,
+        };
+        let info: Value = self.call("getblockchaininfo", &[]).map_err(node)?;
+        let prev = previous.identity();
+        let same = info["chain"].as_str() == Some(prev.chain.as_str())
+            && self.get_block_hash(0).map_err(node)? == prev.genesis
+            && match prev.block1 {
+                Some(b1) => self.get_block_hash(1).map_err(node)? == b1,
+                None => info["blocks"].as_u64() == Some(0),
+            };
+        if same {
+            return Ok(previous.clone());
+        }
+        self.verify(previous.chain())
+    }
+
+    fn check(&self, claimed: Chain, identity: &Identity) -> Result<Verified, IdentityError> {
         claimed
-            .verify(&identity)
+            .verify(identity)
             .map_err(|m| IdentityError::Mismatch {
                 url: self.url.trim_end_matches('/').to_owned(),
-                mismatch: Box::new(m),
+                mismatch: m,
             })
     }
 }

@@ -33,7 +33,9 @@ pub enum Auth {
 /// What went wrong talking to the node.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("rpc url {0:?} is not of the form http://host:port[/path] or https://host[:port][/path]")]
+    #[error(
+        "rpc url {0:?} is not of the form http://host:port[/path] or https://host[:port][/path]"
+    )]
     Url(String),
     #[error("cannot read rpc cookie {path}: {source}; is the node running with this datadir?")]
     Cookie {

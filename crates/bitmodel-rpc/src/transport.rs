@@ -64,10 +64,10 @@ pub fn agent(timeout: Duration, roots: Option<&[Certificate<'static>]>) -> Agent
 pub fn retryable(e: &ureq::Error) -> bool {
     use std::io::ErrorKind as K;
     match e {
-        ureq::Error::Io(io) => !matches!(io.kind(), K::InvalidData | K::InvalidInput | K::Unsupported),
-        ureq::Error::ConnectionFailed | ureq::Error::Timeout(_) | ureq::Error::HostNotFound => {
-            true
+        ureq::Error::Io(io) => {
+            !matches!(io.kind(), K::InvalidData | K::InvalidInput | K::Unsupported)
         }
+        ureq::Error::ConnectionFailed | ureq::Error::Timeout(_) | ureq::Error::HostNotFound => true,
         _ => false,
     }
 }

@@ -37,7 +37,9 @@ fn read_request(r: &mut impl BufRead) -> Option<Vec<u8>> {
 
 /// A chunked reply of `body`, cut into pieces of `piece` bytes.
 fn chunked(body: &str, piece: usize) -> Vec<u8> {
-    let mut out = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let mut out =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            .to_vec();
     for c in body.as_bytes().chunks(piece) {
         out.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
         out.extend_from_slice(c);
@@ -66,7 +68,8 @@ fn chunked_replies_are_read() {
         // Two requests on one kept-alive connection, both answered chunked.
         for _ in 0..2 {
             let body = read_request(&mut r).expect("a request");
-            w.write_all(&chunked(&reply_for(&body), 777)).expect("writes");
+            w.write_all(&chunked(&reply_for(&body), 777))
+                .expect("writes");
         }
     });
     let c = Client::new(&url, Auth::None).expect("url");
@@ -91,7 +94,9 @@ fn tls_server(requests: usize) -> (String, String, JoinHandle<()>) {
     let key = rcgen::KeyPair::generate().expect("a key");
     let params = rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])
         .expect("params");
-    let cert = params.signed_by(&key, &issuer).expect("a server certificate");
+    let cert = params
+        .signed_by(&key, &issuer)
+        .expect("a server certificate");
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -136,7 +141,9 @@ fn https_with_a_private_ca() {
         .expect("url")
         .with_ca_file(&ca)
         .expect("a CA file");
-    let v = c.call_value("getblockchaininfo", json!([])).expect("answered over https");
+    let v = c
+        .call_value("getblockchaininfo", json!([]))
+        .expect("answered over https");
     assert_eq!(v["method"], "getblockchaininfo");
     // Mozilla's roots do not include it: refused at once, not retried as if unreachable.
     let untrusting = Client::new(&url, Auth::None).expect("url");

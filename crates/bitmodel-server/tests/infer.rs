@@ -129,7 +129,11 @@ impl World {
             confirmations,
         )
         .unwrap();
-        AppState::new(self.index.clone(), self.client.verify(Chain::Devnet).unwrap()).with_gateway(gw)
+        AppState::new(
+            self.index.clone(),
+            self.client.verify(Chain::Devnet).unwrap(),
+        )
+        .with_gateway(gw)
     }
 
     /// Pays `amount` to the model's vault with `memo_script` (if any); the payment's txid.
@@ -389,7 +393,8 @@ async fn paid_inference_end_to_end() {
         1,
     )
     .unwrap();
-    let plain = AppState::new(w.index.clone(), w.client.verify(Chain::Devnet).unwrap()).with_gateway(gw);
+    let plain =
+        AppState::new(w.index.clone(), w.client.verify(Chain::Devnet).unwrap()).with_gateway(gw);
     let (_, q) = infer(&plain, &id, None).await;
     let tok = q["payment"]["token"].as_str().unwrap().to_owned();
     let txid = w.pay(PRICE, Some(q["payment"]["memo_script"].as_str().unwrap()));
@@ -483,7 +488,8 @@ async fn bodies_types_dead_node_and_cors() {
         .unwrap()
         .with_retries(0, std::time::Duration::from_millis(1));
     let gw = Gateway::open(&w.dir.path().join("dead.redb"), Box::new(dead), 0).unwrap();
-    let down = AppState::new(w.index.clone(), w.client.verify(Chain::Devnet).unwrap()).with_gateway(gw);
+    let down =
+        AppState::new(w.index.clone(), w.client.verify(Chain::Devnet).unwrap()).with_gateway(gw);
     let (st, q) = infer(&down, &w.model, None).await;
     assert_eq!(st, StatusCode::PAYMENT_REQUIRED);
     let pay = json!({"txid": "22".repeat(32), "token": q["payment"]["token"]});

@@ -163,8 +163,12 @@ impl Wallet {
     /// Binds the wallet to the node's chain on first use and refuses another chain later
     /// (a regtest node reset behind the same URL, Bitcoin where Fractal was used): the
     /// wallet's coins and history belong to one chain.
-    pub fn bind_identity(&mut self, found: &bitmodel_protocol::Identity) -> Result<(), WalletError> {
-        let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("stored chain identity: {e}"));
+    pub fn bind_identity(
+        &mut self,
+        found: &bitmodel_protocol::Identity,
+    ) -> Result<(), WalletError> {
+        let corrupt =
+            |e: serde_json::Error| StoreError::Corrupt(format!("stored chain identity: {e}"));
         if let Some(bytes) = self.store.get("identity")? {
             let stored: bitmodel_protocol::Identity =
                 serde_json::from_slice(&bytes).map_err(corrupt)?;

@@ -71,10 +71,13 @@ impl Context {
             .with_context(|| format!("cannot create {}", self.settings.dir.display()))?;
         let index = open_index(&self.settings.dir.join("index.redb"), self.chain())?;
         index.bind_identity(self.verified.identity())?;
-        let start = index.start_height(self.settings.index_from, self.chain().activation_height())?;
+        let start =
+            index.start_height(self.settings.index_from, self.chain().activation_height())?;
         let progress = crate::progress::Progress::new("indexing");
-        sync(&index, &self.client, start, |height, tip| progress.block(height, tip))
-            .context("indexing the chain")?;
+        sync(&index, &self.client, start, |height, tip| {
+            progress.block(height, tip)
+        })
+        .context("indexing the chain")?;
         progress.finish();
         Ok(index)
     }

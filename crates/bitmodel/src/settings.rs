@@ -115,7 +115,8 @@ impl Settings {
         let dir = root.join(chain.name());
         let given = self.rpc_url.clone().or(file.rpc_url);
         let rpc_url_given = given.is_some();
-        let rpc_url = given.unwrap_or_else(|| format!("http://127.0.0.1:{}", chain.default_rpc_port()));
+        let rpc_url =
+            given.unwrap_or_else(|| format!("http://127.0.0.1:{}", chain.default_rpc_port()));
         let user = self.rpc_user.clone().or(file.rpc_user);
         let password = self.rpc_password.clone().or(file.rpc_password);
         let auth = match (user, password, self.rpc_cookie.clone().or(file.rpc_cookie)) {

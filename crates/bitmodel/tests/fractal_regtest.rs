@@ -26,7 +26,12 @@ impl Drop for Running {
     }
 }
 
-fn up(datadir: &Path, url: &str, flags: &[String], extra: &[&str]) -> (Running, String, Vec<String>) {
+fn up(
+    datadir: &Path,
+    url: &str,
+    flags: &[String],
+    extra: &[&str],
+) -> (Running, String, Vec<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
         .args(["--datadir", datadir.to_str().unwrap(), "--rpc-url", url])
         .args(flags)
@@ -61,7 +66,12 @@ fn up(datadir: &Path, url: &str, flags: &[String], extra: &[&str]) -> (Running, 
 
 fn get(web: &Web, path: &str) -> serde_json::Value {
     let r = web.get(path).unwrap();
-    assert_eq!(r.status, 200, "{path}: {}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        200,
+        "{path}: {}",
+        String::from_utf8_lossy(&r.body)
+    );
     r.json().unwrap()
 }
 
@@ -142,11 +152,14 @@ fn up_against_an_external_fractal_regtest_node() {
         ],
     );
     assert!(
-        seen.iter().any(|l| l.contains("is Fractal regtest") && l.contains("vaults on")),
+        seen.iter()
+            .any(|l| l.contains("is Fractal regtest") && l.contains("vaults on")),
         "the node's identity is logged: {seen:?}"
     );
     assert!(
-        !seen.iter().any(|l| l.contains("devnet rpc") || l.contains("seeding")),
+        !seen
+            .iter()
+            .any(|l| l.contains("devnet rpc") || l.contains("seeding")),
         "nothing of the devnet runs: {seen:?}"
     );
     let web = Web::new(url.trim_end_matches('/')).unwrap();
@@ -174,7 +187,10 @@ fn up_against_an_external_fractal_regtest_node() {
         "10000",
     ]);
     assert_eq!(ran["paid"], 5000, "{ran}");
-    assert!(ran["outputs"].as_array().is_some_and(|o| !o.is_empty()), "{ran}");
+    assert!(
+        ran["outputs"].as_array().is_some_and(|o| !o.is_empty()),
+        "{ran}"
+    );
     dn.mine(1).unwrap();
     let d = cli.json(&["distribute", &model]);
     assert!(d.is_object(), "{d}");
@@ -188,7 +204,10 @@ fn up_against_an_external_fractal_regtest_node() {
         if s["height"] == height {
             break s;
         }
-        assert!(Instant::now() < deadline, "the server did not reach {height}: {s}");
+        assert!(
+            Instant::now() < deadline,
+            "the server did not reach {height}: {s}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     };
     let books = &s["books"];

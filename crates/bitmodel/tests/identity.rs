@@ -68,7 +68,10 @@ fn all_refused(cli: &Cli, network: &str, node: &str, extra: &str, input: &Path) 
             msg.contains(&format!("is {node}")) && msg.contains(&format!("not {network}")),
             "{network}: {args:?}: expected the node ({node}) and the claim in: {msg}"
         );
-        assert!(msg.contains(extra), "{network}: {args:?}: expected '{extra}' in: {msg}");
+        assert!(
+            msg.contains(extra),
+            "{network}: {args:?}: expected '{extra}' in: {msg}"
+        );
         assert!(msg.contains("the node at http://127.0.0.1:"), "{msg}");
     }
     let dir = cli.datadir.join(network);
@@ -106,7 +109,13 @@ fn real_nodes_claimed_as_other_chains_are_refused_before_money_moves() {
     let (u, p) = dn.rpc_credentials();
     for network in ["bitcoin", "fractal", "fractal-testnet", "regtest"] {
         let cli = claim(tmp.path(), &dn.rpc_url(), network, u, p);
-        all_refused(&cli, network, "Fractal regtest (block 1 is ", "refusing", &input);
+        all_refused(
+            &cli,
+            network,
+            "Fractal regtest (block 1 is ",
+            "refusing",
+            &input,
+        );
     }
 
     // The right claims are accepted.
@@ -166,7 +175,10 @@ fn a_datadir_used_against_one_chain_refuses_another() {
     let wallet = tmp.path().join("fractal-regtest/wallet.redb");
     other.fails(
         &["wallet", "balance"],
-        &format!("the wallet at {} belongs to Fractal regtest", wallet.display()),
+        &format!(
+            "the wallet at {} belongs to Fractal regtest",
+            wallet.display()
+        ),
     );
     other.fails(&["pay", SOME_ASSET, "1000"], "use another --datadir");
     // Nothing was lost: the first chain still works with its datadir.

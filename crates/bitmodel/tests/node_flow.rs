@@ -501,7 +501,8 @@ fn shared_models_are_sold_through_the_gateway() {
         bitmodel_server::Gateway::open(&cli.datadir.join("gateway.redb"), Box::new(client()), 0)
             .unwrap();
     let verified = client().verify(Chain::Devnet).unwrap();
-    let state = bitmodel_server::AppState::new(std::sync::Arc::new(index), verified).with_gateway(gw);
+    let state =
+        bitmodel_server::AppState::new(std::sync::Arc::new(index), verified).with_gateway(gw);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

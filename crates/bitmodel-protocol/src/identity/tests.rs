@@ -37,7 +37,11 @@ fn rust_bitcoin_genesis_constants_are_the_real_ones() {
 
 #[test]
 fn same_genesis_other_block1_tells_fractal_from_bitcoin() {
-    let bitcoin = id("main", BITCOIN_GENESIS, Some((BITCOIN_MAIN_BLOCK1, 50 * COIN)));
+    let bitcoin = id(
+        "main",
+        BITCOIN_GENESIS,
+        Some((BITCOIN_MAIN_BLOCK1, 50 * COIN)),
+    );
     let fractal = id("main", BITCOIN_GENESIS, Some((FRACTAL_MAIN_BLOCK1, 0)));
     assert_eq!(bitcoin.node, NodeChain::BitcoinMainnet);
     assert_eq!(fractal.node, NodeChain::FractalMainnet);
@@ -59,9 +63,16 @@ fn same_genesis_other_block1_tells_fractal_from_bitcoin() {
 
 #[test]
 fn bitcoin_testnets_signet() {
-    let t3 = id("test", TESTNET3_GENESIS, Some((BITCOIN_TEST_BLOCK1, 50 * COIN)));
+    let t3 = id(
+        "test",
+        TESTNET3_GENESIS,
+        Some((BITCOIN_TEST_BLOCK1, 50 * COIN)),
+    );
     assert_eq!(t3.node, NodeChain::BitcoinTestnet3);
-    assert_eq!(id("testnet4", TESTNET4_GENESIS, None).node, NodeChain::BitcoinTestnet4);
+    assert_eq!(
+        id("testnet4", TESTNET4_GENESIS, None).node,
+        NodeChain::BitcoinTestnet4
+    );
     let core = id("signet", SIGNET_GENESIS, None);
     assert_eq!(core.node, NodeChain::Signet { op_cat: false });
     let mut f = facts("signet", SIGNET_GENESIS, None);
@@ -90,7 +101,11 @@ fn regtest_block1_coinbase_tells_fractal_from_core() {
     assert!(matches!(empty.node, NodeChain::Unidentified { .. }));
     assert!(fractal.has_op_cat() && !core.has_op_cat() && !empty.has_op_cat());
     // Exactly 50 coins is still Bitcoin's rule; one sat more is not.
-    let at = id("regtest", REGTEST_GENESIS, Some((b1, BITCOIN_BLOCK1_MAX_SATS)));
+    let at = id(
+        "regtest",
+        REGTEST_GENESIS,
+        Some((b1, BITCOIN_BLOCK1_MAX_SATS)),
+    );
     assert!(!at.has_op_cat());
 }
 
@@ -101,7 +116,11 @@ fn claims_are_checked() {
     let core_rt = id("regtest", REGTEST_GENESIS, Some((b1, 50 * COIN)));
     let ltc = id("regtest", LITECOIN_REGTEST_GENESIS, None);
     let empty_rt = id("regtest", REGTEST_GENESIS, None);
-    let btc = id("main", BITCOIN_GENESIS, Some((BITCOIN_MAIN_BLOCK1, 50 * COIN)));
+    let btc = id(
+        "main",
+        BITCOIN_GENESIS,
+        Some((BITCOIN_MAIN_BLOCK1, 50 * COIN)),
+    );
     let frac = id("main", BITCOIN_GENESIS, Some((FRACTAL_MAIN_BLOCK1, 0)));
 
     for c in [Chain::Devnet, Chain::FractalRegtest] {
@@ -123,7 +142,12 @@ fn claims_are_checked() {
     );
     assert!(e.contains("refusing to pay into a vault, which would be anyone-can-spend there"));
     // The devnet (Fractal regtest) claimed as other networks.
-    for c in [Chain::Bitcoin, Chain::Fractal, Chain::FractalTestnet, Chain::Regtest] {
+    for c in [
+        Chain::Bitcoin,
+        Chain::Fractal,
+        Chain::FractalTestnet,
+        Chain::Regtest,
+    ] {
         assert!(c.verify(&fractal_rt).is_err(), "{c}");
     }
     // Plain regtest nodes without OP_CAT.

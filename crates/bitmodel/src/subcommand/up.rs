@@ -151,10 +151,9 @@ impl Up {
         let follower = {
             let (index, stop, state) = (index.clone(), stop.clone(), state.clone());
             let (fatal, fatal_signal) = (fatal.clone(), fatal_signal.clone());
-            let chain = r.chain;
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
-                    match follow_once(&index, &client, chain, start, &state) {
+                    match follow_once(&index, &client, start, &state) {
                         Ok(()) => state.set_node_down(None),
                         Err(Follow::NodeDown(e)) => {
                             log(&format!("indexer: {e}; retrying"));
@@ -233,15 +232,16 @@ enum Follow {
 fn follow_once(
     index: &bitmodel_index::Index,
     client: &Client,
-    chain: Chain,
     start: u32,
     state: &AppState,
 ) -> Result<(), Follow> {
     use bitmodel_rpc::identity::IdentityError;
-    let verified = client.verify(chain).map_err(|e| match e {
-        IdentityError::Node { .. } => Follow::NodeDown(e.to_string()),
-        IdentityError::Mismatch { .. } => Follow::Fatal(e.to_string()),
-    })?;
+    let verified = client
+        .verify_again(&state.verified())
+        .map_err(|e| match e {
+            IdentityError::Node { .. } => Follow::NodeDown(e.to_string()),
+            IdentityError::Mismatch { .. } => Follow::Fatal(e.to_string()),
+        })?;
     index
         .bind_identity(verified.identity())
         .map_err(|e| Follow::Fatal(e.to_string()))?;

@@ -34,7 +34,10 @@ impl Create {
         // the chain is checked on first use.
         let identity = match crate::context::Context::connect(r.clone()) {
             Ok(ctx) => Some(ctx.verified.identity().clone()),
-            Err(e) if e.downcast_ref::<bitmodel_rpc::identity::IdentityError>().is_some() => {
+            Err(e)
+                if e.downcast_ref::<bitmodel_rpc::identity::IdentityError>()
+                    .is_some() =>
+            {
                 return Err(e)
             }
             Err(_) if r.chain == bitmodel_protocol::Chain::Devnet => None,
