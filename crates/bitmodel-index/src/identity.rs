@@ -43,20 +43,23 @@ impl Index {
         Ok(())
     }
 
+    /// The height the index was started at, if it has been.
+    pub fn stored_start(&self) -> Result<Option<u32>, IndexError> {
+        let txn = self.db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        let v = meta.get("start")?;
+        v.map(|v| {
+            <[u8; 4]>::try_from(v.value())
+                .map(u32::from_le_bytes)
+                .map_err(|_| IndexError::Corrupt("start height".into()))
+        })
+        .transpose()
+    }
+
     /// The height the index starts at: the one it was started at, or `requested` (else
     /// `default`) for an empty one. An index that holds blocks refuses another start.
     pub fn start_height(&self, requested: Option<u32>, default: u32) -> Result<u32, IndexError> {
-        let stored = {
-            let txn = self.db.begin_read()?;
-            let meta = txn.open_table(META)?;
-            let v = meta.get("start")?;
-            v.map(|v| {
-                <[u8; 4]>::try_from(v.value())
-                    .map(u32::from_le_bytes)
-                    .map_err(|_| IndexError::Corrupt("start height".into()))
-            })
-            .transpose()?
-        };
+        let stored = self.stored_start()?;
         let empty = self.tip()?.is_none();
         match (stored, requested) {
             (Some(s), Some(r)) if s != r && !empty => Err(IndexError::OtherStart {

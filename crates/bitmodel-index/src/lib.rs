@@ -8,6 +8,7 @@
 mod apply;
 mod identity;
 pub mod journal;
+pub mod remote;
 pub mod rows;
 pub mod schema;
 pub mod sync;
@@ -28,6 +29,10 @@ use schema::*;
 pub enum IndexError {
     #[error("index database error: {0}")]
     Db(String),
+    #[error("the index at {path} is held by another bitmodel process (a running `bitmodel up`?) and no running node is recorded beside it in node.json")]
+    InUse { path: String },
+    #[error("reading the running node's index: {0}")]
+    Remote(String),
     #[error("index database is corrupt: {0}; delete it and re-index")]
     Corrupt(String),
     #[error("index schema version {found} does not match this software's {expected}; delete the index directory and re-index")]
@@ -108,7 +113,14 @@ pub struct VaultStatus {
 impl Index {
     /// Opens or creates the index at `path`, checking the schema version.
     pub fn open(path: &Path, chain: Chain) -> Result<Index, IndexError> {
-        let db = Database::create(path)?;
+        let db = match Database::create(path) {
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(IndexError::InUse {
+                    path: path.display().to_string(),
+                })
+            }
+            other => other?,
+        };
         let txn = db.begin_write()?;
         {
             let mut meta = txn.open_table(META)?;

@@ -1,9 +1,12 @@
 //! What most node-facing subcommands need: a connected RPC client, the synced index and the
 //! synced wallet of the chosen network.
 
+use std::time::Duration;
+
 use anyhow::{bail, Context as _};
+use bitmodel_index::remote::{Reader, Remote};
 use bitmodel_index::sync::sync;
-use bitmodel_index::Index;
+use bitmodel_index::{Index, IndexError};
 use bitmodel_protocol::{AssetId, Verified};
 use bitmodel_rpc::Client;
 use bitmodel_wallet::Wallet;
@@ -65,11 +68,20 @@ impl Context {
             .map_err(|e| anyhow::anyhow!("the node refused transaction {}: {e}", tx.compute_txid()))
     }
 
-    /// The index of this network, bound to the node's chain and brought up to its tip.
-    pub fn index(&self) -> anyhow::Result<Index> {
+    /// The index of this network, bound to the node's chain and brought up to its tip:
+    /// the datadir's own, or — while `bitmodel up` holds it — the running node's, read
+    /// through its server (docs/adr/0002-cli-beside-a-running-node.md).
+    pub fn index(&self) -> anyhow::Result<Reader> {
         std::fs::create_dir_all(&self.settings.dir)
             .with_context(|| format!("cannot create {}", self.settings.dir.display()))?;
-        let index = open_index(&self.settings.dir.join("index.redb"), self.chain())?;
+        let path = self.settings.dir.join("index.redb");
+        let index = match open_index(&path, self.chain()) {
+            Ok(index) => index,
+            Err(e) if matches!(e.downcast_ref(), Some(IndexError::InUse { .. })) => {
+                return self.running_node_index(e)
+            }
+            Err(e) => return Err(e),
+        };
         index.bind_identity(self.verified.identity())?;
         let start =
             index.start_height(self.settings.index_from, self.chain().activation_height())?;
@@ -79,7 +91,35 @@ impl Context {
         })
         .context("indexing the chain")?;
         progress.finish();
-        Ok(index)
+        Ok(Reader::Local(index))
+    }
+
+    /// The index of the `bitmodel up` that holds this datadir's, through its server, once it
+    /// has indexed the node's tip (so a command sees what the last one did).
+    fn running_node_index(&self, in_use: anyhow::Error) -> anyhow::Result<Reader> {
+        let Some(node) = RunningNode::read(&self.settings.dir) else {
+            return Err(in_use);
+        };
+        let remote = Remote::connect(&node.api, self.chain()).with_context(|| {
+            format!(
+                "the index is held by `bitmodel up` (pid {}), whose server at {} does not answer",
+                node.pid, node.api
+            )
+        })?;
+        let head = remote.head()?;
+        if let Some(theirs) = &head.identity {
+            if !theirs.same_chain(self.verified.identity()) {
+                bail!(
+                    "the running node at {} indexes {theirs}, but the node at {} is {}",
+                    node.api,
+                    self.settings.rpc_url,
+                    self.verified.identity()
+                );
+            }
+        }
+        let tip = self.client.get_best_block_hash()?;
+        remote.catch_up(&tip, Duration::from_secs(60))?;
+        Ok(Reader::Remote(remote))
     }
 
     /// The wallet of this network, bound to the node's chain and synced.
@@ -111,13 +151,42 @@ pub fn open_index(
     Ok(index)
 }
 
+/// What `bitmodel up` records in its datadir while it runs (`node.json`), so commands beside
+/// it find the server that holds the index.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct RunningNode {
+    pub pid: u32,
+    /// The API's base URL, `http://host:port/`.
+    pub api: String,
+}
+
+impl RunningNode {
+    pub const FILE: &'static str = "node.json";
+
+    pub fn read(dir: &std::path::Path) -> Option<RunningNode> {
+        let text = std::fs::read_to_string(dir.join(Self::FILE)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Writes the record (atomically: a reader never sees half of it).
+    pub fn write(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        let tmp = dir.join(format!("{}.tmp", Self::FILE));
+        std::fs::write(&tmp, serde_json::to_vec_pretty(self).expect("serialises"))?;
+        std::fs::rename(tmp, dir.join(Self::FILE))
+    }
+
+    pub fn remove(dir: &std::path::Path) {
+        let _ = std::fs::remove_file(dir.join(Self::FILE));
+    }
+}
+
 /// Parses an asset id, with the format in the error.
 pub fn asset_id(s: &str) -> anyhow::Result<AssetId> {
     s.parse().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// The asset, or an error saying it is unknown (or invalid, and why).
-pub fn known_asset(index: &Index, id: &AssetId) -> anyhow::Result<bitmodel_index::rows::AssetRow> {
+pub fn known_asset(index: &Reader, id: &AssetId) -> anyhow::Result<bitmodel_index::rows::AssetRow> {
     if let Some(row) = index.asset(id)? {
         return Ok(row);
     }

@@ -4,6 +4,7 @@ mod assets;
 mod content;
 pub mod earnings;
 mod flows;
+mod index;
 pub mod infer;
 mod lineage;
 mod openapi;
@@ -35,11 +36,12 @@ pub fn routes() -> Router<AppState> {
             post(infer::post).layer(DefaultBodyLimit::max(infer::MAX_BODY)),
         )
         .route("/api/v1/tx/{txid}", get(flows::by_txid))
+        .route("/api/v1/index", post(index::post))
         .route("/api/v1/earnings/{payee}", get(earnings::get))
         .method_not_allowed_fallback(|| async {
             Problem::new(
                 axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "this route does not take that method: the API is read-only but for POST …/infer; see /api/v1/openapi.json",
+                "this route does not take that method: the API is read-only but for POST …/infer and POST /api/v1/index (queries); see /api/v1/openapi.json",
             )
         })
         .fallback(|| async {

@@ -68,6 +68,15 @@ pub async fn get() -> Json<Value> {
             "/api/v1/assets/{id}/infer": infer,
             "/api/v1/tx/{txid}": op("What a transaction did in Bitmodel", &["txid"]),
             "/api/v1/earnings/{payee}": op("Earnings of an address or scriptPubKey", &["payee"]),
+            "/api/v1/index": {"post": {
+                "summary": "One read of the index in its own row types, for a CLI beside the node that owns it",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["query"], "properties": {
+                        "query": {"type": "string", "enum": ["head", "asset", "invalid", "ancestry", "vault_terms", "vault_status", "stats", "events_for", "earnings", "totals", "asset_count"]},
+                        "arg": {"description": "an asset id, or a scriptPubKey in hex for earnings"}}}}}},
+                "responses": {
+                    "200": {"description": "the answer", "content": {"application/json": {}}},
+                    "400": {"description": "not a query", "content": {"application/problem+json": {}}}}}},
             "/api/v1/openapi.json": op("This document", &[])
         }
     }))

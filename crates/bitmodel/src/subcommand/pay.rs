@@ -88,7 +88,7 @@ impl Pay {
 /// a marker naming the asset and the amount so indexers can check it.
 fn direct(
     ctx: &Context,
-    index: &bitmodel_index::Index,
+    index: &bitmodel_index::remote::Reader,
     id: &bitmodel_protocol::AssetId,
     amount: u64,
     fee_rate: Option<u64>,

@@ -184,8 +184,18 @@ impl Up {
             let listener = tokio::net::TcpListener::bind(self.http)
                 .await
                 .with_context(|| format!("cannot listen on {}", self.http))?;
-            let addr = listener.local_addr()?;
+            let mut addr = listener.local_addr()?;
+            if addr.ip().is_unspecified() {
+                addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
             let url = format!("http://{addr}/");
+            // Commands run beside this process find its index through this record.
+            crate::context::RunningNode {
+                pid: std::process::id(),
+                api: url.clone(),
+            }
+            .write(&r.dir)
+            .with_context(|| format!("cannot write {}", r.dir.join("node.json").display()))?;
             log(&format!(
                 "bitmodel up: API at {url}api/v1/status — Ctrl-C to stop"
             ));
@@ -197,7 +207,9 @@ impl Up {
             })
             .await?;
             anyhow::Ok(url)
-        })?;
+        });
+        crate::context::RunningNode::remove(&r.dir);
+        let url = url?;
         log("stopping…");
         stop.store(true, Ordering::SeqCst);
         let _ = follower.join();

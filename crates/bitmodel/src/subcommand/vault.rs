@@ -2,7 +2,7 @@
 
 use anyhow::bail;
 use bitmodel_covenant::{Utxo, Vault};
-use bitmodel_index::Index;
+use bitmodel_index::remote::Reader;
 use bitmodel_protocol::AssetId;
 
 use crate::context::{known_asset, Context};
@@ -10,7 +10,7 @@ use crate::context::{known_asset, Context};
 /// The asset's vault and its confirmed UTXOs.
 pub fn vault_and_utxos(
     ctx: &Context,
-    index: &Index,
+    index: &Reader,
     id: &AssetId,
     action: &str,
 ) -> anyhow::Result<(Vault, Vec<Utxo>)> {

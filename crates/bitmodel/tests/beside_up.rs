@@ -1,0 +1,189 @@
+//! The CLI beside a running `bitmodel up` on the same datadir, as a user runs it from a
+//! second terminal: `up` holds the index, every command reads it through `up`'s server and
+//! never meets the database lock; when `up` stops, commands use the index file again.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use bitmodel_rpc::{Auth, Client};
+use common::{Cli, WORDS};
+
+struct Running(Option<Child>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Starts `bitmodel up` without the demo and without timed blocks; (process, API, RPC URL).
+fn up(datadir: &Path) -> (Running, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
+        .args(["--datadir", datadir.to_str().unwrap()])
+        .args(["up", "--http", "127.0.0.1:0", "--rpc-bind", "127.0.0.1:0"])
+        .args(["--no-seed", "--block-interval", "3600"])
+        .env_remove("BITMODEL_NETWORK")
+        .env_remove("BITMODEL_RPC_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let running = Running(Some(child));
+    let (mut api, mut rpc) = (None, None);
+    while api.is_none() {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("bitmodel up prints its URLs");
+        if let Some(rest) = line.split("devnet rpc on ").nth(1) {
+            rpc = Some(rest.split_whitespace().next().unwrap().to_owned());
+        }
+        if let Some(rest) = line.split("API at ").nth(1) {
+            api = Some(rest.split("api/v1").next().unwrap().to_owned());
+        }
+    }
+    (running, api.unwrap(), rpc.expect("the devnet's RPC URL"))
+}
+
+#[test]
+fn every_command_works_beside_a_running_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut running, api, rpc) = up(tmp.path());
+    let node = Client::new(&rpc, Auth::Cookie(tmp.path().join("devnet/.cookie"))).unwrap();
+    let mine = |n: u64, to: &str| node.generate_to_address(n, to).unwrap();
+    let cli = Cli {
+        datadir: tmp.path().to_path_buf(),
+        url: rpc.clone(),
+        flags: Vec::new(),
+    };
+    assert!(
+        tmp.path().join("devnet/node.json").exists(),
+        "up records itself"
+    );
+
+    let created = cli.json(&["wallet", "create", "--mnemonic", WORDS]);
+    let me = created["address"].as_str().unwrap().to_owned();
+    let again = cli.json(&["wallet", "receive"]);
+    assert_ne!(again["address"], created["address"]);
+    mine(101, &me);
+    let balance = cli.json(&["wallet", "balance"]);
+    assert!(balance["confirmed"].as_u64().unwrap() > 0, "{balance}");
+
+    let paper = cli.json(&[
+        "register",
+        "--name",
+        "Learning representations by back-propagating errors",
+        "--kind",
+        "paper",
+        "--license",
+        "NOASSERTION",
+    ])["asset"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    mine(1, &me);
+    let model_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/model/digits.onnx");
+    let model = cli.json(&[
+        "register",
+        "--name",
+        "digits-mlp",
+        "--license",
+        "MIT",
+        "--parent",
+        &format!("{paper}:2000:algorithm"),
+        "--content",
+        model_file.to_str().unwrap(),
+        "--content-type",
+        "application/onnx",
+        "--price",
+        "5000",
+    ])["asset"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    mine(1, &me);
+    let paid = cli.json(&["pay", &model, "100000"]);
+    assert!(paid["txid"].is_string(), "{paid}");
+    mine(1, &me);
+
+    let shown = cli.json(&["asset", &model]);
+    assert_eq!(shown["stats"]["payments_in"], 100_000, "{shown}");
+    let flows = cli.json(&["flows", &model]);
+    assert!(flows.to_string().contains("payment"), "{flows}");
+    let sync = cli.json(&["sync"]);
+    assert_eq!(sync["assets"], 2, "{sync}");
+    let earnings = cli.json(&["earnings", &me]);
+    assert!(earnings.is_object(), "{earnings}");
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/model/input.json");
+    let ran = cli.json(&[
+        "infer",
+        &model,
+        "--input",
+        input.to_str().unwrap(),
+        "--server",
+        &api,
+    ]);
+    assert_eq!(ran["paid"], 5000, "{ran}");
+    mine(1, &me);
+    let d = cli.json(&["distribute", &model]);
+    assert_eq!(d["distributions"].as_array().map(Vec::len), Some(2), "{d}");
+
+    // `up` stops cleanly, takes its record with it, and the index file is the CLI's again.
+    let mut child = running.0.take().unwrap();
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    assert!(child.wait().unwrap().success());
+    assert!(!tmp.path().join("devnet/node.json").exists());
+    let r = cli.raw(&["asset", &model, "--json"]);
+    assert_ne!(r.code, 0, "the devnet stopped with up");
+    assert!(r.stderr.contains("node unreachable"), "{}", r.stderr);
+}
+
+#[test]
+fn a_held_index_without_a_running_node_is_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dn = bitmodel_devnet::Devnet::spawn().unwrap();
+    dn.mine(1).unwrap();
+    let (u, p) = dn.rpc_credentials();
+    let dir = tmp.path().join("fractal-regtest");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Another process holds the index (here: this test), and no node.json says who.
+    let _held = bitmodel_index::Index::open(
+        &dir.join("index.redb"),
+        bitmodel_protocol::Chain::FractalRegtest,
+    )
+    .unwrap();
+    let cli = Cli {
+        datadir: tmp.path().to_path_buf(),
+        url: dn.rpc_url(),
+        flags: [
+            "--network",
+            "fractal-regtest",
+            "--rpc-user",
+            u,
+            "--rpc-password",
+            p,
+        ]
+        .map(String::from)
+        .to_vec(),
+    };
+    cli.fails(&["sync"], "is held by another bitmodel process");
+}
