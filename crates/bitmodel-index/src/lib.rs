@@ -581,6 +581,32 @@ impl Index {
         }))
     }
 
+    /// Every vault UTXO, grouped by the asset its vault is booked to, in asset order.
+    #[allow(clippy::type_complexity)]
+    pub fn vault_utxos_by_asset(
+        &self,
+    ) -> Result<Vec<(AssetId, Vec<(bitcoin::OutPoint, VaultUtxo)>)>, IndexError> {
+        let txn = self.db.begin_read()?;
+        let t = txn.open_table(VAULT_UTXOS)?;
+        let mut by: std::collections::BTreeMap<AssetId, Vec<_>> = Default::default();
+        for item in t.iter()? {
+            let (k, v) = item?;
+            let u: VaultUtxo = decode(v.value())?;
+            let k = k.value();
+            let txid = bitcoin::Txid::from_slice(&k[..32])
+                .map_err(|e| IndexError::Corrupt(e.to_string()))?;
+            let vout = u32::from_le_bytes(
+                k[32..36]
+                    .try_into()
+                    .map_err(|_| IndexError::Corrupt("vault utxo key".into()))?,
+            );
+            by.entry(u.asset)
+                .or_default()
+                .push((bitcoin::OutPoint { txid, vout }, u));
+        }
+        Ok(by.into_iter().collect())
+    }
+
     /// Every key and value of every table except `meta`, for comparing two indexes.
     pub fn dump(&self) -> Result<Dump, IndexError> {
         let txn = self.db.begin_read()?;

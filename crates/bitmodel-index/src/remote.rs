@@ -32,6 +32,7 @@ pub enum Query {
     VaultStatus(AssetId),
     Stats(AssetId),
     EventsFor(AssetId),
+    VaultUtxos,
     Earnings(ScriptBuf),
     Totals,
     AssetCount,
@@ -110,6 +111,7 @@ impl Index {
             })),
             Query::Stats(id) => json(self.stats(id)?),
             Query::EventsFor(id) => json(self.events_for(id)?),
+            Query::VaultUtxos => json(self.vault_utxos_by_asset()?),
             Query::Earnings(spk) => json(self.earnings(spk)?),
             Query::Totals => {
                 let t = self.totals()?;
@@ -231,6 +233,8 @@ impl Reader {
         events_for(id: &AssetId) -> Vec<(Txid, Event)> = Query::EventsFor(*id);
         earnings(spk: &bitcoin::Script) -> Earnings = Query::Earnings(spk.to_owned());
         asset_count() -> u64 = Query::AssetCount;
+        /// Every vault UTXO, grouped by the asset its vault is booked to.
+        vault_utxos_by_asset() -> Vec<(AssetId, Vec<(OutPoint, VaultUtxo)>)> = Query::VaultUtxos;
     }
 
     pub fn chain(&self) -> Chain {

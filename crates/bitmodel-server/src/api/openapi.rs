@@ -72,7 +72,7 @@ pub async fn get() -> Json<Value> {
                 "summary": "One read of the index in its own row types, for a CLI beside the node that owns it",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["query"], "properties": {
-                        "query": {"type": "string", "enum": ["head", "asset", "invalid", "ancestry", "vault_terms", "vault_status", "stats", "events_for", "earnings", "totals", "asset_count"]},
+                        "query": {"type": "string", "enum": ["head", "asset", "invalid", "ancestry", "vault_terms", "vault_status", "stats", "events_for", "vault_utxos", "earnings", "totals", "asset_count"]},
                         "arg": {"description": "an asset id, or a scriptPubKey in hex for earnings"}}}}}},
                 "responses": {
                     "200": {"description": "the answer", "content": {"application/json": {}}},

@@ -1,0 +1,141 @@
+//! The keeper: covenant spends are keyless, so nobody has to be trusted to push money up
+//! C-Flow — but somebody has to push. The keeper merges and distributes every vault whose
+//! balance clears its threshold, at a configured fee rate within each vault's fee cap, with
+//! bounded work per round (one round per new block), and says for every other vault why it
+//! waits. It needs no wallet. `bitmodel up` runs it; `bitmodel keeper` runs it against any
+//! node; anyone else may push the same spends.
+//!
+//! [`plan`] decides for one vault and builds the transactions (no I/O); [`Keeper`] runs
+//! rounds over every vault with money, remembering what it has broadcast until the index
+//! sees it spent.
+
+mod plan;
+mod source;
+
+use std::collections::HashSet;
+
+use bitcoin::{OutPoint, Transaction, Txid};
+use bitmodel_protocol::AssetId;
+
+pub use plan::{plan, Plan, Policy, Push, PushKind, Wait};
+pub use source::VaultSource;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeeperError {
+    #[error(transparent)]
+    Index(#[from] bitmodel_index::IndexError),
+    #[error("vault of {asset}: {source}")]
+    Covenant {
+        asset: AssetId,
+        #[source]
+        source: bitmodel_covenant::CovenantError,
+    },
+}
+
+/// What one round did.
+#[derive(Clone, Debug, Default)]
+pub struct Round {
+    /// Broadcast pushes: (asset, push, txid).
+    pub pushed: Vec<(AssetId, Push, Txid)>,
+    /// Pushes the node refused (another pusher was first, say): (asset, push, reason).
+    pub refused: Vec<(AssetId, Push, String)>,
+    /// Vaults with money that wait, and why.
+    pub waiting: Vec<(AssetId, Wait)>,
+    /// Vaults not looked at because the round's push budget was spent.
+    pub deferred: usize,
+}
+
+/// Runs rounds; keeps the outpoints it has spent until the index no longer lists them.
+#[derive(Debug)]
+pub struct Keeper {
+    pub policy: Policy,
+    pending: HashSet<OutPoint>,
+}
+
+impl Keeper {
+    pub fn new(policy: Policy) -> Keeper {
+        Keeper {
+            policy,
+            pending: HashSet::new(),
+        }
+    }
+
+    /// Every vault's plan for this round, without broadcasting (for tests and benchmarks).
+    pub fn plan_all(
+        &self,
+        source: &impl VaultSource,
+    ) -> Result<Vec<(AssetId, Plan)>, KeeperError> {
+        let mut out = Vec::new();
+        for (asset, utxos) in source.vaults_with_money()? {
+            let utxos: Vec<_> = utxos
+                .into_iter()
+                .filter(|u| !self.pending.contains(&u.outpoint))
+                .collect();
+            if utxos.is_empty() {
+                continue;
+            }
+            let Some(vault) = source.vault(&asset)? else {
+                continue;
+            };
+            let p = plan(&vault, &utxos, &self.policy)
+                .map_err(|source| KeeperError::Covenant { asset, source })?;
+            out.push((asset, p));
+        }
+        Ok(out)
+    }
+
+    /// One round: plans every vault with money and broadcasts up to the policy's number of
+    /// pushes.
+    pub fn round(
+        &mut self,
+        source: &impl VaultSource,
+        mut broadcast: impl FnMut(&Transaction) -> Result<Txid, String>,
+    ) -> Result<Round, KeeperError> {
+        let vaults = source.vaults_with_money()?;
+        let live: HashSet<OutPoint> = vaults
+            .iter()
+            .flat_map(|(_, us)| us.iter().map(|u| u.outpoint))
+            .collect();
+        // What the index no longer lists was spent on chain: forget it.
+        self.pending.retain(|o| live.contains(o));
+        let mut round = Round::default();
+        let mut budget = self.policy.max_pushes;
+        let total = vaults.len();
+        for (i, (asset, utxos)) in vaults.into_iter().enumerate() {
+            if budget == 0 {
+                round.deferred += total - i;
+                break;
+            }
+            let utxos: Vec<_> = utxos
+                .into_iter()
+                .filter(|u| !self.pending.contains(&u.outpoint))
+                .collect();
+            if utxos.is_empty() {
+                continue;
+            }
+            let Some(vault) = source.vault(&asset)? else {
+                continue;
+            };
+            let p = plan(&vault, &utxos, &self.policy)
+                .map_err(|source| KeeperError::Covenant { asset, source })?;
+            if let Some(w) = p.wait {
+                round.waiting.push((asset, w));
+            }
+            for push in p.pushes {
+                if budget == 0 {
+                    round.deferred += 1;
+                    break;
+                }
+                budget -= 1;
+                match broadcast(&push.tx) {
+                    Ok(txid) => {
+                        self.pending.extend(push.inputs.iter().copied());
+                        round.pushed.push((asset, push, txid));
+                    }
+                    Err(reason) => round.refused.push((asset, push, reason)),
+                }
+            }
+        }
+        Ok(round)
+    }
+}

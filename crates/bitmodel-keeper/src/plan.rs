@@ -1,0 +1,186 @@
+//! What the keeper does with one vault, decided from its confirmed UTXOs alone:
+//!
+//! 1. every UTXO that can be distributed at the policy's fee rate (the fee capped at the
+//!    record's fee cap) is distributed, largest first;
+//! 2. of the rest, the smallest (up to 8, summing below 2^31) are merged when the merged
+//!    output, after the merge's own fee, clears the distribution threshold — a merge that
+//!    would only make another UTXO too small to distribute waits instead;
+//! 3. otherwise the vault waits, and the plan says why and how many sats are missing.
+//!
+//! Invariants (asserted in the tests): a push's inputs are the vault's UTXOs, each at most
+//! once per plan; distribute outputs are the split rule's; fees never exceed the fee cap.
+
+use bitcoin::Transaction;
+use bitmodel_covenant::spend::{build_distribute_at_rate, Built};
+use bitmodel_covenant::{
+    build_distribute, build_merge, distribution_threshold, CovenantError, Utxo, Vault,
+};
+use bitmodel_covenant::{MAX_MERGE, MAX_VAULT_AMOUNT};
+use serde::Serialize;
+
+/// How the keeper pushes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    /// Fee rate of every push, sat/vB (capped by each vault's fee cap).
+    pub fee_rate: u64,
+    /// Pushes per round (a round runs once per new block): bounded work per block.
+    pub max_pushes: usize,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            fee_rate: 2,
+            max_pushes: 100,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushKind {
+    Distribute,
+    Merge,
+}
+
+/// One built covenant spend.
+#[derive(Clone, Debug)]
+pub struct Push {
+    pub kind: PushKind,
+    pub tx: Transaction,
+    pub inputs: Vec<bitcoin::OutPoint>,
+    /// Sats the spend moves (its inputs).
+    pub amount: u64,
+    pub fee: u64,
+}
+
+/// Why a vault's money waits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Wait {
+    pub reason: String,
+    /// The smallest single UTXO that distributes at the policy's fee rate.
+    pub threshold: u64,
+    /// Sats the vault still needs before the keeper pushes (0 when nothing is waiting).
+    pub missing: u64,
+}
+
+/// What the keeper does with one vault this round.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub pushes: Vec<Push>,
+    /// Set when money is left waiting after the pushes.
+    pub wait: Option<Wait>,
+}
+
+/// A distribute of `u` at the policy's rate, or at the fee cap when the rate asks for more.
+fn distribute(vault: &Vault, u: Utxo, rate: u64) -> Result<Option<Built>, CovenantError> {
+    let built = match build_distribute_at_rate(vault, u, rate) {
+        Err(CovenantError::FeeAboveCap { .. }) => build_distribute(vault, u, vault.terms.fee_cap),
+        other => other,
+    };
+    match built {
+        Ok(b) => Ok(Some(b)),
+        Err(CovenantError::BelowThreshold { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn push(kind: PushKind, b: Built, utxos: &[Utxo]) -> Push {
+    let amount: u64 = utxos.iter().map(|u| u.amount).sum();
+    let out: u64 = b.tx.output.iter().map(|o| o.value.to_sat()).sum();
+    Push {
+        kind,
+        inputs: utxos.iter().map(|u| u.outpoint).collect(),
+        amount,
+        fee: amount - out,
+        tx: b.tx,
+    }
+}
+
+/// The fee a distribute pays at `rate` (its size barely depends on the amount).
+fn distribute_fee(vault: &Vault, rate: u64) -> Result<u64, CovenantError> {
+    let cap = vault.terms.fee_cap;
+    let probe_amount = distribution_threshold(&vault.terms, cap)?;
+    let probe = build_distribute(
+        vault,
+        Utxo {
+            outpoint: bitcoin::OutPoint::null(),
+            amount: probe_amount,
+        },
+        cap,
+    )?;
+    Ok((rate * probe.tx.vsize() as u64 + 2 * rate).min(cap))
+}
+
+/// Decides and builds this round's pushes for one vault.
+pub fn plan(vault: &Vault, utxos: &[Utxo], policy: &Policy) -> Result<Plan, CovenantError> {
+    let rate = policy.fee_rate.max(1);
+    let mut sorted = utxos.to_vec();
+    sorted.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.outpoint.cmp(&b.outpoint)));
+    let mut pushes = Vec::new();
+    let mut small = Vec::new();
+    for u in sorted {
+        match distribute(vault, u, rate)? {
+            Some(b) => pushes.push(push(PushKind::Distribute, b, &[u])),
+            None => small.push(u),
+        }
+    }
+    if small.is_empty() {
+        return Ok(Plan { pushes, wait: None });
+    }
+    let threshold = distribution_threshold(&vault.terms, distribute_fee(vault, rate)?)?;
+    // Smallest first: those can never be distributed on their own.
+    small.sort_by_key(|u| u.amount);
+    let mut pick = Vec::new();
+    let mut sum = 0u64;
+    for u in &small {
+        if pick.len() == MAX_MERGE || sum + u.amount > MAX_VAULT_AMOUNT {
+            break;
+        }
+        sum += u.amount;
+        pick.push(*u);
+    }
+    let waiting: u64 = small.iter().map(|u| u.amount).sum();
+    if pick.len() >= 2 {
+        let probe = build_merge(vault, &pick, 0)?;
+        let fee = (rate * probe.tx.vsize() as u64 + 2 * rate).min(vault.terms.fee_cap);
+        if sum.saturating_sub(fee) >= threshold {
+            let b = build_merge(vault, &pick, fee)?;
+            pushes.push(push(PushKind::Merge, b, &pick));
+            let rest = waiting - sum;
+            let wait = (rest > 0).then(|| Wait {
+                reason: format!(
+                    "{} more UTXO(s) of {rest} sats wait for the next merge",
+                    small.len() - pick.len()
+                ),
+                threshold,
+                missing: 0,
+            });
+            return Ok(Plan { pushes, wait });
+        }
+        let missing = threshold - sum.saturating_sub(fee);
+        let wait = Wait {
+            reason: format!(
+                "{} UTXOs hold {waiting} sats; merged (fee {fee}) they stay below the distribution threshold of {threshold} sats at {rate} sat/vB: {missing} sats more are needed",
+                small.len()
+            ),
+            threshold,
+            missing,
+        };
+        return Ok(Plan {
+            pushes,
+            wait: Some(wait),
+        });
+    }
+    let missing = threshold.saturating_sub(waiting);
+    Ok(Plan {
+        pushes,
+        wait: Some(Wait {
+            reason: format!(
+                "one UTXO of {waiting} sats is below the distribution threshold of {threshold} sats at {rate} sat/vB (every share must clear the dust limit): {missing} sats more are needed"
+            ),
+            threshold,
+            missing,
+        }),
+    })
+}

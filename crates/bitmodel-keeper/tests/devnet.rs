@@ -1,0 +1,253 @@
+//! The keeper against the devnet (every push validated by its script interpreter and
+//! mempool policy): what it distributes, merges and leaves waiting, that it never pushes an
+//! outpoint twice, and that a payment to the top of a five-level lineage reaches every root
+//! owner within a bounded number of blocks with nobody pushing by hand.
+
+use bitcoin::hashes::Hash;
+use bitcoin::{Amount, ScriptBuf, WPubkeyHash};
+use bitmodel_covenant::spend::recommended_fee_cap;
+use bitmodel_covenant::Utxo;
+use bitmodel_devnet::Devnet;
+use bitmodel_index::sync::sync;
+use bitmodel_index::Index;
+use bitmodel_keeper::{plan, Keeper, Policy, PushKind};
+use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
+use bitmodel_rpc::{Auth, Client};
+
+fn owner(n: u8) -> ScriptBuf {
+    ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20]))
+}
+
+fn record(n: u8, parents: &[(AssetId, u16)]) -> Record {
+    Record {
+        kind: Kind::Model,
+        name: format!("level-{n}"),
+        version: "1".into(),
+        license: "MIT".into(),
+        content: None,
+        owner: owner(n),
+        fee_cap: recommended_fee_cap(parents.len()),
+        price: None,
+        parents: parents
+            .iter()
+            .map(|(asset, weight)| Parent {
+                asset: *asset,
+                weight: *weight,
+                relation: Relation::Finetune,
+            })
+            .collect(),
+    }
+}
+
+struct World {
+    dn: Devnet,
+    client: Client,
+    index: Index,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> World {
+        let dn = Devnet::spawn().unwrap();
+        let (u, p) = dn.rpc_credentials();
+        let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::open(&dir.path().join("i.redb"), Chain::Devnet).unwrap();
+        World {
+            dn,
+            client,
+            index,
+            _dir: dir,
+        }
+    }
+
+    fn register(&self, r: &Record) -> AssetId {
+        bitmodel_testkit::inscribe::register(&self.dn, r, "text/plain", b"card".to_vec())
+    }
+
+    fn sync(&self) {
+        sync(&self.index, &self.client, 0, |_, _| {}).unwrap();
+    }
+
+    fn pay(&self, id: &AssetId, sats: u64) {
+        self.sync();
+        let vault = self.index.asset(id).unwrap().unwrap().vault.unwrap();
+        self.dn.fund(&vault, Amount::from_sat(sats)).unwrap();
+    }
+
+    fn utxos(&self, id: &AssetId) -> Vec<Utxo> {
+        self.index
+            .vault_status(id)
+            .unwrap()
+            .unwrap()
+            .utxos
+            .iter()
+            .map(|(outpoint, u)| Utxo {
+                outpoint: *outpoint,
+                amount: u.amount,
+            })
+            .collect()
+    }
+
+    /// One keeper round; pushes go to the devnet's mempool.
+    fn round(&self, keeper: &mut Keeper) -> bitmodel_keeper::Round {
+        self.sync();
+        keeper
+            .round(&self.index, |tx| {
+                self.dn.submit(tx.clone()).map_err(|r| format!("{r:?}"))
+            })
+            .unwrap()
+    }
+}
+
+#[test]
+fn plans_distribute_merge_and_wait() {
+    let w = World::new();
+    let root = w.register(&record(1, &[]));
+    let child = w.register(&record(2, &[(root, 3000)]));
+    let policy = Policy::default();
+    w.pay(&child, 200_000);
+    w.dn.mine(1).unwrap();
+    w.sync();
+    let vault = w.index.vault(&child).unwrap().unwrap();
+
+    // One big UTXO: distributed, outputs by the split rule, fee within the cap.
+    let p = plan(&vault, &w.utxos(&child), &policy).unwrap();
+    assert!(p.wait.is_none());
+    assert_eq!(p.pushes.len(), 1);
+    let d = &p.pushes[0];
+    assert_eq!(d.kind, PushKind::Distribute);
+    assert!(d.fee <= vault.terms.fee_cap && d.fee > 0);
+    let s = bitmodel_protocol::split(200_000, d.fee, &[3000]).unwrap();
+    assert_eq!(d.tx.output[0].value.to_sat(), s.parents[0]);
+    assert_eq!(d.tx.output[1].value.to_sat(), s.owner);
+    assert_eq!(
+        d.tx.output.iter().map(|o| o.value.to_sat()).sum::<u64>() + d.fee,
+        200_000
+    );
+
+    // A small one waits, saying how much is missing.
+    let lone = w.register(&record(3, &[(root, 3000)]));
+    w.pay(&lone, 600);
+    w.dn.mine(1).unwrap();
+    w.sync();
+    let lone_vault = w.index.vault(&lone).unwrap().unwrap();
+    let p = plan(&lone_vault, &w.utxos(&lone), &policy).unwrap();
+    assert!(p.pushes.is_empty());
+    let wait = p.wait.unwrap();
+    assert!(wait.reason.contains("below the distribution threshold"), "{wait:?}");
+    assert_eq!(wait.missing, wait.threshold - 600);
+
+    // Several small ones that together clear it: merged; too few: they wait.
+    for _ in 0..4 {
+        w.pay(&lone, 900);
+    }
+    w.dn.mine(1).unwrap();
+    w.sync();
+    let p = plan(&lone_vault, &w.utxos(&lone), &policy).unwrap();
+    assert!(
+        p.pushes.is_empty(),
+        "4,200 sats cannot clear the threshold after a merge fee: {p:?}"
+    );
+    assert!(p.wait.unwrap().reason.contains("merged"));
+    for _ in 0..6 {
+        w.pay(&lone, 1_500);
+    }
+    w.dn.mine(1).unwrap();
+    w.sync();
+    let utxos = w.utxos(&lone);
+    let p = plan(&lone_vault, &utxos, &policy).unwrap();
+    assert_eq!(p.pushes.len(), 1, "{p:?}");
+    let m = &p.pushes[0];
+    assert_eq!(m.kind, PushKind::Merge);
+    assert_eq!(m.inputs.len(), 8, "the eight smallest");
+    let mut smallest: Vec<_> = utxos.iter().map(|u| u.amount).collect();
+    smallest.sort();
+    assert_eq!(m.amount, smallest[..8].iter().sum::<u64>());
+    assert_eq!(m.tx.output.len(), 1);
+    assert_eq!(m.tx.output[0].value.to_sat() + m.fee, m.amount);
+    // The devnet accepts both pushes.
+    w.dn.submit(d.tx.clone()).unwrap();
+    w.dn.submit(m.tx.clone()).unwrap();
+}
+
+#[test]
+fn rounds_push_once_and_respect_the_budget() {
+    let w = World::new();
+    let root = w.register(&record(1, &[]));
+    let a = w.register(&record(2, &[(root, 2000)]));
+    let b = w.register(&record(3, &[(root, 2000)]));
+    for id in [&a, &b] {
+        for _ in 0..3 {
+            w.pay(id, 100_000);
+        }
+    }
+    w.dn.mine(1).unwrap();
+    let mut keeper = Keeper::new(Policy {
+        fee_rate: 2,
+        max_pushes: 4,
+    });
+    let r = w.round(&mut keeper);
+    assert_eq!(r.pushed.len(), 4, "the budget: {r:?}");
+    assert!(r.deferred > 0);
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    // Before a block: the pushed outpoints are not pushed again, the other two are.
+    let r = w.round(&mut keeper);
+    assert_eq!(r.pushed.len(), 2, "{r:?}");
+    let r = w.round(&mut keeper);
+    assert!(r.pushed.is_empty(), "nothing pushed twice: {r:?}");
+    w.dn.mine(1).unwrap();
+    // The root's vault now holds six distributions' shares: it distributes them, four in
+    // this round (the budget) and two in the next.
+    let mut root_pushes = 0;
+    for expected in [4, 2] {
+        let r = w.round(&mut keeper);
+        assert!(
+            r.pushed.iter().all(|(asset, _, _)| *asset == root),
+            "{r:?}"
+        );
+        assert_eq!(r.pushed.len(), expected);
+        root_pushes += r.pushed.len();
+    }
+    assert_eq!(root_pushes, 6);
+    w.dn.mine(1).unwrap();
+    w.sync();
+    let t = w.index.totals().unwrap();
+    assert_eq!(t.payments_in, 600_000);
+    assert_eq!(t.payments_in, t.paid_out + t.fees + t.waiting);
+    assert_eq!(t.waiting, 0, "everything reached the owners: {t:?}");
+}
+
+#[test]
+fn a_payment_reaches_every_root_owner_with_nobody_pushing() {
+    let w = World::new();
+    // Five levels: two roots (paper, dataset) → base → fine-tune → quantized → agent.
+    let paper = w.register(&record(1, &[]));
+    let data = w.register(&record(2, &[]));
+    let base = w.register(&record(3, &[(paper, 500), (data, 500)]));
+    let tune = w.register(&record(4, &[(base, 2000)]));
+    let quant = w.register(&record(5, &[(tune, 5000)]));
+    let agent = w.register(&record(6, &[(quant, 2000)]));
+    w.pay(&agent, 50_000_000);
+    w.dn.mine(1).unwrap();
+    let mut keeper = Keeper::new(Policy::default());
+    let mut blocks = 0;
+    loop {
+        let r = w.round(&mut keeper);
+        w.dn.mine(1).unwrap();
+        blocks += 1;
+        w.sync();
+        let paid = |id: &AssetId| w.index.stats(id).unwrap().unwrap_or_default().paid_out;
+        if paid(&paper) > 0 && paid(&data) > 0 {
+            assert!(r.refused.is_empty());
+            break;
+        }
+        assert!(blocks <= 6, "the roots were not paid within 6 blocks");
+    }
+    assert_eq!(blocks, 5, "one hop per block: agent, quantized, fine-tune, base, roots");
+    let t = w.index.totals().unwrap();
+    assert_eq!(t.payments_in, 50_000_000);
+    assert_eq!(t.payments_in, t.paid_out + t.fees + t.waiting);
+    assert_eq!(t.waiting, 0, "{t:?}");
+    assert_eq!(t.to_parents, t.from_children);
+}
