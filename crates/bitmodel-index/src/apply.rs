@@ -35,7 +35,7 @@ use crate::rows::{
 };
 use crate::schema::{
     T_ASSETS, T_ASSET_EVENTS, T_CHILDREN, T_CONTENT, T_EARNINGS, T_EARNINGS_LOG, T_EVENTS,
-    T_INVALID, T_PARTS, T_STATS, T_VAULTS, T_VAULT_UTXOS,
+    T_EVENT_LOG, T_INVALID, T_PARTS, T_SPENT_BY, T_STATS, T_VAULTS, T_VAULT_UTXOS,
 };
 use crate::IndexError;
 
@@ -67,6 +67,7 @@ pub fn apply_tx(
         if let Some(bytes) = j.get(T_VAULT_UTXOS, &key)? {
             let utxo: VaultUtxo = decode(&bytes)?;
             j.delete(T_VAULT_UTXOS, &key)?;
+            j.put(T_SPENT_BY, &key, txid.as_ref())?;
             bump(j, &utxo.asset, |s| s.waiting -= utxo.amount)?;
             spent_in += utxo.amount;
             if spent_asset.is_some_and(|a| a != utxo.asset) {
@@ -287,6 +288,9 @@ pub fn apply_tx(
     }
     if !events.is_empty() {
         j.put(T_EVENTS, txid.as_ref(), &encode(&events))?;
+        let mut log = height.to_be_bytes().to_vec();
+        log.extend_from_slice(&tx_index.to_be_bytes());
+        j.put(T_EVENT_LOG, &log, txid.as_ref())?;
         let mut involved: Vec<AssetId> = events.iter().flat_map(Event::assets).collect();
         involved.sort();
         involved.dedup();

@@ -581,6 +581,46 @@ impl Index {
         }))
     }
 
+    /// The transaction that spent vault outpoint `o`, if one did.
+    pub fn spent_by(&self, o: &bitcoin::OutPoint) -> Result<Option<bitcoin::Txid>, IndexError> {
+        let txn = self.db.begin_read()?;
+        let t = txn.open_table(SPENT_BY)?;
+        let v = t.get(rows::outpoint_key(&o.txid, o.vout).as_slice())?;
+        v.map(|v| {
+            bitcoin::Txid::from_slice(v.value()).map_err(|e| IndexError::Corrupt(e.to_string()))
+        })
+        .transpose()
+    }
+
+    /// The unspent vault UTXO at `o`, if it is one.
+    pub fn vault_utxo(&self, o: &bitcoin::OutPoint) -> Result<Option<VaultUtxo>, IndexError> {
+        self.get(VAULT_UTXOS, &rows::outpoint_key(&o.txid, o.vout))
+    }
+
+    /// The latest `n` transactions with events, newest first: (height, txid, events).
+    pub fn recent(&self, n: usize) -> Result<Vec<(u32, bitcoin::Txid, Vec<Event>)>, IndexError> {
+        let txn = self.db.begin_read()?;
+        let log = txn.open_table(EVENT_LOG)?;
+        let events = txn.open_table(EVENTS)?;
+        let mut out = Vec::new();
+        for item in log.iter()?.rev().take(n) {
+            let (k, v) = item?;
+            let height = u32::from_be_bytes(
+                k.value()[..4]
+                    .try_into()
+                    .map_err(|_| IndexError::Corrupt("event log key".into()))?,
+            );
+            let txid = bitcoin::Txid::from_slice(v.value())
+                .map_err(|e| IndexError::Corrupt(e.to_string()))?;
+            let list = match events.get(v.value())? {
+                Some(e) => decode(e.value())?,
+                None => return Err(IndexError::Corrupt(format!("no events for {txid}"))),
+            };
+            out.push((height, txid, list));
+        }
+        Ok(out)
+    }
+
     /// Every vault UTXO, grouped by the asset its vault is booked to, in asset order.
     #[allow(clippy::type_complexity)]
     pub fn vault_utxos_by_asset(

@@ -4,7 +4,7 @@
 use redb::TableDefinition;
 
 /// Bumped whenever a table's key or value layout changes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// `"schema_version"` → u32 LE; `"tip"` → height u32 LE ‖ block hash.
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -36,11 +36,17 @@ pub const EARNINGS_LOG: TableDefinition<&[u8], &[u8]> = TableDefinition::new("ea
 pub const ASSET_EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("asset_events");
 /// Parent's asset key ‖ child's asset key → empty: who names an asset as parent.
 pub const CHILDREN: TableDefinition<&[u8], &[u8]> = TableDefinition::new("children");
+/// Vault outpoint (txid ‖ vout LE) → the txid that spent it: how a payment is followed up
+/// the lineage through the distributions and merges that carried it.
+pub const SPENT_BY: TableDefinition<&[u8], &[u8]> = TableDefinition::new("spent_by");
+/// Height u32 BE ‖ position in block u32 BE → txid, for every transaction with events: the
+/// chain's Bitmodel activity in order (recent flows).
+pub const EVENT_LOG: TableDefinition<&[u8], &[u8]> = TableDefinition::new("event_log");
 /// Height → [`crate::journal::Undo`]: the previous value of every key the block changed.
 pub const UNDO: TableDefinition<u32, &[u8]> = TableDefinition::new("undo");
 
 /// Tables whose writes are journaled, by a stable index used in undo records.
-pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 12] = [
+pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 14] = [
     ASSETS,
     INVALID,
     VAULTS,
@@ -53,6 +59,8 @@ pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 12] = [
     EARNINGS_LOG,
     ASSET_EVENTS,
     CHILDREN,
+    SPENT_BY,
+    EVENT_LOG,
 ];
 pub const T_ASSETS: u8 = 0;
 pub const T_INVALID: u8 = 1;
@@ -66,3 +74,5 @@ pub const T_PARTS: u8 = 8;
 pub const T_EARNINGS_LOG: u8 = 9;
 pub const T_ASSET_EVENTS: u8 = 10;
 pub const T_CHILDREN: u8 = 11;
+pub const T_SPENT_BY: u8 = 12;
+pub const T_EVENT_LOG: u8 = 13;

@@ -17,6 +17,7 @@ use std::collections::HashSet;
 use bitcoin::{OutPoint, Transaction, Txid};
 use bitmodel_protocol::AssetId;
 
+pub use bitmodel_covenant::Utxo;
 pub use plan::{plan, Plan, Policy, Push, PushKind, Wait};
 pub use source::VaultSource;
 
@@ -61,10 +62,7 @@ impl Keeper {
     }
 
     /// Every vault's plan for this round, without broadcasting (for tests and benchmarks).
-    pub fn plan_all(
-        &self,
-        source: &impl VaultSource,
-    ) -> Result<Vec<(AssetId, Plan)>, KeeperError> {
+    pub fn plan_all(&self, source: &impl VaultSource) -> Result<Vec<(AssetId, Plan)>, KeeperError> {
         let mut out = Vec::new();
         for (asset, utxos) in source.vaults_with_money()? {
             let utxos: Vec<_> = utxos

@@ -13,7 +13,10 @@ pub trait VaultSource {
 }
 
 fn utxos(
-    by_asset: Vec<(AssetId, Vec<(bitcoin::OutPoint, bitmodel_index::rows::VaultUtxo)>)>,
+    by_asset: Vec<(
+        AssetId,
+        Vec<(bitcoin::OutPoint, bitmodel_index::rows::VaultUtxo)>,
+    )>,
 ) -> Vec<(AssetId, Vec<Utxo>)> {
     by_asset
         .into_iter()

@@ -135,7 +135,10 @@ fn plans_distribute_merge_and_wait() {
     let p = plan(&lone_vault, &w.utxos(&lone), &policy).unwrap();
     assert!(p.pushes.is_empty());
     let wait = p.wait.unwrap();
-    assert!(wait.reason.contains("below the distribution threshold"), "{wait:?}");
+    assert!(
+        wait.reason.contains("below the distribution threshold"),
+        "{wait:?}"
+    );
     assert_eq!(wait.missing, wait.threshold - 600);
 
     // Several small ones that together clear it: merged; too few: they wait.
@@ -202,10 +205,7 @@ fn rounds_push_once_and_respect_the_budget() {
     let mut root_pushes = 0;
     for expected in [4, 2] {
         let r = w.round(&mut keeper);
-        assert!(
-            r.pushed.iter().all(|(asset, _, _)| *asset == root),
-            "{r:?}"
-        );
+        assert!(r.pushed.iter().all(|(asset, _, _)| *asset == root), "{r:?}");
         assert_eq!(r.pushed.len(), expected);
         root_pushes += r.pushed.len();
     }
@@ -244,7 +244,10 @@ fn a_payment_reaches_every_root_owner_with_nobody_pushing() {
         }
         assert!(blocks <= 6, "the roots were not paid within 6 blocks");
     }
-    assert_eq!(blocks, 5, "one hop per block: agent, quantized, fine-tune, base, roots");
+    assert_eq!(
+        blocks, 5,
+        "one hop per block: agent, quantized, fine-tune, base, roots"
+    );
     let t = w.index.totals().unwrap();
     assert_eq!(t.payments_in, 50_000_000);
     assert_eq!(t.payments_in, t.paid_out + t.fees + t.waiting);

@@ -45,11 +45,6 @@ impl Flow {
         self.flat.iter().find(|f| f.node as usize == i)
     }
 
-    /// What reached `rows[i]` and what its owner keeps.
-    pub fn got(&self, i: usize) -> (u64, u64) {
-        self.at(i).map_or((0, 0), |f| (f.received, f.keeps))
-    }
-
     /// `rows[i]`'s effective share in parts per million (exact, not from the amount).
     pub fn ppm(&self, i: usize) -> u32 {
         self.at(i).map_or(0, |f| f.ppm)

@@ -5,10 +5,12 @@
 //! is paid inference's ledger of spent payments (`gateway`), kept in its own database.
 
 pub(crate) mod api;
-mod explorer;
+pub(crate) mod explorer;
 mod flow;
 pub mod gateway;
+mod keeper;
 mod problem;
+mod trace;
 
 use std::sync::Arc;
 
@@ -71,6 +73,8 @@ pub struct AppState {
     /// Paid inference; `None` answers 503 on the infer route.
     pub gateway: Option<Arc<Gateway>>,
     pub cors: Cors,
+    /// The keeper's policy when this process runs one (pages say what it will do next).
+    pub keeper: Option<bitmodel_keeper::Policy>,
 }
 
 impl AppState {
@@ -82,7 +86,13 @@ impl AppState {
             node_down: Arc::default(),
             gateway: None,
             cors: Cors::Off,
+            keeper: None,
         }
+    }
+
+    pub fn with_keeper(mut self, policy: bitmodel_keeper::Policy) -> AppState {
+        self.keeper = Some(policy);
+        self
     }
 
     pub fn with_gateway(mut self, gateway: Gateway) -> AppState {

@@ -7,6 +7,7 @@ mod distribute;
 mod earnings;
 mod flows;
 mod infer;
+pub mod keeper;
 mod lineage;
 mod merge;
 mod pay;
@@ -42,6 +43,8 @@ pub enum Subcommand {
     Distribute(distribute::Distribute),
     /// Merge small UTXOs of an asset's vault (anyone may).
     Merge(merge::Merge),
+    /// Push every vault that clears its threshold up C-Flow, once per block (no wallet needed).
+    Keeper(keeper::KeeperCmd),
     /// Show an asset: record, lineage, vault, money in and out.
     Asset(asset::Asset),
     /// List the payments, distributions and merges that touched an asset.
@@ -66,6 +69,7 @@ impl Subcommand {
             Subcommand::Infer(i) => i.run(settings),
             Subcommand::Distribute(d) => d.run(settings),
             Subcommand::Merge(m) => m.run(settings),
+            Subcommand::Keeper(k) => k.run(settings),
             Subcommand::Asset(a) => a.run(settings),
             Subcommand::Flows(f) => f.run(settings),
             Subcommand::Earnings(e) => e.run(settings),

@@ -25,11 +25,12 @@ impl Drop for Running {
 }
 
 /// Starts `bitmodel up` without the demo and without timed blocks; (process, API, RPC URL).
-fn up(datadir: &Path) -> (Running, String, String) {
+fn up(datadir: &Path, extra: &[&str]) -> (Running, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
         .args(["--datadir", datadir.to_str().unwrap()])
         .args(["up", "--http", "127.0.0.1:0", "--rpc-bind", "127.0.0.1:0"])
         .args(["--no-seed", "--block-interval", "3600"])
+        .args(extra)
         .env_remove("BITMODEL_NETWORK")
         .env_remove("BITMODEL_RPC_URL")
         .stdout(Stdio::piped())
@@ -62,7 +63,8 @@ fn up(datadir: &Path) -> (Running, String, String) {
 #[test]
 fn every_command_works_beside_a_running_up() {
     let tmp = tempfile::tempdir().unwrap();
-    let (mut running, api, rpc) = up(tmp.path());
+    // No keeper here: the CLI's own distribute is under test, and the keeper would race it.
+    let (mut running, api, rpc) = up(tmp.path(), &["--no-keeper"]);
     let node = Client::new(&rpc, Auth::Cookie(tmp.path().join("devnet/.cookie"))).unwrap();
     let mine = |n: u64, to: &str| node.generate_to_address(n, to).unwrap();
     let cli = Cli {
@@ -155,6 +157,69 @@ fn every_command_works_beside_a_running_up() {
     let r = cli.raw(&["asset", &model, "--json"]);
     assert_ne!(r.code, 0, "the devnet stopped with up");
     assert!(r.stderr.contains("node unreachable"), "{}", r.stderr);
+}
+
+#[test]
+fn up_alone_carries_a_payment_to_every_root() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_running, _api, rpc) = up(tmp.path(), &[]);
+    let node = Client::new(&rpc, Auth::Cookie(tmp.path().join("devnet/.cookie"))).unwrap();
+    let cli = Cli {
+        datadir: tmp.path().to_path_buf(),
+        url: rpc.clone(),
+        flags: Vec::new(),
+    };
+    let me = cli.json(&["wallet", "create", "--mnemonic", WORDS])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    node.generate_to_address(101, &me).unwrap();
+    let register = |name: &str, parents: &[String]| {
+        let mut a = vec!["register", "--name", name, "--license", "MIT"];
+        for p in parents {
+            a.extend(["--parent", p.as_str()]);
+        }
+        let id = cli.json(&a)["asset"].as_str().unwrap().to_owned();
+        node.generate_to_address(1, &me).unwrap();
+        id
+    };
+    // Five levels: two roots → base → fine-tune → quantized → agent.
+    let paper = register("paper", &[]);
+    let data = register("dataset", &[]);
+    let base = register("base", &[format!("{paper}:500"), format!("{data}:500")]);
+    let tune = register("tune", &[format!("{base}:2000")]);
+    let quant = register("quant", &[format!("{tune}:5000")]);
+    let agent = register("agent", &[format!("{quant}:2000")]);
+    cli.json(&["pay", &agent, "20000000"]);
+    let paid_out = |id: &str| {
+        cli.json(&["asset", id])["stats"]["paid_out"]
+            .as_u64()
+            .unwrap()
+    };
+    let mut blocks = 0;
+    while paid_out(&paper) == 0 || paid_out(&data) == 0 {
+        assert!(blocks < 8, "the roots were not paid within 8 blocks");
+        node.generate_to_address(1, &me).unwrap();
+        blocks += 1;
+        // The keeper pushes once the block is indexed; wait for its push to reach the mempool.
+        for _ in 0..50 {
+            if !node.get_raw_mempool().unwrap().is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    for id in [&agent, &quant, &tune, &base] {
+        assert!(paid_out(id) > 0, "every level's owner was paid on the way");
+    }
+    let sync = cli.json(&["sync"]);
+    let n = |k: &str| sync[k].as_u64().unwrap();
+    assert_eq!(n("payments_in"), 20_000_000, "{sync}");
+    assert_eq!(
+        n("payments_in"),
+        n("paid_out") + n("fees") + n("waiting"),
+        "{sync}"
+    );
 }
 
 #[test]

@@ -58,15 +58,145 @@ fn status(url: &str) -> serde_json::Value {
     api(url, "/api/v1/status")
 }
 
-fn api(url: &str, path: &str) -> serde_json::Value {
+fn get(url: &str, path: &str) -> String {
     let addr = url.trim_start_matches("http://").trim_end_matches('/');
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
         .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
-    let body = out.split("\r\n\r\n").nth(1).unwrap();
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {out}"))
+    out.split_once("\r\n\r\n").unwrap().1.to_owned()
+}
+
+fn api(url: &str, path: &str) -> serde_json::Value {
+    let body = get(url, path);
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+/// Every payment of the seeded demo: its page's figures equal the API's, and add up.
+fn payments_agree(url: &str) {
+    let mut txids = std::collections::BTreeSet::new();
+    let items = api(url, "/api/v1/assets?limit=200");
+    for a in items["items"].as_array().unwrap() {
+        let id = a["id"].as_str().unwrap();
+        let flows = api(url, &format!("/api/v1/assets/{id}/flows"));
+        for f in flows["flows"].as_array().unwrap() {
+            if matches!(f["event"]["kind"].as_str(), Some("payment" | "direct")) {
+                txids.insert(f["txid"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    assert!(txids.len() >= 10, "the demo's payments: {txids:?}");
+    for txid in &txids {
+        let json = api(url, &format!("/api/v1/tx/{txid}"));
+        let html = get(url, &format!("/tx/{txid}"));
+        let figures: std::collections::BTreeMap<String, u64> = html
+            .split("data-check=\"")
+            .skip(1)
+            .map(|rest| {
+                let (key, rest) = rest.split_once('"').unwrap();
+                let v = rest.split("data-sats=\"").nth(1).unwrap();
+                (
+                    key.to_owned(),
+                    v.split('"').next().unwrap().parse().unwrap(),
+                )
+            })
+            .collect();
+        let payments = json["payments"].as_array().unwrap();
+        assert!(!payments.is_empty(), "{txid}: {json}");
+        let mut expected = std::collections::BTreeMap::new();
+        for (n, p) in payments.iter().enumerate() {
+            let v = |k: &str| p[k].as_u64().unwrap();
+            expected.insert(format!("p{n}-amount"), v("amount"));
+            if p["direct"].is_null() {
+                expected.insert(format!("p{n}-owners"), v("to_owners_total"));
+                expected.insert(format!("p{n}-fees"), v("fees"));
+                expected.insert(format!("p{n}-waiting"), v("waiting_total"));
+                assert_eq!(
+                    v("amount"),
+                    v("to_owners_total") + v("fees") + v("waiting_total"),
+                    "{txid}: every sat of the payment is accounted for: {p}"
+                );
+                for (i, st) in p["steps"].as_array().unwrap().iter().enumerate() {
+                    expected.insert(format!("p{n}-step{i}"), st["carried"].as_u64().unwrap());
+                }
+            } else {
+                for (i, d) in p["direct"].as_array().unwrap().iter().enumerate() {
+                    expected.insert(format!("p{n}-direct{i}"), d[2].as_u64().unwrap());
+                }
+            }
+        }
+        assert_eq!(figures, expected, "{txid}: the page and the API agree");
+    }
+}
+
+/// With nobody pushing by hand, the keeper in `up` settles the seeded demo: after some
+/// blocks nothing is left that could be distributed or merged, only sub-threshold money.
+fn settles(datadir: &std::path::Path, log: &[String], url: &str) {
+    use bitmodel_rpc::{Auth, Client};
+    let rpc = log
+        .iter()
+        .find_map(|l| l.strip_prefix("devnet rpc on "))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("up prints the devnet rpc url");
+    let node = Client::new(rpc, Auth::Cookie(datadir.join("devnet/.cookie"))).unwrap();
+    let burn = bitcoin::Address::from_script(
+        &bitcoin::ScriptBuf::new_p2wpkh(
+            &<bitcoin::WPubkeyHash as bitcoin::hashes::Hash>::from_byte_array([1; 20]),
+        ),
+        bitcoin::Network::Regtest,
+    )
+    .unwrap()
+    .to_string();
+    let burn = burn.as_str();
+    let ids: Vec<String> = api(url, "/api/v1/assets?limit=200")["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect();
+    let before = status(url)["books"]["waiting"].as_u64().unwrap();
+    let mut settled = false;
+    for _ in 0..20 {
+        let height = node.generate_to_address(1, burn).unwrap();
+        assert_eq!(height.len(), 1);
+        let tip = node.get_block_count().unwrap();
+        // The follower indexes the block and the keeper pushes what it can.
+        for _ in 0..100 {
+            if status(url)["height"].as_u64() == Some(tip) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let mempool = node.get_raw_mempool().unwrap();
+        let pushable = ids.iter().any(|id| {
+            let v = api(url, &format!("/api/v1/assets/{id}/vault"));
+            v["keeper"]["next"]
+                .as_array()
+                .is_some_and(|n| !n.is_empty())
+        });
+        if mempool.is_empty() && !pushable {
+            settled = true;
+            break;
+        }
+    }
+    assert!(
+        settled,
+        "the keeper did not settle the demo within 20 blocks"
+    );
+    let s = status(url);
+    assert_eq!(s["books"]["balanced"], true, "{s}");
+    let after = s["books"]["waiting"].as_u64().unwrap();
+    assert!(after < before, "money moved up: waiting {before} → {after}");
+    for id in &ids {
+        let v = api(url, &format!("/api/v1/assets/{id}/vault"));
+        if v["balance"].as_u64().unwrap_or(0) > 0 {
+            let says = v["keeper"]["says"].as_str().unwrap_or_default();
+            assert!(says.contains("waits"), "{id}: {v}");
+            assert!(v["keeper"]["runs"] == true, "{v}");
+        }
+    }
 }
 
 /// Kills `bitmodel up` if the test fails while it runs.
@@ -111,7 +241,9 @@ fn up_seeds_serves_stops_and_resumes() {
     let digits = api(&url, "/api/v1/assets?q=digits-mlp");
     let digits = digits["items"][0]["id"].as_str().unwrap().to_owned();
     paid_call(&datadir, &first, &url, &digits);
+    payments_agree(&url);
     browse(&url, &digits);
+    settles(&datadir, &first, &url);
     interrupt(child.0.take().unwrap());
 
     let (child, url, second) = start(&datadir);
@@ -161,6 +293,29 @@ fn paid_call(datadir: &std::path::Path, log: &[String], url: &str, digits: &str)
     );
 }
 
+/// No two text labels of the page's drawings overlap, as the browser lays them out.
+fn no_overlaps(b: &bitmodel_testkit::webdriver::Browser, what: &str) {
+    let found = b
+        .script(
+            "const ts = Array.from(document.querySelectorAll('svg text')).map(t => [t.getBoundingClientRect(), t.textContent]);\
+             const bad = [];\
+             for (let i = 0; i < ts.length; i++) for (let j = i + 1; j < ts.length; j++) {\
+               const a = ts[i][0], b = ts[j][0];\
+               if (a.width > 0 && b.width > 0 && a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)\
+                 bad.push(ts[i][1] + ' / ' + ts[j][1]);\
+             }\
+             return [ts.length, bad.slice(0, 10)];",
+        )
+        .unwrap();
+    let labels = found[0].as_u64().unwrap();
+    assert!(labels > 0, "{what}: no labels drawn");
+    assert_eq!(
+        found[1],
+        serde_json::json!([]),
+        "{what}: overlapping labels"
+    );
+}
+
 fn browse(url: &str, digits: &str) {
     use bitmodel_testkit::webdriver::Browser;
     let art =
@@ -193,6 +348,11 @@ fn browse(url: &str, digits: &str) {
     };
     assert_eq!(paid_in, owners + fees + waiting, "{books}");
     assert!(owners > 0 && fees > 0 && waiting > 0, "{books}");
+    assert!(
+        home.contains("Top earners") && home.contains("Recent flows"),
+        "{home}"
+    );
+    assert!(!b.find_all("ul.recent a[href^='/tx/']").unwrap().is_empty());
     let links = b.find_all("a[href^='/asset/']").unwrap();
     let texts: Vec<String> = links.iter().map(|l| b.text(l).unwrap()).collect();
     let agent = texts
@@ -231,18 +391,57 @@ fn browse(url: &str, digits: &str) {
         "one edge per parent link"
     );
     shot(&b, "2-asset.png");
+    let page = b.text(&b.find_all("body").unwrap()[0]).unwrap();
+    assert!(
+        page.contains("The keeper"),
+        "the asset page says what the keeper does next: {page}"
+    );
 
     // Payment: the Sankey of one payment into the agent.
     let pay = b.find_all("a[href^='/tx/']").unwrap();
     assert!(!pay.is_empty(), "the agent was paid in the demo");
+    no_overlaps(&b, "asset page");
     b.click(&pay[0]).unwrap();
-    assert!(b.url().unwrap().starts_with(&format!("{base}/tx/")));
+    let payment = b.url().unwrap();
+    assert!(payment.starts_with(&format!("{base}/tx/")));
     assert!(
         !b.find_all("svg.sankey g.flow").unwrap().is_empty(),
         "flows drawn"
     );
     assert!(b.find_all("svg.sankey g.node").unwrap().len() >= 2);
+    assert!(
+        !b.find_all("a[href^='/tx/']").unwrap().is_empty(),
+        "the distributions that carried it are linked"
+    );
+    no_overlaps(&b, "payment page");
     shot(&b, "3-payment.png");
+
+    // A contributor: the paper's owner, with what each of its assets paid it.
+    let lineage = api(url, &format!("/api/v1/assets/{id}/lineage"));
+    let paper = lineage["ancestors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("Attention Is All You Need"))
+        })
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .expect("the Transformer paper is an ancestor");
+    b.goto(&format!("{base}/asset/{paper}")).unwrap();
+    let text = b.text(&b.find_all("body").unwrap()[0]).unwrap();
+    assert!(
+        text.contains("Built on this"),
+        "a paper sees who builds on it: {text}"
+    );
+    no_overlaps(&b, "the paper's page");
+    shot(&b, "7-paper.png");
+    let owner = b.find_all("a[href^='/earnings/']").unwrap();
+    b.click(&owner[0]).unwrap();
+    let text = b.text(&b.find_all("body").unwrap()[0]).unwrap();
+    assert!(text.contains("By asset"), "{text}");
+    shot(&b, "8-contributor.png");
 
     // The content viewer shows the demo model's signature.
     b.goto(&format!("{base}/content/{digits}")).unwrap();
@@ -256,7 +455,11 @@ fn browse(url: &str, digits: &str) {
 
     // A phone-width screen: nothing wider than the screen.
     b.resize(390, 844).unwrap();
+    b.goto(&payment).unwrap();
+    no_overlaps(&b, "payment page at phone width");
+    shot(&b, "6-payment-phone.png");
     b.goto(&format!("{base}/asset/{id}")).unwrap();
+    no_overlaps(&b, "asset page at phone width");
     shot(&b, "5-asset-phone.png");
     let wide = b
         .script(

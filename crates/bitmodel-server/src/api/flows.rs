@@ -42,5 +42,25 @@ pub async fn by_txid(
             "transaction {txid} did nothing Bitmodel indexes"
         )));
     }
-    Ok(Json(json!({ "txid": txid.to_string(), "events": events })))
+    let index = s.index.clone();
+    let payments = crate::blocking(move || crate::trace::trace(&index, &txid)).await??;
+    let payments: Vec<Value> = payments
+        .iter()
+        .map(|c| {
+            json!({
+                "asset": c.asset,
+                "amount": c.amount,
+                "to_owners_total": c.owners_total(),
+                "fees": c.fees,
+                "waiting_total": c.waiting_total(),
+                "steps": c.steps,
+                "to_owners": c.to_owners,
+                "waiting": c.waiting,
+                "direct": c.direct,
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "txid": txid.to_string(), "events": events, "payments": payments }),
+    ))
 }

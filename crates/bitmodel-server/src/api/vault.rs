@@ -39,5 +39,12 @@ pub async fn get(
         "utxos": utxos,
         "distribution_threshold": st.threshold_at_cap,
         "shared_with": st.shared_with.map(|a| a.to_string()),
+        "keeper": crate::keeper::next(&s, &id)?.map(|n| json!({
+            "runs": n.runs,
+            "fee_rate": n.fee_rate,
+            "next": n.pushes,
+            "wait": n.wait,
+            "says": n.describe(),
+        })),
     })))
 }

@@ -1,6 +1,8 @@
 //! A layered DAG layout for the lineage SVG: the asset at the bottom, each ancestor one layer
 //! above its deepest child path, nodes spread evenly in their layer, edges child → parent
-//! labelled with the weight.
+//! labelled with the weight. Weight labels are placed along their edge where they collide
+//! with no node and no other label (text boxes estimated generously); one that finds no free
+//! place keeps its weight as the edge's tooltip, so labels never overlap.
 
 use super::esc;
 
@@ -15,6 +17,44 @@ const W: i64 = 190;
 const H: i64 = 46;
 const GAP_X: i64 = 24;
 const GAP_Y: i64 = 60;
+
+#[derive(Clone, Copy)]
+struct Rect {
+    x0: i64,
+    y0: i64,
+    x1: i64,
+    y1: i64,
+}
+
+impl Rect {
+    fn overlaps(&self, o: &Rect) -> bool {
+        self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
+    }
+}
+
+/// A free place for an 11px label along the edge from `a` to `b` (its baseline start), or
+/// `None`; the place is then taken.
+fn place(taken: &mut Vec<Rect>, a: (i64, i64), b: (i64, i64), text: &str) -> Option<(i64, i64)> {
+    // Generous: 7px a character, 14px tall, 2px margins.
+    let w = 7 * text.chars().count() as i64 + 4;
+    for t in [50, 35, 65, 25, 75, 15, 85] {
+        let x = a.0 + (b.0 - a.0) * t / 100;
+        let y = a.1 + (b.1 - a.1) * t / 100;
+        for dx in [4, -w - 4] {
+            let r = Rect {
+                x0: x + dx - 2,
+                y0: y - 12,
+                x1: x + dx + w,
+                y1: y + 4,
+            };
+            if !taken.iter().any(|o| o.overlaps(&r)) {
+                taken.push(r);
+                return Some((x + dx, y));
+            }
+        }
+    }
+    None
+}
 
 /// Draws `nodes` (node 0 is the asset) as an SVG.
 pub fn svg(nodes: &[Node]) -> String {
@@ -46,16 +86,31 @@ pub fn svg(nodes: &[Node]) -> String {
         }
     }
     let mut out = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" class=lineage viewBox=\"0 0 {width} {height}\" width=\"{width}\" role=img aria-label=\"lineage graph\">");
+    // Boxes nothing may be drawn over: every node (padded).
+    let mut taken: Vec<Rect> = pos
+        .iter()
+        .map(|(x, y)| Rect {
+            x0: *x - 2,
+            y0: *y - 2,
+            x1: *x + W + 2,
+            y1: *y + H + 2,
+        })
+        .collect();
     for (c, node) in nodes.iter().enumerate() {
         for (p, w) in &node.parents {
             let (x1, y1) = (pos[c].0 + W / 2, pos[c].1);
             let (x2, y2) = (pos[*p].0 + W / 2, pos[*p].1 + H);
+            let text = format!("{}.{:02}%", w / 100, w % 100);
+            let label = place(&mut taken, (x1, y1), (x2, y2), &text).map_or_else(
+                String::new,
+                |(lx, ly)| {
+                    format!(
+                        "<text x=\"{lx}\" y=\"{ly}\" font-size=\"11\" fill=\"#555\">{text}</text>"
+                    )
+                },
+            );
             out.push_str(&format!(
-                "<g class=edge><line x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" stroke=\"#888\"/><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#555\">{}.{:02}%</text></g>",
-                (x1 + x2) / 2 + 4,
-                (y1 + y2) / 2,
-                w / 100,
-                w % 100
+                "<g class=edge><title>{text}</title><line x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" stroke=\"#888\"/>{label}</g>"
             ));
         }
     }

@@ -6,6 +6,7 @@
 mod content;
 mod layout;
 mod pages;
+mod payment;
 mod sankey;
 
 use axum::routing::get;
@@ -17,9 +18,22 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))
         .route("/asset/{id}", get(pages::asset))
-        .route("/tx/{txid}", get(pages::payment))
+        .route("/tx/{txid}", get(payment::page))
         .route("/earnings/{payee}", get(pages::contributor))
         .route("/content/{id}", get(content::content))
+}
+
+/// Sats with thousands separators: 1234567 → "1,234,567".
+pub fn sats(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Escapes text for HTML element content and attribute values.

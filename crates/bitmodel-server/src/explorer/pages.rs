@@ -5,24 +5,12 @@ use axum::response::Html;
 use serde::Deserialize;
 
 use super::layout::{svg, Node};
-use super::{esc, page};
+use super::{esc, page, sats};
 use crate::{AppState, Problem};
 
 #[derive(Deserialize)]
 pub struct Search {
     q: Option<String>,
-}
-
-fn sats(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 pub async fn home(
@@ -42,8 +30,7 @@ pub async fn home(
     }
     let mut body = format!(
         "<h1>{} at height {}</h1><p>{} assets · paid in {} sats: {} to owners, {} in fees, {} waiting in vaults</p>\
-<form action=\"/\"><input name=q placeholder=\"search assets\" value=\"{}\"> <button>Search</button></form>\
-<table><tr><th>asset</th><th>kind</th><th class=num>parents</th><th class=num>height</th></tr>",
+<form action=\"/\"><input name=q placeholder=\"search assets\" value=\"{}\"> <button>Search</button></form>",
         esc(s.chain.name()),
         tip.map_or("-".into(), |(h, _)| h.to_string()),
         assets.len(),
@@ -53,6 +40,8 @@ pub async fn home(
         sats(t.waiting),
         esc(q.q.as_deref().unwrap_or(""))
     );
+    body.push_str(&top_and_recent(&s)?);
+    body.push_str("<h2>Assets</h2><table><tr><th>asset</th><th>kind</th><th class=num>parents</th><th class=num>height</th></tr>");
     for a in assets.iter().take(200) {
         body.push_str(&format!(
             "<tr><td><a href=\"/asset/{}\">{}</a></td><td>{}</td><td class=num>{}</td><td class=num>{}</td></tr>",
@@ -65,6 +54,71 @@ pub async fn home(
     }
     body.push_str("</table>");
     Ok(Html(page("Assets", &body)))
+}
+
+/// The home page's top earners (what owners were paid, by asset) and recent flows.
+fn top_and_recent(s: &AppState) -> Result<String, Problem> {
+    use bitmodel_index::rows::Event;
+    let mut earners: Vec<(u64, bitmodel_index::rows::AssetRow)> = Vec::new();
+    for a in s.index.assets()? {
+        let paid = s.index.stats(&a.id)?.unwrap_or_default().paid_out;
+        if paid > 0 {
+            earners.push((paid, a));
+        }
+    }
+    earners.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+    let mut out = String::new();
+    if !earners.is_empty() {
+        out.push_str("<h2>Top earners</h2><table><tr><th>asset</th><th class=num>paid to its owner</th></tr>");
+        for (paid, a) in earners.iter().take(10) {
+            out.push_str(&format!(
+                "<tr><td><a href=\"/asset/{}\">{}</a></td><td class=num>{} sats</td></tr>",
+                a.id,
+                esc(&a.record.name),
+                sats(*paid)
+            ));
+        }
+        out.push_str("</table>");
+    }
+    let recent = s.index.recent(15)?;
+    let name = |id: &bitmodel_protocol::AssetId| -> Result<String, Problem> {
+        Ok(s.index
+            .asset(id)?
+            .map_or_else(|| id.to_string(), |r| r.record.name))
+    };
+    let mut lines = Vec::new();
+    for (height, txid, events) in recent {
+        for e in events {
+            let what = match &e {
+                Event::Payment { asset, amount, .. } | Event::Direct { asset, amount, .. } => {
+                    format!("{} sats paid to {}", sats(*amount), esc(&name(asset)?))
+                }
+                Event::Distribution { asset, amount, .. } => {
+                    format!(
+                        "{} sats distributed by {}",
+                        sats(*amount),
+                        esc(&name(asset)?)
+                    )
+                }
+                Event::Merge { asset, amount, .. } => {
+                    format!("{} sats merged in {}", sats(*amount), esc(&name(asset)?))
+                }
+                Event::Registered { asset } => format!("{} registered", esc(&name(asset)?)),
+                Event::Invalid { .. } => continue,
+            };
+            lines.push(format!(
+                "<li><a href=\"/tx/{txid}\">{what}</a> <small>at height {height}</small></li>"
+            ));
+        }
+    }
+    if !lines.is_empty() {
+        out.push_str("<h2>Recent flows</h2><ul class=recent>");
+        for l in lines.iter().take(15) {
+            out.push_str(l);
+        }
+        out.push_str("</ul>");
+    }
+    Ok(out)
 }
 
 pub async fn asset(
@@ -131,6 +185,9 @@ pub async fn asset(
             v.utxos.len(),
             v.threshold_at_cap.map_or("-".into(), sats)
         ));
+        if let Some(next) = crate::keeper::next(&s, &id)? {
+            body.push_str(&format!("<p class=keeper>{}</p>", esc(&next.describe())));
+        }
         if let Some(other) = v.shared_with {
             body.push_str(&format!(
                 "<p>This asset has the same owner, parents, weights and fee cap as <a href=\"/asset/{other}\">{other}</a>, so the same vault: payments into it are booked to that asset.</p>"
@@ -150,9 +207,9 @@ pub async fn asset(
             sats(p)
         ));
     }
-    let payments: Vec<(bitcoin::Txid, u64)> = s
-        .index
-        .events_for(&id)?
+    let events = s.index.events_for(&id)?;
+    body.push_str(&built_on(&s, &id, &events)?);
+    let payments: Vec<(bitcoin::Txid, u64)> = events
         .into_iter()
         .filter_map(|(txid, e)| match e {
             bitmodel_index::rows::Event::Payment { asset, amount, .. }
@@ -177,77 +234,54 @@ pub async fn asset(
     Ok(Html(page(&row.record.name, &body)))
 }
 
-/// A payment's page: what it paid, and its flow up the lineage as the split rule carries it
-/// (every hop distributed in full, as `cflow explain` computes it).
-pub async fn payment(
-    State(s): State<AppState>,
-    Path(txid): Path<String>,
-) -> Result<Html<String>, Problem> {
-    let txid: bitcoin::Txid = txid.parse().map_err(|_| {
-        Problem::bad_request(format!(
-            "'{txid}' is not a txid; expected 64 hex characters"
-        ))
-    })?;
-    let events = s.index.events(&txid)?;
-    let paid: Vec<(bitmodel_protocol::AssetId, u64)> = events
-        .iter()
-        .filter_map(|e| match e {
-            bitmodel_index::rows::Event::Payment { asset, amount, .. }
-            | bitmodel_index::rows::Event::Direct { asset, amount, .. } => Some((*asset, *amount)),
-            _ => None,
-        })
-        .collect();
-    if paid.is_empty() {
-        return Err(Problem::not_found(format!(
-            "transaction {txid} is not a payment to a Bitmodel asset"
-        )));
+/// "Built on this": every descendant, with what users paid it and what each direct child
+/// has passed to this asset through its distributions (from the recorded events).
+fn built_on(
+    s: &AppState,
+    id: &bitmodel_protocol::AssetId,
+    events: &[(bitcoin::Txid, bitmodel_index::rows::Event)],
+) -> Result<String, Problem> {
+    let descendants = s.index.descendants(id)?;
+    if descendants.is_empty() {
+        return Ok(String::new());
     }
-    let mut body = format!("<h1>Payment</h1><p>transaction <code>{txid}</code></p>");
-    for (asset, amount) in paid {
-        let flow = crate::flow::Flow::of(&s.index, &asset, amount)?
-            .ok_or_else(|| Problem::not_found(format!("unknown asset {asset}")))?;
-        let (rows, edges) = (&flow.rows, &flow.edges);
-        let got = |i: usize| flow.got(i);
-        let nodes: Vec<super::sankey::FlowNode> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| super::sankey::FlowNode {
-                label: r.record.name.clone(),
-                href: format!("/asset/{}", r.id),
-                received: got(i).0,
-                keeps: got(i).1,
-            })
-            .collect();
-        let flows: Vec<(usize, usize, u64)> = edges
-            .iter()
-            .map(|(c, p, w)| {
-                (
-                    *c as usize,
-                    *p as usize,
-                    bitmodel_protocol::split::share(got(*c as usize).0, *w),
-                )
-            })
-            .filter(|f| f.2 > 0)
-            .collect();
-        body.push_str(&format!(
-            "<h2>{} sats to <a href=\"/asset/{}\">{}</a></h2>",
-            sats(amount),
-            asset,
-            esc(&rows[0].record.name)
-        ));
-        body.push_str(&super::sankey::svg(&nodes, &flows));
-        body.push_str("<table><tr><th>contributor</th><th class=num>ends up with</th></tr>");
-        for (i, r) in rows.iter().enumerate() {
-            body.push_str(&format!(
-                "<tr><td><a href=\"/asset/{}\">{}</a></td><td class=num>{} sats</td></tr>",
-                r.id,
-                esc(&r.record.name),
-                sats(got(i).1)
-            ));
+    let mut passed: std::collections::HashMap<bitmodel_protocol::AssetId, u64> = Default::default();
+    for (_, e) in events {
+        if let bitmodel_index::rows::Event::Distribution {
+            asset, to_parents, ..
+        } = e
+        {
+            for (p, v) in to_parents {
+                if p == id {
+                    *passed.entry(*asset).or_insert(0) += v;
+                }
+            }
         }
-        body.push_str("</table>");
     }
-    Ok(Html(page("Payment", &body)))
+    let mut out = format!(
+        "<h2>Built on this</h2><p>{} asset(s) build on it; its direct children have passed it {} sats.</p>\
+<table><tr><th>descendant</th><th>how</th><th class=num>paid in by users</th><th class=num>passed to this asset</th></tr>",
+        descendants.len(),
+        sats(passed.values().sum())
+    );
+    for d in descendants.iter().take(200) {
+        let direct = d.record.parents.iter().find(|p| p.asset == *id);
+        let how = match direct {
+            Some(p) => format!("{} at {} bps", p.relation, p.weight),
+            None => "through its ancestors".into(),
+        };
+        let paid = s.index.stats(&d.id)?.unwrap_or_default().payments_in;
+        out.push_str(&format!(
+            "<tr><td><a href=\"/asset/{}\">{}</a></td><td>{}</td><td class=num>{} sats</td><td class=num>{}</td></tr>",
+            d.id,
+            esc(&d.record.name),
+            esc(&how),
+            sats(paid),
+            direct.map_or("—".into(), |_| format!("{} sats", sats(passed.get(&d.id).copied().unwrap_or(0))))
+        ));
+    }
+    out.push_str("</table>");
+    Ok(out)
 }
 
 /// A contributor's page: what a payout script earned, and its cumulative earnings by block
@@ -265,6 +299,27 @@ pub async fn contributor(
         sats(e.total),
         e.distributions
     );
+    let owned: Vec<_> = s
+        .index
+        .assets()?
+        .into_iter()
+        .filter(|a| a.record.owner == spk)
+        .collect();
+    if !owned.is_empty() {
+        body.push_str("<h2>By asset</h2><table><tr><th>asset</th><th class=num>paid in</th><th class=num>paid to this owner</th><th class=num>waiting</th></tr>");
+        for a in &owned {
+            let st = s.index.stats(&a.id)?.unwrap_or_default();
+            body.push_str(&format!(
+                "<tr><td><a href=\"/asset/{}\">{}</a></td><td class=num>{} sats</td><td class=num>{} sats</td><td class=num>{} sats</td></tr>",
+                a.id,
+                esc(&a.record.name),
+                sats(st.payments_in + st.from_children),
+                sats(st.paid_out),
+                sats(st.waiting)
+            ));
+        }
+        body.push_str("</table>");
+    }
     if !history.is_empty() {
         let (w, h, pad) = (640i64, 220i64, 40i64);
         let first = i64::from(history[0].0);

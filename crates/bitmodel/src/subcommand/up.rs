@@ -42,6 +42,11 @@ pub struct Up {
     /// Browser origins allowed to call the API: `off`, `*`, or a comma-separated list.
     #[arg(long, default_value = "off", env = "BITMODEL_CORS")]
     cors: bitmodel_server::Cors,
+    #[command(flatten)]
+    keeper: crate::subcommand::keeper::KeeperArgs,
+    /// Do not run the keeper (vaults then wait for someone to push).
+    #[arg(long)]
+    no_keeper: bool,
 }
 
 #[derive(Serialize)]
@@ -139,9 +144,18 @@ impl Up {
         log(&format!(
             "paid inference on: payments need {confirmations} confirmation(s)"
         ));
-        let state = AppState::new(index.clone(), verified)
+        let mut state = AppState::new(index.clone(), verified)
             .with_gateway(gateway)
             .with_cors(self.cors.clone());
+        let mut keeper =
+            (!self.no_keeper).then(|| bitmodel_keeper::Keeper::new(self.keeper.policy()));
+        if let Some(k) = &keeper {
+            state = state.with_keeper(k.policy);
+            log(&format!(
+                "keeper on: pushes vaults at {} sat/vB, at most {} pushes a block",
+                k.policy.fee_rate, k.policy.max_pushes
+            ));
+        }
         // The follower: re-checks what the node is, keeps the index at its tip until
         // shutdown, and tells the server when the node cannot be reached. A node that turns
         // out to be another chain stops everything: nothing may be quoted for it.
@@ -152,9 +166,20 @@ impl Up {
             let (index, stop, state) = (index.clone(), stop.clone(), state.clone());
             let (fatal, fatal_signal) = (fatal.clone(), fatal_signal.clone());
             std::thread::spawn(move || {
+                let mut pushed_at = None;
                 while !stop.load(Ordering::SeqCst) {
                     match follow_once(&index, &client, start, &state) {
-                        Ok(()) => state.set_node_down(None),
+                        Ok(()) => {
+                            state.set_node_down(None);
+                            // One keeper round per new block, only where vaults hold.
+                            let tip = index.tip().ok().flatten();
+                            if let Some(k) = keeper.as_mut() {
+                                if tip != pushed_at && state.verified().has_op_cat() {
+                                    crate::subcommand::keeper::round(k, &*index, &client, &log);
+                                    pushed_at = tip;
+                                }
+                            }
+                        }
                         Err(Follow::NodeDown(e)) => {
                             log(&format!("indexer: {e}; retrying"));
                             state.set_node_down(Some(e));

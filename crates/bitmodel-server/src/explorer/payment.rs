@@ -1,0 +1,228 @@
+//! A payment's page: what the chain recorded — the payment, every distribution and merge
+//! that carried it up (linked), what reached each owner, the fees, and where the rest waits
+//! now — from [`crate::trace`], the computation `GET /api/v1/tx/{txid}` returns too. Figures
+//! carry `data-check`/`data-sats` attributes so a test can compare them with the JSON.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::response::Html;
+use bitmodel_protocol::AssetId;
+
+use super::sankey::{svg, FlowNode};
+use super::{esc, page as layout, sats};
+use crate::trace::{trace, Carried};
+use crate::{AppState, Problem};
+
+fn figure(key: &str, v: u64) -> String {
+    format!(
+        "<span data-check=\"{key}\" data-sats=\"{v}\">{} sats</span>",
+        sats(v)
+    )
+}
+
+pub async fn page(
+    State(s): State<AppState>,
+    Path(txid): Path<String>,
+) -> Result<Html<String>, Problem> {
+    let txid: bitcoin::Txid = txid.parse().map_err(|_| {
+        Problem::bad_request(format!(
+            "'{txid}' is not a txid; expected 64 hex characters"
+        ))
+    })?;
+    let index = s.index.clone();
+    let carried = crate::blocking(move || trace(&index, &txid)).await??;
+    if carried.is_empty() {
+        return spend_page(&s, &txid);
+    }
+    let name = |id: &AssetId| -> Result<String, Problem> {
+        Ok(s.index
+            .asset(id)?
+            .map_or_else(|| id.to_string(), |r| r.record.name))
+    };
+    let link = |id: &AssetId| -> Result<String, Problem> {
+        Ok(format!("<a href=\"/asset/{id}\">{}</a>", esc(&name(id)?)))
+    };
+    let mut body = format!("<h1>Payment</h1><p>transaction <code>{txid}</code></p>");
+    for (n, c) in carried.iter().enumerate() {
+        let k = |what: &str| format!("p{n}-{what}");
+        body.push_str(&format!(
+            "<h2>{} to {}</h2>",
+            figure(&k("amount"), c.amount),
+            link(&c.asset)?
+        ));
+        body.push_str(&sankey(c, &name)?);
+        if let Some(direct) = &c.direct {
+            body.push_str("<p>Paid directly (no vaults on this chain): one transaction paid every contributor.</p><table><tr><th>contributor</th><th class=num>owed</th><th class=num>paid</th></tr>");
+            for (i, (a, owed, paid)) in direct.iter().enumerate() {
+                body.push_str(&format!(
+                    "<tr><td>{}</td><td class=num>{} sats</td><td class=num>{}</td></tr>",
+                    link(a)?,
+                    sats(*owed),
+                    figure(&k(&format!("direct{i}")), *paid)
+                ));
+            }
+            body.push_str("</table>");
+            continue;
+        }
+        body.push_str(&format!(
+            "<p>Of it, {} reached owners, {} went to fees and {} waits in vaults.</p>",
+            figure(&k("owners"), c.owners_total()),
+            figure(&k("fees"), c.fees),
+            figure(&k("waiting"), c.waiting_total())
+        ));
+        if !c.steps.is_empty() {
+            body.push_str("<h3>Carried up by</h3><table><tr><th>transaction</th><th>spend</th><th class=num>of this payment</th><th class=num>fee</th><th class=num>to the owner</th><th>to parents</th></tr>");
+            for (i, st) in c.steps.iter().enumerate() {
+                let parents: Vec<String> = st
+                    .to_parents
+                    .iter()
+                    .map(|(p, v)| Ok(format!("{} {} sats", link(p)?, sats(*v))))
+                    .collect::<Result<_, Problem>>()?;
+                body.push_str(&format!(
+                    "<tr><td><a href=\"/tx/{0}\"><code>{1}…</code></a></td><td>{2} of {3} ({4} sats, fee {5} sats)</td><td class=num>{6}</td><td class=num>{7} sats</td><td class=num>{8} sats</td><td>{9}</td></tr>",
+                    st.txid,
+                    &st.txid.to_string()[..12],
+                    st.kind,
+                    link(&st.asset)?,
+                    sats(st.spend_amount),
+                    sats(st.spend_fee),
+                    figure(&k(&format!("step{i}")), st.carried),
+                    sats(st.fee),
+                    sats(st.to_owner),
+                    parents.join(", ")
+                ));
+            }
+            body.push_str("</table>");
+        }
+        body.push_str("<h3>Where it is now</h3><table><tr><th>asset</th><th class=num>paid to its owner</th><th class=num>waiting in its vault</th></tr>");
+        let mut waiting: BTreeMap<AssetId, u64> = BTreeMap::new();
+        for w in &c.waiting {
+            *waiting.entry(w.asset).or_insert(0) += w.sats;
+        }
+        let mut assets: Vec<AssetId> = c.to_owners.keys().chain(waiting.keys()).copied().collect();
+        assets.sort();
+        assets.dedup();
+        for a in assets {
+            body.push_str(&format!(
+                "<tr><td>{}</td><td class=num>{} sats</td><td class=num>{} sats</td></tr>",
+                link(&a)?,
+                sats(c.to_owners.get(&a).copied().unwrap_or(0)),
+                sats(waiting.get(&a).copied().unwrap_or(0))
+            ));
+        }
+        body.push_str("</table>");
+    }
+    Ok(Html(layout("Payment", &body)))
+}
+
+/// A transaction that paid nobody from outside: a distribution or merge, as recorded.
+fn spend_page(s: &AppState, txid: &bitcoin::Txid) -> Result<Html<String>, Problem> {
+    use bitmodel_index::rows::Event;
+    let events = s.index.events(txid)?;
+    if events.is_empty() {
+        return Err(Problem::not_found(format!(
+            "transaction {txid} did nothing Bitmodel indexes"
+        )));
+    }
+    let link = |id: &AssetId| -> Result<String, Problem> {
+        let n = s
+            .index
+            .asset(id)?
+            .map_or_else(|| id.to_string(), |r| r.record.name);
+        Ok(format!("<a href=\"/asset/{id}\">{}</a>", esc(&n)))
+    };
+    let mut body = format!("<h1>Transaction</h1><p><code>{txid}</code></p><ul>");
+    for e in &events {
+        let line = match e {
+            Event::Distribution {
+                asset,
+                amount,
+                fee,
+                to_parents,
+                to_owner,
+            } => {
+                let parents: Vec<String> = to_parents
+                    .iter()
+                    .map(|(p, v)| Ok(format!("{} {} sats", link(p)?, sats(*v))))
+                    .collect::<Result<_, Problem>>()?;
+                format!(
+                    "distribution of {} sats from the vault of {}: {} to parents ({}), {} sats to the owner, fee {} sats",
+                    sats(*amount),
+                    link(asset)?,
+                    sats(to_parents.iter().map(|t| t.1).sum()),
+                    parents.join(", "),
+                    sats(*to_owner),
+                    sats(*fee)
+                )
+            }
+            Event::Merge {
+                asset,
+                inputs,
+                amount,
+                fee,
+            } => format!(
+                "merge of {inputs} UTXOs ({} sats) in the vault of {}, fee {} sats",
+                sats(*amount),
+                link(asset)?,
+                sats(*fee)
+            ),
+            Event::Registered { asset } => format!("registered {}", link(asset)?),
+            Event::Invalid { asset, reason } => {
+                format!("an invalid record {asset}: {}", esc(reason))
+            }
+            Event::Payment { .. } | Event::Direct { .. } => continue,
+        };
+        body.push_str(&format!("<li>{line}</li>"));
+    }
+    body.push_str("</ul>");
+    Ok(Html(layout("Transaction", &body)))
+}
+
+/// The payment's flow as recorded: a bar per asset it reached, a band per share passed on.
+fn sankey(
+    c: &Carried,
+    name: &dyn Fn(&AssetId) -> Result<String, Problem>,
+) -> Result<String, Problem> {
+    let mut ids = vec![c.asset];
+    let mut flows: BTreeMap<(usize, usize), u64> = BTreeMap::new();
+    let pos = |ids: &mut Vec<AssetId>, a: AssetId| match ids.iter().position(|x| *x == a) {
+        Some(i) => i,
+        None => {
+            ids.push(a);
+            ids.len() - 1
+        }
+    };
+    for st in &c.steps {
+        let from = pos(&mut ids, st.asset);
+        for (p, v) in &st.to_parents {
+            let to = pos(&mut ids, *p);
+            *flows.entry((from, to)).or_insert(0) += v;
+        }
+    }
+    for w in &c.waiting {
+        pos(&mut ids, w.asset);
+    }
+    for a in c.to_owners.keys() {
+        pos(&mut ids, *a);
+    }
+    let mut received = vec![0u64; ids.len()];
+    received[0] = c.amount;
+    for ((_, to), v) in &flows {
+        received[*to] += v;
+    }
+    let nodes: Vec<FlowNode> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            Ok(FlowNode {
+                label: name(a)?,
+                href: format!("/asset/{a}"),
+                received: received[i],
+                keeps: c.to_owners.get(a).copied().unwrap_or(0),
+            })
+        })
+        .collect::<Result<_, Problem>>()?;
+    let flows: Vec<(usize, usize, u64)> = flows.into_iter().map(|((a, b), v)| (a, b, v)).collect();
+    Ok(svg(&nodes, &flows))
+}
