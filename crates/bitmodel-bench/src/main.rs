@@ -6,13 +6,16 @@ mod cflow;
 mod covenant;
 mod devnet;
 mod index;
+mod keeper;
 mod report;
 mod script;
 mod server;
 
 use std::process::ExitCode;
 
-const GROUPS: &[&str] = &["cflow", "covenant", "devnet", "index", "script", "server"];
+const GROUPS: &[&str] = &[
+    "cflow", "covenant", "devnet", "index", "keeper", "script", "server",
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
             "covenant" => covenant::run(),
             "devnet" => devnet::run(),
             "index" => index::run(),
+            "keeper" => keeper::run(),
             "script" => script::run(),
             "server" => server::run(),
             other => {

@@ -399,16 +399,57 @@ async fn payment_page_draws_the_flow() {
         1,
         "one band: fine-tune → base"
     );
-    assert!(
-        html.contains("<title>250000 sats</title>"),
-        "the band carries 25% of 1,000,000: {html}"
+    // The page shows what the chain recorded: the distribution that carried the payment,
+    // with its fee, not a hypothetical split.
+    let dist = json(&w, &format!("/api/v1/tx/{}", w.dist)).await;
+    let d = dist["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "distribution")
+        .unwrap();
+    let (to_base, to_owner, fee) = (
+        d["to_parents"][0][1].as_u64().unwrap(),
+        d["to_owner"].as_u64().unwrap(),
+        d["fee"].as_u64().unwrap(),
     );
-    assert!(html.contains("750,000 sats") && html.contains("250,000 sats"));
+    assert_eq!(to_base + to_owner + fee, 1_000_000);
+    let sep = |v: u64| {
+        let s = v.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    assert!(
+        html.contains(&format!("<title>{} sats</title>", sep(to_base))),
+        "the band carries what the distribution paid the base: {html}"
+    );
+    assert!(html.contains(&format!("keeps {} of 1,000,000 sats", sep(to_owner))));
+    assert!(
+        html.contains(&format!("/tx/{}", w.dist)),
+        "the distribution is linked"
+    );
+    let tx = json(&w, &format!("/api/v1/tx/{payment}")).await;
+    let p = &tx["payments"][0];
+    assert_eq!(p["to_owners_total"].as_u64().unwrap(), to_owner);
+    assert_eq!(p["fees"].as_u64().unwrap(), fee);
+    assert_eq!(p["waiting_total"].as_u64().unwrap(), to_base);
+    // The distribution's own page lists what it did.
+    let (st, body, _) = get(&w, &format!("/tx/{}", w.dist), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(String::from_utf8(body)
+        .unwrap()
+        .contains("distribution of 1,000,000 sats"));
     problem(
         &w,
-        &format!("/tx/{}", w.dist),
+        &format!("/tx/{}", "ab".repeat(32)),
         StatusCode::NOT_FOUND,
-        "not a payment",
+        "did nothing Bitmodel indexes",
     )
     .await;
 }

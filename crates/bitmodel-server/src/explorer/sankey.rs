@@ -45,7 +45,7 @@ pub fn svg(nodes: &[FlowNode], flows: &[(usize, usize, u64)]) -> String {
     let mut y_mid = vec![0f64; n];
     let mut pos = vec![(0i64, 0i64, 0i64); n]; // x, y, bar height
     for c in 0..columns {
-        let mut members: Vec<usize> = (0..n).filter(|i| layer[*i] == c).collect();
+        let members: Vec<usize> = (0..n).filter(|i| layer[*i] == c).collect();
         let centre = |i: usize| -> f64 {
             let (mut sum, mut weight) = (0f64, 0f64);
             for (from, to, v) in flows {
@@ -60,20 +60,18 @@ pub fn svg(nodes: &[FlowNode], flows: &[(usize, usize, u64)]) -> String {
                 0.0
             }
         };
-        let keyed: Vec<(f64, u64, usize)> = members
+        let mut keyed: Vec<(f64, u64, usize)> = members
             .iter()
             .map(|i| (centre(*i), nodes[*i].received, *i))
             .collect();
-        let mut keyed = keyed;
         keyed.sort_by(|a, b| {
             a.0.partial_cmp(&b.0)
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(b.1.cmp(&a.1))
                 .then(a.2.cmp(&b.2))
         });
-        members = keyed.into_iter().map(|k| k.2).collect();
         let mut y = 20i64;
-        for i in members {
+        for i in keyed.into_iter().map(|k| k.2) {
             let h = bar_h(nodes[i].received);
             pos[i] = (20 + c as i64 * COL_W, y, h);
             y_mid[i] = y as f64 + h as f64 / 2.0;
