@@ -558,15 +558,7 @@ impl Index {
             let (k, v) = item?;
             let u: VaultUtxo = decode(v.value())?;
             if u.asset == holder {
-                let k = k.value();
-                let txid = bitcoin::Txid::from_slice(&k[..32])
-                    .map_err(|e| IndexError::Corrupt(e.to_string()))?;
-                let vout = u32::from_le_bytes(
-                    k[32..36]
-                        .try_into()
-                        .map_err(|_| IndexError::Corrupt("vault utxo key".into()))?,
-                );
-                utxos.push((bitcoin::OutPoint { txid, vout }, u));
+                utxos.push((rows::outpoint_from_key(k.value())?, u));
             }
         }
         let balance = utxos.iter().map(|(_, u)| u.amount).sum();
@@ -632,17 +624,9 @@ impl Index {
         for item in t.iter()? {
             let (k, v) = item?;
             let u: VaultUtxo = decode(v.value())?;
-            let k = k.value();
-            let txid = bitcoin::Txid::from_slice(&k[..32])
-                .map_err(|e| IndexError::Corrupt(e.to_string()))?;
-            let vout = u32::from_le_bytes(
-                k[32..36]
-                    .try_into()
-                    .map_err(|_| IndexError::Corrupt("vault utxo key".into()))?,
-            );
             by.entry(u.asset)
                 .or_default()
-                .push((bitcoin::OutPoint { txid, vout }, u));
+                .push((rows::outpoint_from_key(k.value())?, u));
         }
         Ok(by.into_iter().collect())
     }

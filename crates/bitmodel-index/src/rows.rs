@@ -179,6 +179,20 @@ pub fn asset_from_key(k: &[u8]) -> Option<AssetId> {
     Some(AssetId::new(txid, index))
 }
 
+/// The outpoint an [`outpoint_key`] names.
+pub fn outpoint_from_key(k: &[u8]) -> Result<bitcoin::OutPoint, IndexError> {
+    use bitcoin::hashes::Hash;
+    let bad = || IndexError::Corrupt("vault outpoint key".into());
+    let txid = Txid::from_slice(k.get(..32).ok_or_else(bad)?).map_err(|_| bad())?;
+    let vout = u32::from_le_bytes(
+        k.get(32..36)
+            .ok_or_else(bad)?
+            .try_into()
+            .map_err(|_| bad())?,
+    );
+    Ok(bitcoin::OutPoint { txid, vout })
+}
+
 pub fn outpoint_key(txid: &Txid, vout: u32) -> Vec<u8> {
     use bitcoin::hashes::Hash;
     let mut k = txid.to_byte_array().to_vec();

@@ -65,21 +65,33 @@ impl Keeper {
     pub fn plan_all(&self, source: &impl VaultSource) -> Result<Vec<(AssetId, Plan)>, KeeperError> {
         let mut out = Vec::new();
         for (asset, utxos) in source.vaults_with_money()? {
-            let utxos: Vec<_> = utxos
-                .into_iter()
-                .filter(|u| !self.pending.contains(&u.outpoint))
-                .collect();
-            if utxos.is_empty() {
-                continue;
+            if let Some(p) = self.plan_one(source, asset, utxos)? {
+                out.push((asset, p));
             }
-            let Some(vault) = source.vault(&asset)? else {
-                continue;
-            };
-            let p = plan(&vault, &utxos, &self.policy)
-                .map_err(|source| KeeperError::Covenant { asset, source })?;
-            out.push((asset, p));
         }
         Ok(out)
+    }
+
+    /// The plan for one vault's UTXOs that this keeper has not already spent.
+    fn plan_one(
+        &self,
+        source: &impl VaultSource,
+        asset: AssetId,
+        utxos: Vec<bitmodel_covenant::Utxo>,
+    ) -> Result<Option<Plan>, KeeperError> {
+        let utxos: Vec<_> = utxos
+            .into_iter()
+            .filter(|u| !self.pending.contains(&u.outpoint))
+            .collect();
+        if utxos.is_empty() {
+            return Ok(None);
+        }
+        let Some(vault) = source.vault(&asset)? else {
+            return Ok(None);
+        };
+        plan(&vault, &utxos, &self.policy)
+            .map(Some)
+            .map_err(|source| KeeperError::Covenant { asset, source })
     }
 
     /// One round: plans every vault with money and broadcasts up to the policy's number of
@@ -104,18 +116,9 @@ impl Keeper {
                 round.deferred += total - i;
                 break;
             }
-            let utxos: Vec<_> = utxos
-                .into_iter()
-                .filter(|u| !self.pending.contains(&u.outpoint))
-                .collect();
-            if utxos.is_empty() {
-                continue;
-            }
-            let Some(vault) = source.vault(&asset)? else {
+            let Some(p) = self.plan_one(source, asset, utxos)? else {
                 continue;
             };
-            let p = plan(&vault, &utxos, &self.policy)
-                .map_err(|source| KeeperError::Covenant { asset, source })?;
             if let Some(w) = p.wait {
                 round.waiting.push((asset, w));
             }

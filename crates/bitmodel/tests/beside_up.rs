@@ -98,25 +98,9 @@ fn every_command_works_beside_a_running_up() {
         .unwrap()
         .to_owned();
     mine(1, &me);
-    let model_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/model/digits.onnx");
-    let model = cli.json(&[
-        "register",
-        "--name",
-        "digits-mlp",
-        "--license",
-        "MIT",
-        "--parent",
-        &format!("{paper}:2000:algorithm"),
-        "--content",
-        model_file.to_str().unwrap(),
-        "--content-type",
-        "application/onnx",
-        "--price",
-        "5000",
-    ])["asset"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let args = common::digits_model_args(&paper);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let model = cli.json(&args)["asset"].as_str().unwrap().to_owned();
     mine(1, &me);
     let paid = cli.json(&["pay", &model, "100000"]);
     assert!(paid["txid"].is_string(), "{paid}");
@@ -130,7 +114,7 @@ fn every_command_works_beside_a_running_up() {
     assert_eq!(sync["assets"], 2, "{sync}");
     let earnings = cli.json(&["earnings", &me]);
     assert!(earnings.is_object(), "{earnings}");
-    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/model/input.json");
+    let (_, input) = common::demo_model();
     let ran = cli.json(&[
         "infer",
         &model,

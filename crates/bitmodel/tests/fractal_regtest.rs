@@ -124,21 +124,9 @@ fn up_against_an_external_fractal_regtest_node() {
         "--license",
         "NOASSERTION",
     ]);
-    let model_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/model/digits.onnx");
-    let model = register(&[
-        "--name",
-        "digits-mlp",
-        "--license",
-        "MIT",
-        "--parent",
-        &format!("{paper}:2000:algorithm"),
-        "--content",
-        model_file.to_str().unwrap(),
-        "--content-type",
-        "application/onnx",
-        "--price",
-        "5000",
-    ]);
+    let args = common::digits_model_args(&paper);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let model = register(&args[1..]);
 
     let (_up, url, seen) = up(
         &tmp.path().join("server"),
@@ -175,7 +163,7 @@ fn up_against_an_external_fractal_regtest_node() {
     // Pay, a paid call of the model through the server, and a distribution: all by RPC.
     cli.json(&["pay", &model, "100000"]);
     dn.mine(1).unwrap();
-    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/model/input.json");
+    let (_, input) = common::demo_model();
     let ran = cli.json(&[
         "infer",
         &model,

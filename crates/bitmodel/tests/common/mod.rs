@@ -61,3 +61,31 @@ impl Cli {
         );
     }
 }
+
+/// The demo digits model (ONNX, priced 5,000 sats a call) and its sample input.
+pub fn demo_model() -> (PathBuf, PathBuf) {
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/model");
+    (demo.join("digits.onnx"), demo.join("input.json"))
+}
+
+/// `register` arguments for the digits model with `paper` as its parent at 20%.
+pub fn digits_model_args(paper: &str) -> Vec<String> {
+    let (model, _) = demo_model();
+    [
+        "register",
+        "--name",
+        "digits-mlp",
+        "--license",
+        "MIT",
+        "--parent",
+        &format!("{paper}:2000:algorithm"),
+        "--content",
+        model.to_str().unwrap(),
+        "--content-type",
+        "application/onnx",
+        "--price",
+        "5000",
+    ]
+    .map(String::from)
+    .to_vec()
+}
