@@ -278,6 +278,21 @@ async fn every_route() {
     let (st, body, headers) = get(&w, &format!("/api/v1/assets/{}/content", w.base), None).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(body, w.file);
+    // Inscribed content is served as hostile: sandboxed, never sniffed.
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.starts_with("sandbox;") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("allow-scripts"), "{csp}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let (_, _, page) = get(&w, &format!("/asset/{}", w.base), None).await;
+    let csp = page["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(page["x-content-type-options"], "nosniff");
     assert_eq!(
         get(
             &w,

@@ -1,5 +1,12 @@
 //! `GET /api/v1/assets/{id}/content`: the asset's on-chain file, only once every part is
 //! here and it matched the record's sha256. The sha256 is the ETag.
+//!
+//! Anyone can inscribe anything, and this response comes from the explorer's origin, so it
+//! is served as hostile (learned from ord's `/content`): a CSP `sandbox` without
+//! `allow-scripts` (no script runs, and the document gets an opaque origin: no cookies, no
+//! reach into the explorer), `default-src 'none'` with only inline styles and data: media,
+//! `X-Content-Type-Options: nosniff` (the declared type is taken as is), and framing only by
+//! the explorer itself (the content viewer shows HTML and SVG in a sandboxed iframe).
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -39,5 +46,32 @@ pub async fn get(
     let ct = row
         .content_type
         .unwrap_or_else(|| "application/octet-stream".into());
-    Ok(([(header::CONTENT_TYPE, ct), (header::ETAG, etag)], bytes).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, ct),
+            (header::ETAG, etag),
+            (header::CONTENT_SECURITY_POLICY, CONTENT_CSP.to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (
+                header::HeaderName::from_static("cross-origin-resource-policy"),
+                "same-origin".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// What inscribed content may do in a browser: show itself, nothing else.
+pub const CONTENT_CSP: &str = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; media-src data:; font-src data:; frame-ancestors 'self'";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sandbox_allows_no_scripts_and_no_same_origin() {
+        let csp = super::CONTENT_CSP;
+        assert!(csp.starts_with("sandbox;"));
+        assert!(!csp.contains("allow-scripts") && !csp.contains("allow-same-origin"));
+        assert!(csp.contains("default-src 'none'"));
+    }
 }

@@ -64,7 +64,18 @@ pub async fn content(
         "<p><a href=\"/api/v1/assets/{id}/content\" download>download</a> (checked against the sha256 above)</p>"
     ));
     let is_onnx = ct.contains("onnx") || asset.record.name.ends_with(".onnx");
-    if ct.starts_with("image/") {
+    let active = ct.starts_with("text/html")
+        || ct.starts_with("image/svg")
+        || ct.contains("xml")
+        || ct.contains("javascript");
+    if active {
+        // Markup that could script: only in a sandboxed frame (no scripts, opaque origin),
+        // loading the API's response, which carries its own sandbox CSP too.
+        body.push_str(&format!(
+            "<p>Shown in a sandbox: scripts in it do not run.</p><iframe class=inscription sandbox src=\"/api/v1/assets/{id}/content\" title=\"{}\" style=\"width:100%;height:24rem;border:1px solid #ddd\"></iframe>",
+            esc(&asset.record.name)
+        ));
+    } else if ct.starts_with("image/") {
         body.push_str(&format!(
             "<p><img alt=\"{}\" src=\"/api/v1/assets/{id}/content\" style=\"max-width:100%\"></p>",
             esc(&asset.record.name)
