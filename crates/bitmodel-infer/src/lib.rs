@@ -42,6 +42,17 @@ pub enum InferError {
     InputTooLarge(usize),
     #[error("the model rejected these inputs: {0}")]
     Run(String),
+    /// The model accepted the inputs and then failed while running: the model's own fault.
+    #[error("the model failed while running: {0}")]
+    Failed(String),
+}
+
+impl InferError {
+    /// Whether the caller's inputs were refused before the model ran (so a paid call that
+    /// ends this way has not used its payment).
+    pub fn refused_before_running(&self) -> bool {
+        !matches!(self, InferError::Failed(_) | InferError::TooLarge(_) | InferError::BadModel(_))
+    }
 }
 
 /// A tensor as requests and answers carry it.
@@ -210,7 +221,7 @@ impl Model {
         let plan = self.plan(&key)?;
         let outputs = plan
             .run(values)
-            .map_err(|e| InferError::Run(format!("{e:#}")))?;
+            .map_err(|e| InferError::Failed(format!("{e:#}")))?;
         outputs
             .into_iter()
             .enumerate()
@@ -223,10 +234,10 @@ impl Model {
                 };
                 let as_f64 = t
                     .cast_to::<f64>()
-                    .map_err(|e| InferError::Run(e.to_string()))?;
+                    .map_err(|e| InferError::Failed(e.to_string()))?;
                 let data: Vec<f64> = as_f64
                     .to_plain_array_view::<f64>()
-                    .map_err(|e| InferError::Run(e.to_string()))?
+                    .map_err(|e| InferError::Failed(e.to_string()))?
                     .iter()
                     .copied()
                     .collect();

@@ -285,6 +285,14 @@ impl Client {
             params.push(json!(b.to_string()));
         }
         let v: Value = self.call("getrawtransaction", &params)?;
+        // Asked in a block that is no longer on the node's best chain (a stale block): the
+        // transaction is not confirmed there, whatever the block holds.
+        if v["in_active_chain"] == Value::Bool(false) {
+            return Err(Error::Rpc {
+                code: -5,
+                message: format!("transaction {txid} is in a block that is not on the active chain"),
+            });
+        }
         let hex = v["hex"]
             .as_str()
             .ok_or_else(|| Error::Decode(format!("transaction {txid}: no hex in the reply")))?;

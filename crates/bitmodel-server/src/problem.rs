@@ -15,6 +15,9 @@ pub struct Problem {
     /// Extension members (RFC 9457 §3.2), e.g. the payment quote of a 402.
     #[serde(flatten)]
     extra: serde_json::Map<String, serde_json::Value>,
+    /// Response headers beside the body (`Retry-After` of a 429).
+    #[serde(skip)]
+    headers: Vec<(&'static str, String)>,
 }
 
 impl Problem {
@@ -25,7 +28,14 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             extra: serde_json::Map::new(),
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Problem {
+        self.headers.push((name, value.into()));
+        self
     }
 
     /// Adds an extension member.
@@ -62,12 +72,18 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).expect("a problem serialises");
-        (
+        let mut r = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        for (k, v) in self.headers {
+            if let Ok(v) = header::HeaderValue::from_str(&v) {
+                r.headers_mut().insert(k, v);
+            }
+        }
+        r
     }
 }
 

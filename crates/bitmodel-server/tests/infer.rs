@@ -136,8 +136,13 @@ impl World {
         .with_gateway(gw)
     }
 
-    /// Pays `amount` to the model's vault with `memo_script` (if any); the payment's txid.
+    /// Pays `amount` to the model's vault with `memo_script` (if any), not replaceable; the
+    /// payment's txid.
     fn pay(&mut self, amount: u64, memo_script: Option<&str>) -> bitcoin::Txid {
+        self.pay_with(amount, memo_script, false)
+    }
+
+    fn pay_with(&mut self, amount: u64, memo_script: Option<&str>, rbf: bool) -> bitcoin::Txid {
         let vault = self
             .index
             .asset(&self.model)
@@ -150,7 +155,12 @@ impl World {
             outs.push((ScriptBuf::from_hex(m).unwrap(), Amount::ZERO));
         }
         let rate = bitcoin::FeeRate::from_sat_per_vb(2).unwrap();
-        let tx = self.wallet.pay(&outs, rate).unwrap();
+        let tx = if rbf {
+            self.wallet.pay(&outs, rate).unwrap()
+        } else {
+            self.wallet.pay_final(&outs, rate).unwrap()
+        };
+        assert_eq!(tx.input.iter().any(|i| i.sequence.is_rbf()), rbf);
         let txid = self.client.send_raw_transaction(&tx).unwrap();
         self.wallet.note_broadcast(tx).unwrap();
         txid
@@ -529,4 +539,78 @@ async fn bodies_types_dead_node_and_cors() {
     let e = "example.org".parse::<Cors>().unwrap_err();
     assert!(e.contains("http(s)://host[:port]"), "{e}");
     assert_eq!("off".parse::<Cors>().unwrap(), Cors::Off);
+}
+
+/// The gateway's attack suite: one payment, many concurrent calls; a replaceable payment
+/// at 0 confirmations; a busy server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_payment_runs_the_model_once_and_replaceable_payments_wait() {
+    let mut w = world();
+    let state = w.state(0, "attacks.redb");
+    let gw = state.gateway.clone().unwrap();
+    let id = w.model;
+
+    // Eight concurrent calls with one payment: one answer, the model ran once.
+    let (_, q) = infer(&state, &id, None).await;
+    let tok = q["payment"]["token"].as_str().unwrap().to_owned();
+    let txid = w.pay(PRICE, Some(q["payment"]["memo_script"].as_str().unwrap()));
+    let pay = json!({"txid": txid.to_string(), "token": tok});
+    let before = gw.runs_started.load(std::sync::atomic::Ordering::SeqCst);
+    let calls: Vec<_> = (0..8)
+        .map(|_| {
+            let (state, pay) = (state.clone(), pay.clone());
+            tokio::spawn(async move { infer(&state, &id, Some(pay)).await })
+        })
+        .collect();
+    let mut ok = 0;
+    for c in calls {
+        let (st, v) = c.await.unwrap();
+        match st {
+            StatusCode::OK => ok += 1,
+            StatusCode::PAYMENT_REQUIRED | StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("{other}: {v}"),
+        }
+    }
+    assert_eq!(ok, 1, "one payment, one answer");
+    assert_eq!(
+        gw.runs_started.load(std::sync::atomic::Ordering::SeqCst) - before,
+        1,
+        "one payment, one run"
+    );
+
+    // A BIP125-signalling payment could be replaced after the answer: refused unconfirmed…
+    let (_, q) = infer(&state, &id, None).await;
+    let tok = q["payment"]["token"].as_str().unwrap().to_owned();
+    let rbf = w.pay_with(PRICE, Some(q["payment"]["memo_script"].as_str().unwrap()), true);
+    let pay = json!({"txid": rbf.to_string(), "token": tok});
+    let (st, v) = infer(&state, &id, Some(pay.clone())).await;
+    assert_eq!(st, StatusCode::PAYMENT_REQUIRED, "{v}");
+    says(&v, "signals replacement (BIP125)");
+    // …and accepted once mined.
+    w.dn.mine(1).unwrap();
+    let (st, v) = infer(&state, &id, Some(pay)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+
+    // Every run slot taken: 429 with Retry-After, and the payment stays usable.
+    let (_, q) = infer(&state, &id, None).await;
+    let tok = q["payment"]["token"].as_str().unwrap().to_owned();
+    let txid = w.pay(PRICE, Some(q["payment"]["memo_script"].as_str().unwrap()));
+    let pay = json!({"txid": txid.to_string(), "token": tok});
+    let held = gw.permits.clone().acquire_many_owned(gw.max_runs as u32).await.unwrap();
+    let mut body: Value = serde_json::from_str(INPUT).unwrap();
+    body["payment"] = pay.clone();
+    let resp = router(state.clone())
+        .oneshot(
+            Request::post(format!("/api/v1/assets/{id}/infer"))
+                .header("content-type", "application/json")
+                .body(Body::from(serde_json::to_vec(&body).unwrap()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(resp.headers()["retry-after"], "1");
+    drop(held);
+    let (st, v) = infer(&state, &id, Some(pay)).await;
+    assert_eq!(st, StatusCode::OK, "the payment was kept: {v}");
 }

@@ -279,12 +279,25 @@ impl Wallet {
         outputs: &[(ScriptBuf, Amount)],
         fee_rate: FeeRate,
     ) -> Result<Psbt, WalletError> {
+        self.build(outputs, fee_rate, false)
+    }
+
+    fn build(
+        &mut self,
+        outputs: &[(ScriptBuf, Amount)],
+        fee_rate: FeeRate,
+        final_sequence: bool,
+    ) -> Result<Psbt, WalletError> {
         let needed: u64 = outputs.iter().map(|(_, a)| a.to_sat()).sum();
         let mut b = self.inner.build_tx();
         for (spk, amount) in outputs {
             b.add_recipient(spk.clone(), *amount);
         }
         b.fee_rate(fee_rate);
+        if final_sequence {
+            // Not BIP125-replaceable: a seller answering at 0 confirmations needs that.
+            b.set_exact_sequence(bitcoin::Sequence::ENABLE_LOCKTIME_NO_RBF);
+        }
         let psbt = b.finish().map_err(|e| match e {
             bdk_wallet::error::CreateTxError::CoinSelection(_) => WalletError::InsufficientFunds {
                 needed,
@@ -317,6 +330,17 @@ impl Wallet {
         fee_rate: FeeRate,
     ) -> Result<Transaction, WalletError> {
         let mut psbt = self.psbt(outputs, fee_rate)?;
+        self.sign(&mut psbt)
+    }
+
+    /// [`Wallet::pay`] without signalling replacement (BIP125), for payments a seller
+    /// accepts unconfirmed (paid inference).
+    pub fn pay_final(
+        &mut self,
+        outputs: &[(ScriptBuf, Amount)],
+        fee_rate: FeeRate,
+    ) -> Result<Transaction, WalletError> {
+        let mut psbt = self.build(outputs, fee_rate, true)?;
         self.sign(&mut psbt)
     }
 

@@ -152,7 +152,7 @@ pub async fn post(
         Ok(Some(t)) => t,
         Ok(None) => {
             return Err(quote(&id, &vault_text, price, gw.min_confirmations, &format!(
-                "the node knows no transaction {txid}; broadcast the payment first"
+                "the node knows no transaction {txid} on its active chain; broadcast the payment first"
             )))
         }
         Err(e) => {
@@ -174,6 +174,15 @@ pub async fn post(
             ),
         ));
     }
+    if confirmations == 0 && tx.input.iter().any(|i| i.sequence.is_rbf()) {
+        return Err(quote(
+            &id,
+            &vault_text,
+            price,
+            gw.min_confirmations,
+            &format!("payment {txid} is unconfirmed and signals replacement (BIP125), so it could be replaced after the answer; pay with every input's nSequence at 0xfffffffe or above, or wait for a confirmation"),
+        ));
+    }
     let expected = memo::memo(&id, &pay.token);
     let paid = payment::check(&tx, &vault, &vault_text, price, &expected).map_err(|e| {
         quote(
@@ -185,19 +194,27 @@ pub async fn post(
         )
     })?;
 
-    let inputs = req.inputs;
-    let outputs = blocking(move || model.run(&inputs))
-        .await?
-        .map_err(input_problem)?;
-
+    // A run slot first (a busy server keeps the payment), then the payment itself, reserved
+    // in one write: concurrent calls with one payment run the model once.
+    let Ok(permit) = gw.permits.clone().try_acquire_owned() else {
+        return Err(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "{} model runs are in flight, this server's limit; retry in a second (the payment was not used)",
+                gw.max_runs
+            ),
+        )
+        .with_header("retry-after", "1"));
+    };
     let used = Used {
         asset: id.to_string(),
         paid,
         at: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
+        reserved: false,
     };
-    if let Err(prev) = gw.ledger.consume(&txid, &used).map_err(Problem::internal)? {
+    if let Err(prev) = gw.ledger.reserve(&txid, &used).map_err(Problem::internal)? {
         return Err(replayed(
             &id,
             &vault_text,
@@ -207,6 +224,50 @@ pub async fn post(
             &prev,
         ));
     }
+    gw.runs_started
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let inputs = req.inputs;
+    // The permit travels with the run: a run past the timeout still holds its slot until it
+    // ends, so runs in flight stay bounded.
+    let run = tokio::task::spawn_blocking(move || {
+        let out = model.run(&inputs);
+        drop(permit);
+        out
+    });
+    let outcome = match tokio::time::timeout(gw.run_timeout, run).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            gw.ledger.finish(&txid, &used).map_err(Problem::internal)?;
+            return Err(Problem::internal(format!("the model run stopped: {e}; the payment was used")));
+        }
+        Err(_) => {
+            gw.ledger.finish(&txid, &used).map_err(Problem::internal)?;
+            return Err(Problem::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                format!(
+                    "the model ran longer than this server's {} s limit; the payment was used",
+                    gw.run_timeout.as_secs_f64()
+                ),
+            ));
+        }
+    };
+    let outputs = match outcome {
+        Ok(o) => {
+            gw.ledger.finish(&txid, &used).map_err(Problem::internal)?;
+            o
+        }
+        Err(e) if e.refused_before_running() => {
+            gw.ledger.release(&txid).map_err(Problem::internal)?;
+            return Err(input_problem(e));
+        }
+        Err(e) => {
+            gw.ledger.finish(&txid, &used).map_err(Problem::internal)?;
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{e}; the model accepted the inputs and failed on its own, so the payment was used"),
+            ));
+        }
+    };
     Ok(Json(json!({
         "asset": id.to_string(),
         "outputs": outputs,

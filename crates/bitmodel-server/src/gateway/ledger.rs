@@ -1,7 +1,9 @@
 //! The payments already spent on calls, in redb (`gateway.redb` beside the index), so a
-//! payment buys exactly one call even across restarts. A payment is written only after its
-//! call succeeded, in one write transaction that refuses a txid already there: two
-//! concurrent calls with one payment get one answer and one 402.
+//! payment buys exactly one run even across restarts. A payment is *reserved* in one write
+//! transaction that refuses a txid already there, before the model runs — so concurrent
+//! calls with one payment run the model once, the others get 402 — and then either marked
+//! used (the model ran, or failed on its own) or released (the inputs were refused before
+//! running). A reservation left by a crash mid-run expires after [`STALE_RESERVATION`].
 
 use std::path::Path;
 
@@ -19,6 +21,18 @@ pub struct Used {
     pub paid: u64,
     /// Unix seconds.
     pub at: u64,
+    /// Reserved by a run still in flight (not yet used for good).
+    #[serde(default)]
+    pub reserved: bool,
+}
+
+/// Seconds after which a reservation whose run never finished (a crash) may be taken again.
+pub const STALE_RESERVATION: u64 = 600;
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,19 +65,58 @@ impl Ledger {
             .transpose()
     }
 
-    /// Records `txid` as spent; `Err(Some(previous))` if it already was.
-    pub fn consume(&self, txid: &Txid, used: &Used) -> Result<Result<(), Used>, LedgerError> {
+    /// Reserves `txid` for one run; `Err(previous)` if it is used or reserved (a stale
+    /// reservation is taken over).
+    pub fn reserve(&self, txid: &Txid, used: &Used) -> Result<Result<(), Used>, LedgerError> {
         let w = self.db.begin_write().map_err(err)?;
         {
             let mut t = w.open_table(USED).map_err(err)?;
             if let Some(prev) = t.get(txid.as_byte_array()).map_err(err)? {
-                return Ok(Err(serde_json::from_slice(prev.value()).map_err(err)?));
+                let prev: Used = serde_json::from_slice(prev.value()).map_err(err)?;
+                if !(prev.reserved && now().saturating_sub(prev.at) > STALE_RESERVATION) {
+                    return Ok(Err(prev));
+                }
             }
-            let v = serde_json::to_vec(used).expect("serialises");
+            let v = serde_json::to_vec(&Used {
+                reserved: true,
+                ..used.clone()
+            })
+            .expect("serialises");
             t.insert(txid.as_byte_array(), v.as_slice()).map_err(err)?;
         }
         w.commit().map_err(err)?;
         Ok(Ok(()))
+    }
+
+    /// The reserved run happened (or failed by the model's fault): the payment is used.
+    pub fn finish(&self, txid: &Txid, used: &Used) -> Result<(), LedgerError> {
+        let w = self.db.begin_write().map_err(err)?;
+        {
+            let mut t = w.open_table(USED).map_err(err)?;
+            let v = serde_json::to_vec(&Used {
+                reserved: false,
+                ..used.clone()
+            })
+            .expect("serialises");
+            t.insert(txid.as_byte_array(), v.as_slice()).map_err(err)?;
+        }
+        w.commit().map_err(err)
+    }
+
+    /// The inputs were refused before the model ran: the payment is free again.
+    pub fn release(&self, txid: &Txid) -> Result<(), LedgerError> {
+        let w = self.db.begin_write().map_err(err)?;
+        {
+            let mut t = w.open_table(USED).map_err(err)?;
+            let reserved = match t.get(txid.as_byte_array()).map_err(err)? {
+                Some(v) => serde_json::from_slice::<Used>(v.value()).map_err(err)?.reserved,
+                None => false,
+            };
+            if reserved {
+                t.remove(txid.as_byte_array()).map_err(err)?;
+            }
+        }
+        w.commit().map_err(err)
     }
 
     pub fn count(&self) -> Result<u64, LedgerError> {
@@ -84,20 +137,40 @@ mod tests {
         let u = Used {
             asset: "a".into(),
             paid: 10,
-            at: 1,
+            at: now(),
+            reserved: false,
         };
         {
             let l = Ledger::open(&p).unwrap();
             assert_eq!(l.used(&txid).unwrap(), None);
-            assert_eq!(l.consume(&txid, &u).unwrap(), Ok(()));
+            assert_eq!(l.reserve(&txid, &u).unwrap(), Ok(()));
+            // A second reservation while the first runs is refused.
             let again = Used {
                 paid: 99,
                 ..u.clone()
             };
-            assert_eq!(l.consume(&txid, &again).unwrap(), Err(u.clone()));
+            let held = l.reserve(&txid, &again).unwrap().unwrap_err();
+            assert!(held.reserved);
+            // Refused inputs release it; it can be reserved again and then used.
+            l.release(&txid).unwrap();
+            assert_eq!(l.used(&txid).unwrap(), None);
+            assert_eq!(l.reserve(&txid, &u).unwrap(), Ok(()));
+            l.finish(&txid, &u).unwrap();
+            assert_eq!(l.reserve(&txid, &again).unwrap(), Err(u.clone()));
+            // Releasing a used payment does nothing.
+            l.release(&txid).unwrap();
         }
         let l = Ledger::open(&p).unwrap();
-        assert_eq!(l.used(&txid).unwrap(), Some(u));
+        assert_eq!(l.used(&txid).unwrap(), Some(u.clone()));
         assert_eq!(l.count().unwrap(), 1);
+        // A reservation a crash left behind expires.
+        let other = Txid::from_byte_array([4; 32]);
+        let old = Used {
+            at: now() - STALE_RESERVATION - 1,
+            ..u.clone()
+        };
+        assert_eq!(l.reserve(&other, &old).unwrap(), Ok(()));
+        assert_eq!(l.reserve(&other, &u).unwrap(), Ok(()), "stale: taken over");
+        assert!(l.reserve(&other, &u).unwrap().is_err(), "fresh: held");
     }
 }

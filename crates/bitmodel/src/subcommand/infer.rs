@@ -184,7 +184,7 @@ impl Infer {
         }
         let rate = ctx.fee_rate(self.fee_rate)?;
         let mut w = ctx.wallet()?;
-        let tx = w.pay(
+        let tx = w.pay_final(
             &[
                 (vault.script_pubkey(), Amount::from_sat(amount)),
                 (memo, Amount::ZERO),
