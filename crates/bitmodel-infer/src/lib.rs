@@ -51,7 +51,10 @@ impl InferError {
     /// Whether the caller's inputs were refused before the model ran (so a paid call that
     /// ends this way has not used its payment).
     pub fn refused_before_running(&self) -> bool {
-        !matches!(self, InferError::Failed(_) | InferError::TooLarge(_) | InferError::BadModel(_))
+        !matches!(
+            self,
+            InferError::Failed(_) | InferError::TooLarge(_) | InferError::BadModel(_)
+        )
     }
 }
 

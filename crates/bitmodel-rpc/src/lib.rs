@@ -290,7 +290,9 @@ impl Client {
         if v["in_active_chain"] == Value::Bool(false) {
             return Err(Error::Rpc {
                 code: -5,
-                message: format!("transaction {txid} is in a block that is not on the active chain"),
+                message: format!(
+                    "transaction {txid} is in a block that is not on the active chain"
+                ),
             });
         }
         let hex = v["hex"]

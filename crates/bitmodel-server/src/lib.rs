@@ -10,6 +10,7 @@ mod flow;
 pub mod gateway;
 mod keeper;
 mod problem;
+mod serve;
 mod trace;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use bitmodel_protocol::{Chain, Verified};
 
 pub use gateway::Gateway;
 pub use problem::Problem;
+pub use serve::{serve_with, Limits};
 
 /// Which browser origins may call the API from their pages.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -164,13 +166,11 @@ fn cors_layer(cors: &Cors) -> Option<tower_http::cors::CorsLayer> {
     )
 }
 
-/// Serves the router on `listener` until `shutdown` resolves.
+/// Serves the router on `listener` within the default [`Limits`] until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(listener, router(state), Limits::default(), shutdown).await
 }

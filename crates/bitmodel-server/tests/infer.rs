@@ -581,7 +581,11 @@ async fn one_payment_runs_the_model_once_and_replaceable_payments_wait() {
     // A BIP125-signalling payment could be replaced after the answer: refused unconfirmed…
     let (_, q) = infer(&state, &id, None).await;
     let tok = q["payment"]["token"].as_str().unwrap().to_owned();
-    let rbf = w.pay_with(PRICE, Some(q["payment"]["memo_script"].as_str().unwrap()), true);
+    let rbf = w.pay_with(
+        PRICE,
+        Some(q["payment"]["memo_script"].as_str().unwrap()),
+        true,
+    );
     let pay = json!({"txid": rbf.to_string(), "token": tok});
     let (st, v) = infer(&state, &id, Some(pay.clone())).await;
     assert_eq!(st, StatusCode::PAYMENT_REQUIRED, "{v}");
@@ -596,7 +600,12 @@ async fn one_payment_runs_the_model_once_and_replaceable_payments_wait() {
     let tok = q["payment"]["token"].as_str().unwrap().to_owned();
     let txid = w.pay(PRICE, Some(q["payment"]["memo_script"].as_str().unwrap()));
     let pay = json!({"txid": txid.to_string(), "token": tok});
-    let held = gw.permits.clone().acquire_many_owned(gw.max_runs as u32).await.unwrap();
+    let held = gw
+        .permits
+        .clone()
+        .acquire_many_owned(gw.max_runs as u32)
+        .await
+        .unwrap();
     let mut body: Value = serde_json::from_str(INPUT).unwrap();
     body["payment"] = pay.clone();
     let resp = router(state.clone())

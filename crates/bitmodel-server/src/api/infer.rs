@@ -238,7 +238,9 @@ pub async fn post(
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             gw.ledger.finish(&txid, &used).map_err(Problem::internal)?;
-            return Err(Problem::internal(format!("the model run stopped: {e}; the payment was used")));
+            return Err(Problem::internal(format!(
+                "the model run stopped: {e}; the payment was used"
+            )));
         }
         Err(_) => {
             gw.ledger.finish(&txid, &used).map_err(Problem::internal)?;

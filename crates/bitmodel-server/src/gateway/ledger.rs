@@ -109,7 +109,11 @@ impl Ledger {
         {
             let mut t = w.open_table(USED).map_err(err)?;
             let reserved = match t.get(txid.as_byte_array()).map_err(err)? {
-                Some(v) => serde_json::from_slice::<Used>(v.value()).map_err(err)?.reserved,
+                Some(v) => {
+                    serde_json::from_slice::<Used>(v.value())
+                        .map_err(err)?
+                        .reserved
+                }
                 None => false,
             };
             if reserved {
