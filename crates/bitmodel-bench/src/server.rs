@@ -46,6 +46,7 @@ fn record(n: u8, parent: Option<AssetId>, model: bool) -> Record {
             sha256: sha256::Hash::hash(MODEL).to_byte_array(),
             size: MODEL.len() as u64,
             uris: vec![],
+            parts: None,
         }),
         owner: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n + 1; 20])),
         fee_cap: 20_000,

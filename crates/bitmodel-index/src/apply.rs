@@ -90,7 +90,7 @@ pub fn apply_tx(
                 j,
                 chunk,
                 env.inscription.body.as_deref().unwrap_or_default(),
-            ) {
+            )? {
                 let row = InvalidRow {
                     id,
                     position,
@@ -128,8 +128,21 @@ pub fn apply_tx(
                         received: 0,
                         parts: 0,
                         status: ContentStatus::Partial,
+                        commit: c.parts.clone(),
                     };
-                    add_part(j, &id, row, 0, &body)?;
+                    // The record's own body is part 0: if it does not match the record's own
+                    // commitment the file can never be whole.
+                    if let Err(why) = add_part(j, &id, row.clone(), 0, &body)? {
+                        let broken = ContentRow {
+                            status: ContentStatus::HashMismatch,
+                            ..row
+                        };
+                        j.put(T_CONTENT, &id.to_bytes(), &encode(&broken))?;
+                        events.push(Event::Invalid {
+                            asset: id,
+                            reason: why,
+                        });
+                    }
                 }
                 let vault = vault_of(j, chain, &record)?;
                 let content_type = env
@@ -305,23 +318,46 @@ pub fn apply_tx(
     Ok(())
 }
 
-/// Adds a part of an asset's file; once every byte is here, checks the whole against the
-/// record's size and sha256.
+/// Adds a part of an asset's file, or says why it does not count. With the record's
+/// commitment (version 2) a part counts only if its length and SHA-256 are the committed
+/// ones; without (version 1) any part inside the declared size counts. Each part is hashed
+/// once on arrival; the whole file once, when its last part arrives.
 fn add_part(
     j: &mut Journal<'_>,
     asset: &AssetId,
     mut row: ContentRow,
     index: u32,
     bytes: &[u8],
-) -> Result<(), IndexError> {
+) -> Result<Result<(), String>, IndexError> {
+    let complete = match &row.commit {
+        Some(p) => {
+            let Some(want) = p.expected_len(row.size, index) else {
+                return Ok(Err(format!(
+                    "content part {index} of {asset} is past the {} part(s) its record commits to",
+                    p.sha256.len()
+                )));
+            };
+            let got = sha256::Hash::hash(bytes).to_byte_array();
+            if bytes.len() as u64 != want || p.sha256.get(index as usize) != Some(&got) {
+                return Ok(Err(format!(
+                    "content part {index} of {asset} ({} bytes, sha256 {}) does not match its record's commitment ({want} bytes, sha256 {}); ignored",
+                    bytes.len(),
+                    hex(&got),
+                    p.sha256.get(index as usize).map(|h| hex(h)).unwrap_or_default()
+                )));
+            }
+            row.parts + 1 == p.sha256.len() as u32
+        }
+        None => row.received + bytes.len() as u64 == row.size,
+    };
     let mut key = asset.to_bytes();
     key.extend_from_slice(&index.to_be_bytes());
     j.put(T_PARTS, &key, bytes)?;
     row.received += bytes.len() as u64;
     row.parts += 1;
-    if row.received == row.size {
-        // Parts may arrive in any order; the file is parts 0..n in index order. A gap at
-        // this point can never be filled (the size is reached), so the file is unusable.
+    if complete {
+        // Parts may arrive in any order; the file is parts 0..n in index order. Without a
+        // commitment a gap at this point can never be filled (the size is reached).
         let mut hasher = sha256::Hash::engine();
         let mut whole = true;
         for i in 0..row.parts {
@@ -333,48 +369,68 @@ fn add_part(
             }
         }
         let digest = sha256::Hash::from_engine(hasher).to_byte_array();
-        row.status = if whole && digest == row.sha256 {
+        row.status = if whole && digest == row.sha256 && row.received == row.size {
             ContentStatus::Verified
         } else {
             ContentStatus::HashMismatch
         };
     }
-    j.put(T_CONTENT, &asset.to_bytes(), &encode(&row))
+    j.put(T_CONTENT, &asset.to_bytes(), &encode(&row))?;
+    Ok(Ok(()))
 }
 
-/// A part inscription: valid only for a known asset with content, as the next index, and
-/// within the declared size. Returns the reason it is invalid otherwise.
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A part inscription: it counts only for a known asset with content that is still being
+/// assembled, at an index not yet filled, and (version 1) within the declared size or
+/// (version 2) matching the record's commitment. Anyone may inscribe a matching part.
 fn apply_chunk(
     j: &mut Journal<'_>,
     chunk: Result<ChunkRef, RecordError>,
     body: &[u8],
-) -> Result<(), String> {
-    let chunk = chunk.map_err(|e| e.to_string())?;
-    let stored = j
-        .get(T_CONTENT, &chunk.asset.to_bytes())
-        .map_err(|e| e.to_string())?;
-    let Some(stored) = stored else {
-        return Err(format!(
+) -> Result<Result<(), String>, IndexError> {
+    let chunk = match chunk {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let Some(stored) = j.get(T_CONTENT, &chunk.asset.to_bytes())? else {
+        return Ok(Err(format!(
             "content part for {}, which is not a registered asset with content",
             chunk.asset
-        ));
+        )));
     };
-    let row: ContentRow = decode(&stored).map_err(|e| e.to_string())?;
+    let row: ContentRow = decode(&stored)?;
+    if row.status != ContentStatus::Partial {
+        return Ok(Err(format!(
+            "content of {} is already {:?}; part {} ignored",
+            chunk.asset, row.status, chunk.index
+        )));
+    }
     let mut key = chunk.asset.to_bytes();
     key.extend_from_slice(&chunk.index.to_be_bytes());
-    if j.get(T_PARTS, &key).map_err(|e| e.to_string())?.is_some() {
-        return Err(format!(
-            "content part {} of {} was already inscribed; the first one counts",
+    if j.get(T_PARTS, &key)?.is_some() {
+        return Ok(Err(format!(
+            "content part {} of {} is already here; a repeated part is ignored",
             chunk.index, chunk.asset
-        ));
+        )));
     }
-    if row.received + body.len() as u64 > row.size {
-        return Err(format!(
-            "content part {} of {} goes past the declared size of {} bytes",
-            chunk.index, chunk.asset, row.size
-        ));
+    if row.commit.is_none() {
+        if body.is_empty() {
+            return Ok(Err(format!(
+                "content part {} of {} is empty; an empty part adds nothing",
+                chunk.index, chunk.asset
+            )));
+        }
+        if row.received + body.len() as u64 > row.size {
+            return Ok(Err(format!(
+                "content part {} of {} goes past the declared size of {} bytes",
+                chunk.index, chunk.asset, row.size
+            )));
+        }
     }
-    add_part(j, &chunk.asset, row, chunk.index, body).map_err(|e| e.to_string())
+    add_part(j, &chunk.asset, row, chunk.index, body)
 }
 
 /// Checks a direct-mode payment against the split it owes, and credits it if it conforms.

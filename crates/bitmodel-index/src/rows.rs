@@ -90,6 +90,9 @@ pub struct ContentRow {
     pub received: u64,
     pub parts: u32,
     pub status: ContentStatus,
+    /// The record's commitment to each part (record version 2): only matching parts count.
+    #[serde(default)]
+    pub commit: Option<bitmodel_protocol::record::Parts>,
 }
 
 /// What a payout script has earned from distributions.

@@ -3,12 +3,15 @@
 //! [`ChunkRef`] — `{"v": 1, "chunk_of": <asset id>, "index": n}` — and whose body is the part.
 //! Indexers put parts 0 (the record's body), 1, 2, … together in order and check the result
 //! against the record's `content.sha256` and `content.size`. A part for an unknown asset, a
-//! repeated index, or a part past the declared size is kept as invalid, never used.
+//! repeated index, or a part past the declared size is kept as invalid, never used. A
+//! version-2 record also commits to every part's SHA-256 and length ([`crate::record::Parts`]):
+//! then only a part that matches its commitment is used — by whoever inscribed it — and any
+//! other is ignored, so nobody can spoil another's file.
 
 use ciborium::Value;
 
 use crate::asset_id::AssetId;
-use crate::record::{RecordError, RECORD_VERSION};
+use crate::record::{RecordError, RECORD_VERSION_1};
 
 /// Body bytes per reveal transaction that keep it comfortably under the 400,000 WU standard
 /// limit (witness bytes weigh 1, plus push overhead and the rest of the transaction).
@@ -26,7 +29,7 @@ impl ChunkRef {
         let map = Value::Map(vec![
             (
                 Value::Text("v".into()),
-                Value::Integer(RECORD_VERSION.into()),
+                Value::Integer(RECORD_VERSION_1.into()),
             ),
             (
                 Value::Text("chunk_of".into()),

@@ -17,8 +17,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::asset_id::{AssetId, AssetIdError};
 
-/// The record format version this code writes and reads.
-pub const RECORD_VERSION: u64 = 1;
+/// The newest record format version this code writes and reads. Version 2 adds the
+/// commitments to a file's parts ([`Parts`]); a record without them is written as version 1,
+/// byte for byte as before, and version-1 records decode as they always did.
+pub const RECORD_VERSION: u64 = 2;
+/// The first record format version (still read, and written for records without parts).
+pub const RECORD_VERSION_1: u64 = 1;
 
 /// Metadata larger than this is refused before decoding: it bounds memory per envelope
 /// (records are small; the asset's file goes in the body, not here).
@@ -109,6 +113,55 @@ pub struct Content {
     pub size: u64,
     /// Where else the file can be fetched (https, ipfs, hf:// …); may be empty.
     pub uris: Vec<String>,
+    /// Version 2: what each on-chain part must be, so a part inscribed by anyone else that
+    /// does not match is ignored instead of spoiling the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<Parts>,
+}
+
+/// The commitment of a record (version 2) to the parts its file is inscribed in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parts {
+    /// Bytes in every part but the last (which holds the rest).
+    pub size: u32,
+    /// SHA-256 of each part, part 0 (the record's body) first.
+    #[serde(with = "hex32_list")]
+    pub sha256: Vec<[u8; 32]>,
+}
+
+impl Parts {
+    /// The commitments for `file` cut into parts of `size` bytes.
+    pub fn of(file: &[u8], size: usize) -> Parts {
+        use bitcoin::hashes::{sha256, Hash};
+        let chunks: Vec<&[u8]> = if file.is_empty() {
+            vec![file]
+        } else {
+            file.chunks(size).collect()
+        };
+        Parts {
+            size: size as u32,
+            sha256: chunks
+                .iter()
+                .map(|c| sha256::Hash::hash(c).to_byte_array())
+                .collect(),
+        }
+    }
+
+    /// How many parts a file of `total` bytes has at this part size.
+    pub fn count_for(&self, total: u64) -> u64 {
+        if total == 0 {
+            1
+        } else {
+            total.div_ceil(u64::from(self.size.max(1)))
+        }
+    }
+
+    /// The length part `i` must have in a file of `total` bytes; `None` past the last.
+    pub fn expected_len(&self, total: u64, i: u32) -> Option<u64> {
+        let size = u64::from(self.size.max(1));
+        let start = u64::from(i) * size;
+        (u64::from(i) < self.count_for(total)).then(|| (total - start.min(total)).min(size))
+    }
 }
 
 /// A decoded Bitmodel record (format version 1).
@@ -154,7 +207,7 @@ pub enum RecordError {
         field: &'static str,
         expected: &'static str,
     },
-    #[error("record version {0} is not supported; this software reads version {RECORD_VERSION}")]
+    #[error("record version {0} is not supported; this software reads versions {RECORD_VERSION_1} and {RECORD_VERSION}")]
     UnsupportedVersion(u64),
     #[error("record field '{field}': {message}")]
     BadValue {
@@ -170,25 +223,38 @@ impl Record {
     /// the same record always has the same bytes (golden vectors pin them).
     pub fn to_cbor(&self) -> Vec<u8> {
         let text = |s: &str| Value::Text(s.to_string());
+        let v2 = self.content.as_ref().is_some_and(|c| c.parts.is_some());
+        let v = if v2 { RECORD_VERSION } else { RECORD_VERSION_1 };
         let mut map = vec![
-            (text("v"), Value::Integer(RECORD_VERSION.into())),
+            (text("v"), Value::Integer(v.into())),
             (text("kind"), text(self.kind.as_str())),
             (text("name"), text(&self.name)),
             (text("version"), text(&self.version)),
             (text("license"), text(&self.license)),
         ];
         if let Some(content) = &self.content {
-            map.push((
-                text("content"),
-                Value::Map(vec![
-                    (text("sha256"), Value::Bytes(content.sha256.to_vec())),
-                    (text("size"), Value::Integer(content.size.into())),
-                    (
-                        text("uris"),
-                        Value::Array(content.uris.iter().map(|u| text(u)).collect()),
+            let mut c = vec![
+                (text("sha256"), Value::Bytes(content.sha256.to_vec())),
+                (text("size"), Value::Integer(content.size.into())),
+                (
+                    text("uris"),
+                    Value::Array(content.uris.iter().map(|u| text(u)).collect()),
+                ),
+            ];
+            if let Some(parts) = &content.parts {
+                c.push((text("part_size"), Value::Integer(parts.size.into())));
+                c.push((
+                    text("parts"),
+                    Value::Array(
+                        parts
+                            .sha256
+                            .iter()
+                            .map(|h| Value::Bytes(h.to_vec()))
+                            .collect(),
                     ),
-                ]),
-            ));
+                ));
+            }
+            map.push((text("content"), Value::Map(c)));
         }
         map.push((text("owner"), Value::Bytes(self.owner.to_bytes())));
         map.push((text("fee_cap"), Value::Integer(self.fee_cap.into())));
@@ -269,7 +335,7 @@ struct Fields {
 impl Fields {
     fn into_record(self) -> Result<Record, RecordError> {
         let v = uint("v", required("v", self.v)?)?;
-        if v != RECORD_VERSION {
+        if v != RECORD_VERSION && v != RECORD_VERSION_1 {
             return Err(RecordError::UnsupportedVersion(v));
         }
         let kind = parse_named("kind", required("kind", self.kind)?)?;
@@ -284,7 +350,7 @@ impl Fields {
             .map(|v| text("license", v))
             .transpose()?
             .unwrap_or_default();
-        let content = self.content.map(content).transpose()?;
+        let content = self.content.map(|c| content(c, v)).transpose()?;
         let owner = ScriptBuf::from_bytes(bytes("owner", required("owner", self.owner)?)?);
         let fee_cap = uint("fee_cap", required("fee_cap", self.fee_cap)?)?;
         let price = self.price.map(|v| uint("price", v)).transpose()?;
@@ -353,11 +419,14 @@ fn parse_named<T: FromStr<Err = String>>(field: &'static str, v: Value) -> Resul
         .map_err(|message| RecordError::BadValue { field, message })
 }
 
-fn content(v: Value) -> Result<Content, RecordError> {
+/// The content map; part commitments only count in version 2 (a version-1 reader ignored
+/// them, so honouring them there would split indexers).
+fn content(v: Value, version: u64) -> Result<Content, RecordError> {
     let Value::Map(entries) = v else {
         return Err(wrong("content", "a map with sha256, size and uris"));
     };
     let (mut sha256, mut size, mut uris) = (None, None, Vec::new());
+    let (mut part_size, mut part_hashes) = (None, None);
     for (key, value) in entries {
         match key.as_text() {
             Some("sha256") => {
@@ -378,14 +447,47 @@ fn content(v: Value) -> Result<Content, RecordError> {
                     .map(|u| text("content.uris", u))
                     .collect::<Result<_, _>>()?;
             }
+            Some("part_size") if version >= RECORD_VERSION => {
+                let n = uint("content.part_size", value)?;
+                part_size = Some(u32::try_from(n).map_err(|_| RecordError::BadValue {
+                    field: "content.part_size",
+                    message: format!("{n} does not fit 32 bits"),
+                })?);
+            }
+            Some("parts") if version >= RECORD_VERSION => {
+                let Value::Array(items) = value else {
+                    return Err(wrong(
+                        "content.parts",
+                        "an array of 32-byte SHA-256 digests",
+                    ));
+                };
+                let mut hashes = Vec::with_capacity(items.len());
+                for item in items {
+                    let b = bytes("content.parts", item)?;
+                    hashes.push(<[u8; 32]>::try_from(b.as_slice()).map_err(|_| {
+                        RecordError::BadValue {
+                            field: "content.parts",
+                            message: format!("a digest of {} bytes; each is 32", b.len()),
+                        }
+                    })?);
+                }
+                part_hashes = Some(hashes);
+            }
             // Unknown content keys are ignored like unknown record keys.
             _ => {}
         }
     }
+    let parts = match (part_size, part_hashes) {
+        (Some(size), Some(sha256)) => Some(Parts { size, sha256 }),
+        (None, None) => None,
+        (None, Some(_)) => return Err(RecordError::MissingField("content.part_size")),
+        (Some(_), None) => return Err(RecordError::MissingField("content.parts")),
+    };
     Ok(Content {
         sha256: sha256.ok_or(RecordError::MissingField("content.sha256"))?,
         size: size.ok_or(RecordError::MissingField("content.size"))?,
         uris,
+        parts,
     })
 }
 
@@ -429,6 +531,35 @@ fn type_name(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Map(_) => "a map",
         _ => "an unknown CBOR value",
+    }
+}
+
+mod hex32_list {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[[u8; 32]], s: S) -> Result<S::Ok, S::Error> {
+        let hex: Vec<String> = v
+            .iter()
+            .map(|h| h.iter().map(|b| format!("{b:02x}")).collect())
+            .collect();
+        hex.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<[u8; 32]>, D::Error> {
+        let list = Vec::<String>::deserialize(d)?;
+        list.iter()
+            .map(|s| {
+                if s.len() != 64 || !s.is_ascii() {
+                    return Err(serde::de::Error::custom("expected 64 hex characters"));
+                }
+                let mut out = [0u8; 32];
+                for (i, byte) in out.iter_mut().enumerate() {
+                    *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16)
+                        .map_err(serde::de::Error::custom)?;
+                }
+                Ok(out)
+            })
+            .collect()
     }
 }
 

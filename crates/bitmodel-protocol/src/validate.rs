@@ -65,6 +65,8 @@ pub enum Invalid {
     TooManyUris(usize),
     #[error("content URI '{0}' is not a URI of at most {MAX_URI_BYTES} bytes with a scheme (https:, ipfs:, …)")]
     BadUri(String),
+    #[error("content parts: {0}")]
+    BadParts(String),
     #[error("owner script is not a standard payout script (P2PKH, P2SH, P2WPKH, P2WSH or P2TR)")]
     NonStandardOwner,
     #[error("fee cap {0} sats is too large; it must be at most {MAX_SCRIPT_AMOUNT}")]
@@ -113,6 +115,23 @@ pub fn static_violations(record: &Record) -> Vec<Invalid> {
         }
         if let Some(bad) = content.uris.iter().find(|u| !is_uri(u)) {
             out.push(Invalid::BadUri(bad.clone()));
+        }
+        if let Some(p) = &content.parts {
+            let max = crate::chunk::MAX_PART_BYTES as u32;
+            if p.size == 0 || p.size > max {
+                out.push(Invalid::BadParts(format!(
+                    "part size {} must be 1..={max} bytes",
+                    p.size
+                )));
+            } else if p.sha256.len() as u64 != p.count_for(content.size) {
+                out.push(Invalid::BadParts(format!(
+                    "{} digests for {} bytes in parts of {}; {} are needed",
+                    p.sha256.len(),
+                    content.size,
+                    p.size,
+                    p.count_for(content.size)
+                )));
+            }
         }
     }
     if !is_standard_payout(&record.owner) {

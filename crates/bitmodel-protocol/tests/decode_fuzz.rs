@@ -26,7 +26,12 @@ fn record() -> impl Strategy<Value = Record> {
             any::<u64>(),
             prop::collection::vec(".{0,40}", 0..3),
         )
-            .prop_map(|(sha256, size, uris)| Content { sha256, size, uris }),
+            .prop_map(|(sha256, size, uris)| Content {
+                sha256,
+                size,
+                uris,
+                parts: None,
+            }),
     );
     (
         0usize..Kind::ALL.len(),

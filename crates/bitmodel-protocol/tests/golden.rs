@@ -29,6 +29,7 @@ fn sample() -> Record {
             sha256: [0xab; 32],
             size: 3_825_065_984,
             uris: vec!["hf:TheBloke/Llama-2-7B-Chat-GGUF".into()],
+            parts: None,
         }),
         owner: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([0x11; 20])),
         fee_cap: 5_000,
@@ -67,6 +68,38 @@ fn check(name: &str, actual: &str) {
 #[test]
 fn record_cbor_is_pinned() {
     check("record.cbor.hex", &hex::encode(sample().to_cbor()));
+}
+
+/// Version 2: the same record with its file committed part by part (three parts of 1,000
+/// bytes, the last one 500).
+fn sample_v2() -> Record {
+    let mut r = sample();
+    let file: Vec<u8> = (0..2_500u32).map(|i| (i % 251) as u8).collect();
+    let c = r.content.as_mut().unwrap();
+    c.sha256 = bitcoin::hashes::sha256::Hash::hash(&file).to_byte_array();
+    c.size = file.len() as u64;
+    c.parts = Some(bitmodel_protocol::record::Parts::of(&file, 1_000));
+    r
+}
+
+#[test]
+fn record_v2_cbor_is_pinned_and_version_1_is_unchanged() {
+    let v2 = sample_v2();
+    let bytes = v2.to_cbor();
+    check("record_v2.cbor.hex", &hex::encode(&bytes));
+    let (back, flaws) = Record::from_cbor(&bytes).unwrap();
+    assert_eq!(back, v2);
+    assert!(flaws.is_empty());
+    let parts = back.content.unwrap().parts.unwrap();
+    assert_eq!(parts.sha256.len(), 3);
+    assert_eq!(parts.expected_len(2_500, 2), Some(500));
+    assert_eq!(parts.expected_len(2_500, 3), None);
+    // A version-1 record carrying part keys keeps them ignored, as version-1 readers did.
+    let mut v1_bytes = bytes.clone();
+    assert_eq!(v1_bytes[1..4], [0x61, 0x76, 0x02]);
+    v1_bytes[3] = 0x01;
+    let (v1, _) = Record::from_cbor(&v1_bytes).unwrap();
+    assert!(v1.content.unwrap().parts.is_none());
 }
 
 #[test]

@@ -31,6 +31,7 @@ fn record(name: &str, n: u8, parents: &[(AssetId, u16)], content: Option<&[u8]>)
             sha256: sha256::Hash::hash(c).to_byte_array(),
             size: c.len() as u64,
             uris: vec![],
+            parts: None,
         }),
         owner: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20])),
         fee_cap: 20_000,

@@ -38,6 +38,7 @@ fn record(name: &str, content: Option<&[u8]>, price: Option<u64>) -> Record {
             sha256: sha256::Hash::hash(c).to_byte_array(),
             size: c.len() as u64,
             uris: vec![],
+            parts: None,
         }),
         // Distinct owners: assets with equal terms (owner, parents, fee cap) share a vault.
         owner: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([name.len() as u8; 20])),

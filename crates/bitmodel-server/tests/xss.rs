@@ -30,6 +30,7 @@ fn record(name: &str, body: &[u8]) -> Record {
             sha256: sha256::Hash::hash(body).to_byte_array(),
             size: body.len() as u64,
             uris: vec![],
+            parts: None,
         }),
         owner: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([4; 20])),
         fee_cap: 20_000,

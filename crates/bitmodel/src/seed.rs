@@ -96,6 +96,7 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
                     sha256: bitcoin::hashes::sha256::Hash::hash(DEMO_MODEL).to_byte_array(),
                     size: DEMO_MODEL.len() as u64,
                     uris: vec![],
+                    parts: None,
                 }),
                 owner: wallet.receive()?.script_pubkey(),
                 fee_cap: recommended_fee_cap(parents.len()),

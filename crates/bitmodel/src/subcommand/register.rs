@@ -141,10 +141,16 @@ impl Register {
                     .content_type
                     .clone()
                     .unwrap_or_else(|| guess_type(path));
+                // Version 2: the record commits to every part, so a part anyone else
+                // inscribes that does not match is ignored rather than spoiling the file.
                 let c = Content {
                     sha256: sha256::Hash::hash(&bytes).to_byte_array(),
                     size: bytes.len() as u64,
                     uris: self.uris.clone(),
+                    parts: Some(bitmodel_protocol::record::Parts::of(
+                        &bytes,
+                        bitmodel_protocol::chunk::MAX_PART_BYTES,
+                    )),
                 };
                 (bytes, ct, Some(c))
             }
@@ -177,6 +183,14 @@ impl Register {
                 })
                 .collect(),
         };
+        let meta = record.to_cbor().len();
+        if meta > bitmodel_protocol::record::MAX_RECORD_BYTES {
+            bail!(
+                "the record is {meta} bytes of metadata (its file's {} part commitments included); records are at most {} bytes: put a file this large off chain and give its --uri",
+                record.content.as_ref().and_then(|c| c.parts.as_ref()).map_or(0, |p| p.sha256.len()),
+                bitmodel_protocol::record::MAX_RECORD_BYTES
+            );
+        }
         let problems = static_violations(&record);
         if !problems.is_empty() {
             let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
