@@ -35,20 +35,33 @@ impl Credentials {
         })
     }
 
-    /// Writes `user:password` to `<datadir>/.cookie` with mode 0600.
+    /// Writes `user:password` to `<datadir>/.cookie`: created 0600 from the start (never
+    /// readable by others, not even for a moment), as a new file (a symlink or file planted
+    /// at the temporary name is refused, not followed), then renamed into place.
     pub fn write_cookie(&self, datadir: &Path) -> Result<PathBuf, DevnetError> {
+        use std::io::Write;
         let path = datadir.join(".cookie");
         let io = |source| DevnetError::Io {
             path: path.display().to_string(),
             source,
         };
         let tmp = datadir.join(".cookie.tmp");
-        std::fs::write(&tmp, format!("{}:{}", self.user, self.password)).map_err(io)?;
+        // A temporary left by a crash is ours to remove (removing a symlink does not follow it).
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+            _ => {}
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
         }
+        let mut f = options.open(&tmp).map_err(io)?;
+        f.write_all(format!("{}:{}", self.user, self.password).as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(io)?;
         std::fs::rename(&tmp, &path).map_err(io)?;
         Ok(path)
     }

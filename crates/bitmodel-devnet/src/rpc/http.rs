@@ -23,6 +23,8 @@ pub enum ReadError {
     Closed,
     /// The request is malformed; answer with this status and message, then close.
     Bad(u16, &'static str),
+    /// The credentials are wrong or missing (the body was not read).
+    Unauthorized,
 }
 
 impl From<io::Error> for ReadError {
@@ -50,11 +52,34 @@ fn read_line(r: &mut BufReader<TcpStream>, budget: &mut usize) -> Result<String,
     String::from_utf8(line).map_err(|_| ReadError::Bad(400, "request header is not utf-8"))
 }
 
-/// Reads one request from a keep-alive connection.
-pub fn read_request(r: &mut BufReader<TcpStream>) -> Result<Request, ReadError> {
+/// Time a request may take from its first line to its last body byte: a client trickling
+/// bytes under the per-read timeout cannot hold a connection slot longer.
+pub const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Sets the socket's read timeout to what is left until `deadline`.
+fn until(r: &BufReader<TcpStream>, deadline: std::time::Instant) -> Result<(), ReadError> {
+    let left = deadline.saturating_duration_since(std::time::Instant::now());
+    if left.is_zero() {
+        return Err(ReadError::Bad(408, "request took too long"));
+    }
+    r.get_ref().set_read_timeout(Some(left))?;
+    Ok(())
+}
+
+/// Reads one request from a keep-alive connection. `authorized` sees the `Authorization`
+/// header before any body byte is read: an unauthenticated client cannot make the server
+/// read (or allocate) a body.
+pub fn read_request(
+    r: &mut BufReader<TcpStream>,
+    idle: std::time::Duration,
+    authorized: impl Fn(Option<&str>) -> bool,
+) -> Result<Request, ReadError> {
     let mut budget = MAX_HEAD;
+    r.get_ref().set_read_timeout(Some(idle))?;
     let mut start = read_line(r, &mut budget)?;
+    let deadline = std::time::Instant::now() + REQUEST_DEADLINE;
     while start.is_empty() {
+        until(r, deadline)?;
         start = read_line(r, &mut budget)?; // tolerate stray CRLF between requests
     }
     let mut parts = start.split_whitespace();
@@ -68,6 +93,7 @@ pub fn read_request(r: &mut BufReader<TcpStream>) -> Result<Request, ReadError> 
     let mut authorization = None;
     let mut expect_continue = false;
     loop {
+        until(r, deadline)?;
         let line = read_line(r, &mut budget)?;
         if line.is_empty() {
             break;
@@ -103,6 +129,9 @@ pub fn read_request(r: &mut BufReader<TcpStream>) -> Result<Request, ReadError> 
             _ => {}
         }
     }
+    if !authorized(authorization.as_deref()) {
+        return Err(ReadError::Unauthorized);
+    }
     let length = length.unwrap_or(0);
     if length > MAX_BODY {
         return Err(ReadError::Bad(413, "request body too large"));
@@ -111,8 +140,16 @@ pub fn read_request(r: &mut BufReader<TcpStream>) -> Result<Request, ReadError> 
         // curl sends large bodies only after this (or after a one-second wait).
         r.get_mut().write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
     }
-    let mut body = vec![0u8; length];
-    r.read_exact(&mut body)?;
+    // The body in pieces, each read within what is left of the deadline.
+    let mut body = Vec::with_capacity(length.min(1 << 20));
+    while body.len() < length {
+        until(r, deadline)?;
+        let want = (length - body.len()).min(64 * 1024);
+        let got = r.by_ref().take(want as u64).read_to_end(&mut body)?;
+        if got == 0 {
+            return Err(ReadError::Closed);
+        }
+    }
     Ok(Request {
         method,
         authorization,

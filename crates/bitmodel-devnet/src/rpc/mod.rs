@@ -139,16 +139,27 @@ fn accept_loop(listener: TcpListener, state: Arc<State>, creds: Credentials) {
 }
 
 fn serve(stream: TcpStream, state: &State, creds: &Credentials) {
-    let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
     let _ = stream.set_nodelay(true);
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
     let mut reader = BufReader::new(stream);
     loop {
-        let req = match http::read_request(&mut reader) {
+        let req = match http::read_request(&mut reader, IDLE_TIMEOUT, |a| creds.check(a)) {
             Ok(r) => r,
             Err(http::ReadError::Closed) => return,
+            Err(http::ReadError::Unauthorized) => {
+                // bitcoind slows down password guessing the same way.
+                std::thread::sleep(Duration::from_millis(250));
+                let _ = http::write_response(
+                    &mut writer,
+                    401,
+                    b"",
+                    false,
+                    Some("WWW-Authenticate: Basic realm=\"jsonrpc\""),
+                );
+                return;
+            }
             Err(http::ReadError::Bad(status, msg)) => {
                 let body = serde_json::json!({
                     "result": null,
@@ -165,18 +176,6 @@ fn serve(stream: TcpStream, state: &State, creds: &Credentials) {
                 return;
             }
         };
-        if !creds.check(req.authorization.as_deref()) {
-            // bitcoind slows down password guessing the same way.
-            std::thread::sleep(Duration::from_millis(250));
-            let _ = http::write_response(
-                &mut writer,
-                401,
-                b"",
-                false,
-                Some("WWW-Authenticate: Basic realm=\"jsonrpc\""),
-            );
-            return;
-        }
         if req.method != "POST" {
             let _ = http::write_response(&mut writer, 405, b"", false, None);
             return;
