@@ -34,10 +34,14 @@ use crate::rows::{
     VaultUtxo,
 };
 use crate::schema::{
-    T_ASSETS, T_ASSET_EVENTS, T_CHILDREN, T_CONTENT, T_EARNINGS, T_EARNINGS_LOG, T_EVENTS,
-    T_EVENT_LOG, T_INVALID, T_PARTS, T_SPENT_BY, T_STATS, T_VAULTS, T_VAULT_UTXOS,
+    T_ASSETS, T_ASSET_EVENTS, T_ASSET_UTXOS, T_CHILDREN, T_CONTENT, T_EARNINGS, T_EARNINGS_LOG,
+    T_EVENTS, T_EVENT_LOG, T_INVALID, T_PARTS, T_SPENT_BY, T_STATS, T_VAULTS, T_VAULT_UTXOS,
 };
 use crate::IndexError;
+
+/// Direct-payment markers read per transaction; the rest are ignored (a wallet pays one
+/// asset per transaction; Core's policy relays one OP_RETURN).
+pub const MAX_DIRECT_MARKERS: usize = 4;
 
 /// Vault UTXOs at or above this can never be spent by the covenant (script numbers).
 const UNSPENDABLE: u64 = 1 << 31;
@@ -67,6 +71,7 @@ pub fn apply_tx(
         if let Some(bytes) = j.get(T_VAULT_UTXOS, &key)? {
             let utxo: VaultUtxo = decode(&bytes)?;
             j.delete(T_VAULT_UTXOS, &key)?;
+            j.delete(T_ASSET_UTXOS, &asset_utxo_key(&utxo.asset, &key))?;
             j.put(T_SPENT_BY, &key, txid.as_ref())?;
             bump(j, &utxo.asset, |s| s.waiting -= utxo.amount)?;
             spent_in += utxo.amount;
@@ -224,11 +229,9 @@ pub fn apply_tx(
             amount,
             height,
         };
-        j.put(
-            T_VAULT_UTXOS,
-            &outpoint_key(&txid, vout as u32),
-            &encode(&utxo),
-        )?;
+        let key = outpoint_key(&txid, vout as u32);
+        j.put(T_VAULT_UTXOS, &key, &encode(&utxo))?;
+        j.put(T_ASSET_UTXOS, &asset_utxo_key(&target, &key), &[])?;
         bump(j, &target, |s| {
             s.waiting += amount;
             if amount >= UNSPENDABLE {
@@ -260,11 +263,16 @@ pub fn apply_tx(
     }
 
     // 4. Direct-mode payments (a marker names the asset and the amount).
-    for out in &tx.output {
-        if let Some((asset_paid, amount)) = direct::parse_marker(&out.script_pubkey) {
-            if let Some(event) = direct_payment(j, tx, asset_paid, amount, height)? {
-                events.push(event);
-            }
+    // At most MAX_DIRECT_MARKERS per transaction count: each costs a lineage walk, and a
+    // transaction stuffed with markers must not cost the indexer more than a few.
+    for (asset_paid, amount) in tx
+        .output
+        .iter()
+        .filter_map(|out| direct::parse_marker(&out.script_pubkey))
+        .take(MAX_DIRECT_MARKERS)
+    {
+        if let Some(event) = direct_payment(j, tx, asset_paid, amount, height)? {
+            events.push(event);
         }
     }
 
@@ -502,20 +510,15 @@ fn direct_payment(
 }
 
 /// The asset and all its ancestors, the asset first (breadth-first, each once).
+/// The key of an asset's vault UTXO in [`crate::schema::ASSET_UTXOS`].
+pub(crate) fn asset_utxo_key(asset: &AssetId, outpoint_key: &[u8]) -> Vec<u8> {
+    let mut k = asset_key(asset).to_vec();
+    k.extend_from_slice(outpoint_key);
+    k
+}
+
 fn ancestry(j: &Journal<'_>, id: &AssetId) -> Result<Vec<AssetRow>, IndexError> {
-    let mut rows: Vec<AssetRow> = Vec::new();
-    let mut queue = vec![*id];
-    while let Some(next) = queue.first().copied() {
-        queue.remove(0);
-        if rows.iter().any(|r| r.id == next) {
-            continue;
-        }
-        let row = asset(j, &next)?
-            .ok_or_else(|| IndexError::Corrupt(format!("ancestor {next} missing")))?;
-        queue.extend(row.record.parents.iter().map(|p| p.asset));
-        rows.push(row);
-    }
-    Ok(rows)
+    crate::rows::ancestry(id, |a| asset(j, a))
 }
 
 fn pay_owner(

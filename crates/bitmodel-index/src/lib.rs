@@ -445,19 +445,7 @@ impl Index {
 
     /// The asset and every ancestor, the asset first, each once (breadth-first).
     pub fn ancestry(&self, id: &AssetId) -> Result<Vec<AssetRow>, IndexError> {
-        let mut rows: Vec<AssetRow> = Vec::new();
-        let mut queue = std::collections::VecDeque::from([*id]);
-        while let Some(next) = queue.pop_front() {
-            if rows.iter().any(|r| r.id == next) {
-                continue;
-            }
-            let Some(row) = self.asset(&next)? else {
-                continue;
-            };
-            queue.extend(row.record.parents.iter().map(|p| p.asset));
-            rows.push(row);
-        }
-        Ok(rows)
+        rows::ancestry(id, |a| self.asset(a))
     }
 
     /// The asset's on-chain file: its assembly state, and the bytes once verified.
@@ -552,14 +540,25 @@ impl Index {
             },
             None => *id,
         };
+        // The holder's UTXOs are a range of `asset_utxos`, not a scan of every vault UTXO.
+        let by_asset = txn.open_table(ASSET_UTXOS)?;
         let t = txn.open_table(VAULT_UTXOS)?;
+        let lo = rows::asset_key(&holder).to_vec();
+        let mut hi = lo.clone();
+        hi.extend_from_slice(&[0xff; 36]);
         let mut utxos = Vec::new();
-        for item in t.iter()? {
-            let (k, v) = item?;
-            let u: VaultUtxo = decode(v.value())?;
-            if u.asset == holder {
-                utxos.push((rows::outpoint_from_key(k.value())?, u));
-            }
+        for item in by_asset.range(lo.as_slice()..=hi.as_slice())? {
+            let (k, _) = item?;
+            let op_key = &k.value()[36..];
+            let Some(v) = t.get(op_key)? else {
+                return Err(IndexError::Corrupt(
+                    "asset_utxos names a spent outpoint".into(),
+                ));
+            };
+            utxos.push((
+                rows::outpoint_from_key(op_key)?,
+                decode::<VaultUtxo>(v.value())?,
+            ));
         }
         let balance = utxos.iter().map(|(_, u)| u.amount).sum();
         let threshold_at_cap = self

@@ -202,3 +202,34 @@ pub fn outpoint_key(txid: &Txid, vout: u32) -> Vec<u8> {
     k.extend_from_slice(&vout.to_le_bytes());
     k
 }
+
+/// The asset and every ancestor, the asset first, each once, breadth-first, with `lookup`
+/// reading one row: the one walk both the indexer (inside a write) and readers use. An
+/// unknown asset has no ancestry (empty); a missing ancestor of a known one is corruption
+/// (records are valid only when their parents exist).
+pub fn ancestry(
+    id: &AssetId,
+    mut lookup: impl FnMut(&AssetId) -> Result<Option<AssetRow>, IndexError>,
+) -> Result<Vec<AssetRow>, IndexError> {
+    let mut seen = std::collections::HashSet::from([*id]);
+    let mut queue = std::collections::VecDeque::from([*id]);
+    let mut rows = Vec::new();
+    while let Some(next) = queue.pop_front() {
+        let row = match lookup(&next)? {
+            Some(row) => row,
+            None if next == *id => return Ok(Vec::new()),
+            None => {
+                return Err(IndexError::Corrupt(format!(
+                    "ancestor {next} of {id} missing"
+                )))
+            }
+        };
+        for p in &row.record.parents {
+            if seen.insert(p.asset) {
+                queue.push_back(p.asset);
+            }
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}

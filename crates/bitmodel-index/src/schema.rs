@@ -39,6 +39,8 @@ pub const CHILDREN: TableDefinition<&[u8], &[u8]> = TableDefinition::new("childr
 /// Vault outpoint (txid ‖ vout LE) → the txid that spent it: how a payment is followed up
 /// the lineage through the distributions and merges that carried it.
 pub const SPENT_BY: TableDefinition<&[u8], &[u8]> = TableDefinition::new("spent_by");
+/// Asset key ‖ outpoint key → empty: an asset's vault UTXOs without scanning them all.
+pub const ASSET_UTXOS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("asset_utxos");
 /// Height u32 BE ‖ position in block u32 BE → txid, for every transaction with events: the
 /// chain's Bitmodel activity in order (recent flows).
 pub const EVENT_LOG: TableDefinition<&[u8], &[u8]> = TableDefinition::new("event_log");
@@ -46,7 +48,7 @@ pub const EVENT_LOG: TableDefinition<&[u8], &[u8]> = TableDefinition::new("event
 pub const UNDO: TableDefinition<u32, &[u8]> = TableDefinition::new("undo");
 
 /// Tables whose writes are journaled, by a stable index used in undo records.
-pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 14] = [
+pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 15] = [
     ASSETS,
     INVALID,
     VAULTS,
@@ -61,6 +63,7 @@ pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 14] = [
     CHILDREN,
     SPENT_BY,
     EVENT_LOG,
+    ASSET_UTXOS,
 ];
 pub const T_ASSETS: u8 = 0;
 pub const T_INVALID: u8 = 1;
@@ -76,3 +79,4 @@ pub const T_ASSET_EVENTS: u8 = 10;
 pub const T_CHILDREN: u8 = 11;
 pub const T_SPENT_BY: u8 = 12;
 pub const T_EVENT_LOG: u8 = 13;
+pub const T_ASSET_UTXOS: u8 = 14;

@@ -29,17 +29,19 @@ pub struct DirectNode {
 /// The nodes of a lineage given as `(id, record)`, the asset paid first and each ancestor
 /// once; parents outside the list are ignored.
 pub fn lineage_nodes(rows: &[(AssetId, &crate::Record)]) -> Vec<DirectNode> {
+    // Positions by id once, so a wide lineage costs its edges, not rows × edges.
+    let at: std::collections::HashMap<AssetId, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (*id, i))
+        .collect();
     rows.iter()
         .map(|(_, r)| DirectNode {
             owner: r.owner.clone(),
             parents: r
                 .parents
                 .iter()
-                .filter_map(|p| {
-                    rows.iter()
-                        .position(|(id, _)| *id == p.asset)
-                        .map(|i| (i, p.weight))
-                })
+                .filter_map(|p| at.get(&p.asset).map(|i| (*i, p.weight)))
                 .collect(),
         })
         .collect()

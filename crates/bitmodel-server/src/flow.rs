@@ -12,9 +12,10 @@ use crate::Problem;
 pub struct Flow {
     /// The asset first, then every ancestor once.
     pub rows: Vec<AssetRow>,
-    /// `(child, parent, weight)` by position in `rows`.
-    pub edges: Vec<(u32, u32, u16)>,
-    flat: Vec<Recipient>,
+    /// What reached each node, by position in `rows` (one lookup, not a search).
+    flat: Vec<Option<Recipient>>,
+    /// Each node's parents as `(position, weight)`.
+    parents: Vec<Vec<(usize, u16)>>,
 }
 
 impl Flow {
@@ -35,14 +36,27 @@ impl Flow {
                     .collect::<Vec<_>>()
             })
             .collect();
-        let flat = Graph::from_edges(rows.len(), &edges)
+        let mut flat = vec![None; rows.len()];
+        for r in Graph::from_edges(rows.len(), &edges)
             .map_err(Problem::internal)?
-            .flatten(0, amount);
-        Ok(Some(Flow { rows, edges, flat }))
+            .flatten(0, amount)
+        {
+            let i = r.node as usize;
+            flat[i] = Some(r);
+        }
+        let mut parents = vec![Vec::new(); rows.len()];
+        for (c, p, w) in &edges {
+            parents[*c as usize].push((*p as usize, *w));
+        }
+        Ok(Some(Flow {
+            rows,
+            flat,
+            parents,
+        }))
     }
 
     fn at(&self, i: usize) -> Option<&Recipient> {
-        self.flat.iter().find(|f| f.node as usize == i)
+        self.flat.get(i).and_then(Option::as_ref)
     }
 
     /// `rows[i]`'s effective share in parts per million (exact, not from the amount).
@@ -52,10 +66,6 @@ impl Flow {
 
     /// The parents of `rows[i]` as `(index, weight)`.
     pub fn parents(&self, i: usize) -> Vec<(usize, u16)> {
-        self.edges
-            .iter()
-            .filter(|e| e.0 as usize == i)
-            .map(|e| (e.1 as usize, e.2))
-            .collect()
+        self.parents.get(i).cloned().unwrap_or_default()
     }
 }

@@ -13,6 +13,41 @@ pub struct Node {
     pub parents: Vec<(usize, u16)>,
 }
 
+/// Nodes drawn at most: a lineage of thousands is drawn by its largest shares (and listed
+/// whole by the API), so a wide DAG costs a bounded page.
+pub const MAX_DRAWN: usize = 60;
+
+/// The asset and its `max - 1` ancestors with the largest effective shares; edges to
+/// ancestors left out are dropped, positions renumbered.
+pub fn largest(nodes: Vec<Node>, max: usize) -> Vec<Node> {
+    if nodes.len() <= max {
+        return nodes;
+    }
+    let mut order: Vec<usize> = (1..nodes.len()).collect();
+    order.sort_by(|a, b| nodes[*b].share_ppm.cmp(&nodes[*a].share_ppm).then(a.cmp(b)));
+    let mut keep: Vec<usize> = std::iter::once(0)
+        .chain(order.into_iter().take(max - 1))
+        .collect();
+    keep.sort();
+    let mut new_pos = vec![usize::MAX; nodes.len()];
+    for (i, k) in keep.iter().enumerate() {
+        new_pos[*k] = i;
+    }
+    let mut nodes: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+    keep.iter()
+        .map(|k| {
+            let mut n = nodes[*k].take().expect("each kept once");
+            n.parents = n
+                .parents
+                .iter()
+                .filter(|(p, _)| new_pos[*p] != usize::MAX)
+                .map(|(p, w)| (new_pos[*p], *w))
+                .collect();
+            n
+        })
+        .collect()
+}
+
 const W: i64 = 190;
 const H: i64 = 46;
 const GAP_X: i64 = 24;

@@ -13,10 +13,31 @@ pub struct Search {
     q: Option<String>,
 }
 
+// Page handlers read the index (and a home page reads every asset), so their work runs on
+// the blocking pool, never on the async workers that answer every other connection.
+
 pub async fn home(
     State(s): State<AppState>,
     Query(q): Query<Search>,
 ) -> Result<Html<String>, Problem> {
+    crate::blocking(move || home_page(&s, &q)).await?
+}
+
+pub async fn asset(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Html<String>, Problem> {
+    crate::blocking(move || asset_page(&s, &id)).await?
+}
+
+pub async fn contributor(
+    State(s): State<AppState>,
+    Path(payee): Path<String>,
+) -> Result<Html<String>, Problem> {
+    crate::blocking(move || contributor_page(&s, &payee)).await?
+}
+
+fn home_page(s: &AppState, q: &Search) -> Result<Html<String>, Problem> {
     let t = s.index.totals()?;
     let tip = s.index.tip()?;
     let mut assets = s.index.assets()?;
@@ -121,11 +142,8 @@ fn top_and_recent(s: &AppState) -> Result<String, Problem> {
     Ok(out)
 }
 
-pub async fn asset(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Html<String>, Problem> {
-    let id = crate::api::asset_id(&id)?;
+fn asset_page(s: &AppState, id: &str) -> Result<Html<String>, Problem> {
+    let id = crate::api::asset_id(id)?;
     let flow = crate::flow::Flow::of(&s.index, &id, 1_000_000)?
         .ok_or_else(|| Problem::not_found(format!("unknown asset {id}")))?;
     let row = &flow.rows[0];
@@ -140,6 +158,8 @@ pub async fn asset(
             parents: flow.parents(i),
         })
         .collect();
+    let all = nodes.len();
+    let nodes = super::layout::largest(nodes, super::layout::MAX_DRAWN);
     let stats = s.index.stats(&id)?.unwrap_or_default();
     let vault = s.index.vault_status(&id)?;
     let mut body = format!(
@@ -159,6 +179,13 @@ pub async fn asset(
     ));
     body.push_str("<h2>Lineage</h2>");
     body.push_str(&svg(&nodes));
+    if nodes.len() < all {
+        body.push_str(&format!(
+            "<p>Drawn: the {} largest of its {} ancestors by share; every one is in <a href=\"/api/v1/assets/{id}/lineage\">the lineage API</a>.</p>",
+            nodes.len() - 1,
+            all - 1
+        ));
+    }
     body.push_str("<h2>Money</h2><table>");
     for (label, v) in [
         ("paid in", stats.payments_in),
@@ -286,10 +313,7 @@ fn built_on(
 
 /// A contributor's page: what a payout script earned, and its cumulative earnings by block
 /// height as a plot.
-pub async fn contributor(
-    State(s): State<AppState>,
-    Path(payee): Path<String>,
-) -> Result<Html<String>, Problem> {
+fn contributor_page(s: &AppState, payee: &str) -> Result<Html<String>, Problem> {
     let spk = crate::api::earnings::payee_script(&s, &payee)?;
     let e = s.index.earnings(&spk)?;
     let history = s.index.earnings_history(&spk)?;
