@@ -16,6 +16,12 @@ use tract_onnx::prelude::*;
 pub const MAX_MODEL_BYTES: usize = 256 * 1024 * 1024;
 /// Input elements per request, bounding memory per call.
 pub const MAX_INPUT_ELEMENTS: usize = 16 * 1024 * 1024;
+/// Bytes a run's tensors may take, summed over every node's outputs as the plan types them
+/// for the request's shapes: checked before running, so no call can make the server
+/// allocate more (a model whose every plan is larger is never run).
+pub const MAX_RUN_BYTES: u64 = 1 << 30;
+/// Plans kept per model (one per input shape): varying shapes cannot grow memory forever.
+pub const MAX_PLANS: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InferError {
@@ -42,6 +48,8 @@ pub enum InferError {
     InputTooLarge(usize),
     #[error("the model rejected these inputs: {0}")]
     Run(String),
+    #[error("a run on these inputs would need {0} bytes of tensors; at most {MAX_RUN_BYTES} per run (send smaller inputs)")]
+    TooMuchMemory(u64),
     /// The model accepted the inputs and then failed while running: the model's own fault.
     #[error("the model failed while running: {0}")]
     Failed(String),
@@ -78,10 +86,31 @@ type ShapeKey = Vec<(Vec<usize>, String)>;
 
 /// A loaded model and its plans by input shapes.
 pub struct Model {
+    /// Size of the ONNX file (what a cache of models is bounded by).
+    pub bytes: usize,
     graph: InferenceModel,
     input_names: Vec<String>,
     output_names: Vec<String>,
     plans: Mutex<HashMap<ShapeKey, Arc<TypedRunnableModel>>>,
+}
+
+/// Bytes of every node output of a typed plan (a symbolic dimension counts as unbounded).
+fn tensor_bytes(m: &TypedModel) -> u64 {
+    let mut total: u64 = 0;
+    for node in m.nodes() {
+        for o in &node.outputs {
+            let size = o.fact.datum_type.size_of() as u64;
+            let volume = match o.fact.shape.as_concrete() {
+                Some(dims) => dims
+                    .iter()
+                    .try_fold(1u64, |acc, d| acc.checked_mul(*d as u64))
+                    .unwrap_or(u64::MAX),
+                None => u64::MAX,
+            };
+            total = total.saturating_add(volume.saturating_mul(size));
+        }
+    }
+    total
 }
 
 impl Model {
@@ -103,6 +132,7 @@ impl Model {
             .map(|o| o.iter().map(|o| graph.node(o.node).name.clone()).collect())
             .unwrap_or_default();
         Ok(Model {
+            bytes: bytes.len(),
             graph,
             input_names,
             output_names,
@@ -167,10 +197,15 @@ impl Model {
             })
             .or_else(|_| g.into_typed().and_then(|m| m.into_runnable()))
             .map_err(|e| InferError::Run(format!("{e:#}")))?;
-        self.plans
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key.to_vec(), plan.clone());
+        let needed = tensor_bytes(plan.model());
+        if needed > MAX_RUN_BYTES {
+            return Err(InferError::TooMuchMemory(needed));
+        }
+        let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
+        if plans.len() >= MAX_PLANS {
+            plans.clear();
+        }
+        plans.insert(key.to_vec(), plan.clone());
         Ok(plan)
     }
 

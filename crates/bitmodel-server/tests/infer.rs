@@ -551,8 +551,10 @@ async fn one_payment_runs_the_model_once_and_replaceable_payments_wait() {
     let gw = state.gateway.clone().unwrap();
     let id = w.model;
 
-    // Eight concurrent calls with one payment: one answer, the model ran once.
+    // Quotes load no model: only a paid call does.
     let (_, q) = infer(&state, &id, None).await;
+    assert_eq!(gw.models.loaded_bytes(), 0, "unpaid calls load nothing");
+    // Eight concurrent calls with one payment: one answer, the model ran once.
     let tok = q["payment"]["token"].as_str().unwrap().to_owned();
     let txid = w.pay(PRICE, Some(q["payment"]["memo_script"].as_str().unwrap()));
     let pay = json!({"txid": txid.to_string(), "token": tok});
@@ -573,6 +575,10 @@ async fn one_payment_runs_the_model_once_and_replaceable_payments_wait() {
         }
     }
     assert_eq!(ok, 1, "one payment, one answer");
+    assert!(
+        gw.models.loaded_bytes() > 0,
+        "the paid call loaded the model"
+    );
     assert_eq!(
         gw.runs_started.load(std::sync::atomic::Ordering::SeqCst) - before,
         1,

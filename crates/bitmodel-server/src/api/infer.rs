@@ -101,7 +101,7 @@ pub async fn post(
             format!("asset {id} has no price: its owner did not offer paid inference"),
         ));
     };
-    let model = load(&s, &gw, &id).await?;
+    check_runnable(&s, &gw, &id).await?;
     let vault_text = bitcoin::Address::from_script(&vault, s.chain.network())
         .map(|a| a.to_string())
         .unwrap_or_else(|_| vault.to_hex_string());
@@ -194,6 +194,8 @@ pub async fn post(
         )
     })?;
 
+    // Only now, for a payment that checks out, is the model loaded (cached, single-flight).
+    let model = load(&s, &gw, &id).await?;
     // A run slot first (a busy server keeps the payment), then the payment itself, reserved
     // in one write: concurrent calls with one payment run the model once.
     let Ok(permit) = gw.permits.clone().try_acquire_owned() else {
@@ -278,34 +280,53 @@ pub async fn post(
 }
 
 /// The model of `id`, from the cache or the index's hash-checked content.
-async fn load(s: &AppState, gw: &Arc<Gateway>, id: &AssetId) -> Result<Arc<Model>, Problem> {
-    if let Some(m) = gw.models.get(id) {
-        return Ok(m);
-    }
+/// The asset's verified on-chain file.
+fn model_file(s: &AppState, id: &AssetId) -> Result<Vec<u8>, Problem> {
     let Some((row, bytes)) = s.index.content(id)? else {
         return Err(Problem::new(
             StatusCode::CONFLICT,
             format!("asset {id} has no on-chain content to run"),
         ));
     };
-    let Some(bytes) = bytes else {
-        return Err(Problem::new(
+    bytes.ok_or_else(|| {
+        Problem::new(
             StatusCode::CONFLICT,
             format!(
                 "the model file of {id} is {:?}: {} of {} bytes in {} part(s); it can run once every part is mined",
                 row.status, row.received, row.size, row.parts
             ),
-        ));
-    };
+        )
+    })
+}
+
+fn unservable(id: &AssetId, e: InferError) -> Problem {
+    Problem::new(
+        StatusCode::CONFLICT,
+        format!("the content of asset {id} cannot be served: {e}"),
+    )
+}
+
+/// Before quoting: is the file a model that parses? Only its signature is kept (parsed once
+/// per asset), so unpaid calls never make the server load or plan a model.
+async fn check_runnable(s: &AppState, gw: &Arc<Gateway>, id: &AssetId) -> Result<(), Problem> {
+    let bytes = model_file(s, id)?;
+    let (gw, id2) = (gw.clone(), *id);
+    blocking(move || gw.models.signature(&id2, &bytes))
+        .await?
+        .map(|_| ())
+        .map_err(|e| unservable(id, e))
+}
+
+/// The model of `id` for a paid call, from the cache or the index's hash-checked content.
+async fn load(s: &AppState, gw: &Arc<Gateway>, id: &AssetId) -> Result<Arc<Model>, Problem> {
+    if let Some(m) = gw.models.get(id) {
+        return Ok(m);
+    }
+    let bytes = model_file(s, id)?;
     let (gw, id2) = (gw.clone(), *id);
     blocking(move || gw.models.get_or_load(&id2, || Model::load(&bytes)))
         .await?
-        .map_err(|e| {
-            Problem::new(
-                StatusCode::CONFLICT,
-                format!("the content of asset {id} cannot be served: {e}"),
-            )
-        })
+        .map_err(|e| unservable(id, e))
 }
 
 fn input_problem(e: InferError) -> Problem {

@@ -107,25 +107,21 @@ async fn onnx(
     record: &bitmodel_protocol::Record,
     bytes: Vec<u8>,
 ) -> String {
-    // Loaded through the gateway's cache when there is one, so viewing a model and then
-    // paying for it parses the file once.
+    // Only the signature is kept (no graph, no plan): viewing is not paying.
     let (gw, id2) = (s.gateway.clone(), *id);
     let loaded = crate::blocking(move || match gw {
-        Some(gw) => gw
-            .models
-            .get_or_load(&id2, || bitmodel_infer::Model::load(&bytes)),
-        None => bitmodel_infer::Model::load(&bytes).map(std::sync::Arc::new),
+        Some(gw) => gw.models.signature(&id2, &bytes),
+        None => bitmodel_infer::Model::load(&bytes).map(|m| m.signature()),
     })
     .await;
     let loaded = match loaded {
         Ok(r) => r.map_err(|e| e.to_string()),
         Err(p) => Err(p.detail().to_owned()),
     };
-    let model = match loaded {
-        Ok(m) => m,
+    let (inputs, outputs) = match loaded {
+        Ok(sig) => sig,
         Err(e) => return format!("<p>An ONNX file that cannot be run: {}</p>", esc(&e)),
     };
-    let (inputs, outputs) = model.signature();
     let mut out = String::from("<h2>Model</h2><table><tr><th>input</th><th>type</th></tr>");
     for (n, f) in inputs {
         out.push_str(&format!(
