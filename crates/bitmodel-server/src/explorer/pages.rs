@@ -61,7 +61,7 @@ fn home_page(s: &AppState, q: &Search) -> Result<Html<String>, Problem> {
         sats(t.waiting),
         esc(q.q.as_deref().unwrap_or(""))
     );
-    body.push_str(&top_and_recent(&s)?);
+    body.push_str(&top_and_recent(s)?);
     body.push_str("<h2>Assets</h2><table><tr><th>asset</th><th>kind</th><th class=num>parents</th><th class=num>height</th></tr>");
     for a in assets.iter().take(200) {
         body.push_str(&format!(
@@ -212,7 +212,7 @@ fn asset_page(s: &AppState, id: &str) -> Result<Html<String>, Problem> {
             v.utxos.len(),
             v.threshold_at_cap.map_or("-".into(), sats)
         ));
-        if let Some(next) = crate::keeper::next(&s, &id)? {
+        if let Some(next) = crate::keeper::next(s, &id)? {
             body.push_str(&format!("<p class=keeper>{}</p>", esc(&next.describe())));
         }
         if let Some(other) = v.shared_with {
@@ -235,7 +235,7 @@ fn asset_page(s: &AppState, id: &str) -> Result<Html<String>, Problem> {
         ));
     }
     let events = s.index.events_for(&id)?;
-    body.push_str(&built_on(&s, &id, &events)?);
+    body.push_str(&built_on(s, &id, &events)?);
     let payments: Vec<(bitcoin::Txid, u64)> = events
         .into_iter()
         .filter_map(|(txid, e)| match e {
@@ -314,12 +314,12 @@ fn built_on(
 /// A contributor's page: what a payout script earned, and its cumulative earnings by block
 /// height as a plot.
 fn contributor_page(s: &AppState, payee: &str) -> Result<Html<String>, Problem> {
-    let spk = crate::api::earnings::payee_script(&s, &payee)?;
+    let spk = crate::api::earnings::payee_script(s, payee)?;
     let e = s.index.earnings(&spk)?;
     let history = s.index.earnings_history(&spk)?;
     let mut body = format!(
         "<h1>Contributor</h1><p><code>{}</code> earned {} sats from {} distribution(s).</p>",
-        esc(&payee),
+        esc(payee),
         sats(e.total),
         e.distributions
     );
