@@ -3,6 +3,7 @@
 //! a reveal transaction that spends it through that leaf, signed locally.
 
 pub mod inscribe;
+mod seal;
 pub mod store;
 pub mod wallet;
 

@@ -1,7 +1,7 @@
 //! The wallet's file: one redb database holding the BIP39 mnemonic and BDK's aggregated
-//! `ChangeSet` (BDK's state is a mergeable change set, persisted explicitly). The mnemonic is
-//! stored unencrypted, like an unencrypted bitcoind wallet: protect the file, or keep only a
-//! watch-only copy and sign PSBTs elsewhere.
+//! `ChangeSet` (BDK's state is a mergeable change set, persisted explicitly). The file is
+//! created readable by its owner only (0600). The mnemonic is stored in the clear, like an
+//! unencrypted bitcoind wallet, unless it was sealed under a passphrase (`seal`).
 
 use std::path::Path;
 
@@ -36,6 +36,18 @@ pub struct Store {
 
 impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        // Created by us, private from the first byte: redb then initialises the empty file.
+        if !path.exists() {
+            let mut o = std::fs::OpenOptions::new();
+            o.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                o.mode(0o600);
+            }
+            o.open(path)
+                .map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
+        }
         Ok(Store {
             db: Database::create(path)?,
         })

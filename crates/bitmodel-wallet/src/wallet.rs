@@ -39,6 +39,10 @@ pub enum WalletError {
     Bdk(String),
     #[error("node error: {0}")]
     Node(String),
+    #[error("the wallet at {0} is sealed with a passphrase: set BITMODEL_WALLET_PASSPHRASE or pass --wallet-passphrase-file FILE")]
+    Locked(String),
+    #[error(transparent)]
+    Seal(#[from] crate::seal::SealError),
     #[error("insufficient funds: need {needed} sats, the wallet has {available} sats confirmed or trusted")]
     InsufficientFunds { needed: u64, available: u64 },
     #[error("signing failed: the wallet holds no key for some input; sign the PSBT externally")]
@@ -79,6 +83,18 @@ impl Wallet {
         genesis: Option<bitcoin::BlockHash>,
         mnemonic: Option<&str>,
     ) -> Result<(Wallet, String), WalletError> {
+        Wallet::create_with(path, network, genesis, mnemonic, None)
+    }
+
+    /// [`Wallet::create`], the mnemonic sealed under `passphrase` when one is given (the
+    /// file then never holds the words in the clear).
+    pub fn create_with(
+        path: &Path,
+        network: Network,
+        genesis: Option<bitcoin::BlockHash>,
+        mnemonic: Option<&str>,
+        passphrase: Option<&str>,
+    ) -> Result<(Wallet, String), WalletError> {
         if path.exists() {
             return Err(WalletError::Exists(path.display().to_string()));
         }
@@ -95,7 +111,15 @@ impl Wallet {
         let xprv = Xpriv::new_master(network, &mnemonic.to_seed(""))
             .map_err(|e| WalletError::Bdk(e.to_string()))?;
         let mut store = Store::open(path)?;
-        store.put("mnemonic", mnemonic.to_string().as_bytes())?;
+        match passphrase {
+            Some(p) => {
+                let sealed = crate::seal::seal(mnemonic.to_string().as_bytes(), p, |b| {
+                    getrandom(b).map_err(|e| e.to_string())
+                })?;
+                store.put("mnemonic_sealed", &sealed)?;
+            }
+            None => store.put("mnemonic", mnemonic.to_string().as_bytes())?,
+        }
         store.put("network", network.to_core_arg().as_bytes())?;
         let (ext, int) = descriptors(&xprv, network);
         let mut params = bdk_wallet::Wallet::create(ext, int).network(network);
@@ -119,13 +143,27 @@ impl Wallet {
 
     /// Opens the wallet file at `path`, checking it belongs to `network`.
     pub fn open(path: &Path, network: Network) -> Result<Wallet, WalletError> {
+        Wallet::open_with(path, network, None)
+    }
+
+    /// [`Wallet::open`] with the passphrase of a sealed mnemonic.
+    pub fn open_with(
+        path: &Path,
+        network: Network,
+        passphrase: Option<&str>,
+    ) -> Result<Wallet, WalletError> {
         if !path.exists() {
             return Err(WalletError::Missing(path.display().to_string()));
         }
         let mut store = Store::open(path)?;
-        let words = store
-            .get("mnemonic")?
-            .ok_or_else(|| WalletError::Missing(path.display().to_string()))?;
+        let words = match (store.get("mnemonic")?, store.get("mnemonic_sealed")?) {
+            (Some(w), _) => w,
+            (None, Some(sealed)) => match passphrase {
+                Some(p) => crate::seal::open(&sealed, p)?,
+                None => return Err(WalletError::Locked(path.display().to_string())),
+            },
+            (None, None) => return Err(WalletError::Missing(path.display().to_string())),
+        };
         let stored =
             String::from_utf8_lossy(&store.get("network")?.unwrap_or_default()).into_owned();
         if stored != network.to_core_arg() {

@@ -72,8 +72,7 @@ impl Context {
     /// the datadir's own, or — while `bitmodel up` holds it — the running node's, read
     /// through its server (docs/adr/0002-cli-beside-a-running-node.md).
     pub fn index(&self) -> anyhow::Result<Reader> {
-        std::fs::create_dir_all(&self.settings.dir)
-            .with_context(|| format!("cannot create {}", self.settings.dir.display()))?;
+        crate::settings::private_dir(&self.settings.dir)?;
         let path = self.settings.dir.join("index.redb");
         let index = match open_index(&path, self.chain()) {
             Ok(index) => index,
@@ -124,9 +123,10 @@ impl Context {
 
     /// The wallet of this network, bound to the node's chain and synced.
     pub fn wallet(&self) -> anyhow::Result<Wallet> {
-        let mut w = Wallet::open(
+        let mut w = Wallet::open_with(
             &self.settings.dir.join("wallet.redb"),
             self.chain().network(),
+            self.settings.wallet_passphrase.as_deref(),
         )?;
         w.bind_identity(self.verified.identity())?;
         w.sync(&self.client)?;

@@ -36,6 +36,10 @@ pub struct Settings {
     /// PEM file of the certificate authority of an https node (default: Mozilla's roots).
     #[arg(long, global = true, env = "BITMODEL_RPC_CA")]
     rpc_ca: Option<PathBuf>,
+    /// File holding the wallet's passphrase (or set BITMODEL_WALLET_PASSPHRASE): it seals the
+    /// mnemonic of a wallet created with `--encrypt`, and opens it afterwards.
+    #[arg(long, global = true, env = "BITMODEL_WALLET_PASSPHRASE_FILE")]
+    wallet_passphrase_file: Option<PathBuf>,
     /// Start a new index at this height instead of the network's activation height
     /// (records below it are ignored: choose a height below every asset you care about).
     #[arg(long, global = true, env = "BITMODEL_INDEX_FROM")]
@@ -67,6 +71,21 @@ pub struct Resolved {
     pub rpc_ca: Option<PathBuf>,
     /// `--index-from`, if given; else a new index starts at the activation height.
     pub index_from: Option<u32>,
+    /// The wallet passphrase, from `--wallet-passphrase-file` or BITMODEL_WALLET_PASSPHRASE.
+    pub wallet_passphrase: Option<String>,
+}
+
+/// Creates `dir` (and its parents) readable by its owner only (0700), and tightens it if it
+/// exists: wallets, cookies and indexes live there.
+pub fn private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot make {} private", dir.display()))?;
+    }
+    Ok(())
 }
 
 impl Resolved {
@@ -136,6 +155,17 @@ impl Settings {
             auth,
             rpc_ca: self.rpc_ca.clone().or(file.rpc_ca),
             index_from: self.index_from.or(file.index_from),
+            wallet_passphrase: match &self.wallet_passphrase_file {
+                Some(f) => Some(
+                    std::fs::read_to_string(f)
+                        .with_context(|| {
+                            format!("cannot read the wallet passphrase from {}", f.display())
+                        })?
+                        .trim_end_matches(['\n', '\r'])
+                        .to_owned(),
+                ),
+                None => std::env::var("BITMODEL_WALLET_PASSPHRASE").ok(),
+            },
         })
     }
 }

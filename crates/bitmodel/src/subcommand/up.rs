@@ -59,8 +59,7 @@ struct Out {
 impl Up {
     pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
         let r = s.resolve()?;
-        std::fs::create_dir_all(&r.dir)
-            .with_context(|| format!("cannot create {}", r.dir.display()))?;
+        crate::settings::private_dir(&r.dir)?;
         if !(self.block_interval.is_finite() && self.block_interval > 0.0) {
             anyhow::bail!(
                 "--block-interval {} is not a positive number of seconds",

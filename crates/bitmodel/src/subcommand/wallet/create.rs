@@ -9,9 +9,20 @@ use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
 pub struct Create {
-    /// Restore from these 12 or 24 words instead of creating new ones.
+    /// Restore from these 12 or 24 words (visible in `ps`: prefer --mnemonic-file or
+    /// --restore; BITMODEL_MNEMONIC works too).
     #[arg(long, env = "BITMODEL_MNEMONIC", hide_env_values = true)]
     mnemonic: Option<String>,
+    /// Restore from the words in this file.
+    #[arg(long, conflicts_with = "mnemonic")]
+    mnemonic_file: Option<std::path::PathBuf>,
+    /// Restore from words typed at a prompt (or piped on standard input).
+    #[arg(long, conflicts_with_all = ["mnemonic", "mnemonic_file"])]
+    restore: bool,
+    /// Seal the mnemonic under the wallet passphrase (--wallet-passphrase-file or
+    /// BITMODEL_WALLET_PASSPHRASE), so the file never holds it in the clear.
+    #[arg(long)]
+    encrypt: bool,
 }
 
 #[derive(Serialize)]
@@ -25,8 +36,33 @@ struct Out {
 impl Create {
     pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
         let r = s.resolve()?;
-        std::fs::create_dir_all(&r.dir)
-            .with_context(|| format!("cannot create {}", r.dir.display()))?;
+        crate::settings::private_dir(&r.dir)?;
+        let words = match (&self.mnemonic, &self.mnemonic_file, self.restore) {
+            (Some(w), _, _) => Some(w.clone()),
+            (None, Some(f), _) => Some(
+                std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read the mnemonic from {}", f.display()))?,
+            ),
+            (None, None, true) => {
+                use std::io::IsTerminal;
+                if std::io::stdin().is_terminal() {
+                    eprint!("the 12 or 24 words to restore: ");
+                }
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("reading the mnemonic from standard input")?;
+                Some(line)
+            }
+            (None, None, false) => None,
+        };
+        let passphrase = match (self.encrypt, &r.wallet_passphrase) {
+            (true, Some(p)) if !p.is_empty() => Some(p.as_str()),
+            (true, _) => anyhow::bail!(
+                "--encrypt needs a passphrase: give --wallet-passphrase-file FILE or set BITMODEL_WALLET_PASSPHRASE"
+            ),
+            (false, _) => None,
+        };
         let path = r.dir.join("wallet.redb");
         // The wallet starts from the node's genesis block, so it also follows chains whose
         // genesis is not Bitcoin's (a litecoind regtest), and is bound to the node's chain.
@@ -44,8 +80,13 @@ impl Create {
             Err(e) => return Err(e.context("a new wallet needs the node's genesis block")),
         };
         let genesis = identity.as_ref().map(|i| i.genesis);
-        let (mut w, mnemonic) =
-            Wallet::create(&path, r.chain.network(), genesis, self.mnemonic.as_deref())?;
+        let (mut w, mnemonic) = Wallet::create_with(
+            &path,
+            r.chain.network(),
+            genesis,
+            words.as_deref().map(str::trim),
+            passphrase,
+        )?;
         if let Some(i) = &identity {
             w.bind_identity(i)?;
         }

@@ -17,7 +17,11 @@ struct Out {
 impl Receive {
     pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
         let r = s.resolve()?;
-        let mut w = Wallet::open(&r.dir.join("wallet.redb"), r.chain.network())?;
+        let mut w = Wallet::open_with(
+            &r.dir.join("wallet.redb"),
+            r.chain.network(),
+            r.wallet_passphrase.as_deref(),
+        )?;
         let address = w.receive()?.to_string();
         Ok(Output::new(
             &Out {
