@@ -90,7 +90,66 @@ fn load(
     (samples.into_inner().unwrap(), started.elapsed())
 }
 
+/// The asset page of the widest of 3,000 records with 11 parents each (thousands of
+/// ancestors over tens of thousands of paths), 2,000 requests at 64 connections.
+fn wide_dag_page() {
+    let dn = Devnet::spawn().expect("a devnet");
+    let ids = bitmodel_testkit::inscribe::wide_dag(&dn, 3_000, 11);
+    let (u, p) = dn.rpc_credentials();
+    let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).expect("a client");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let index = Index::open(&dir.path().join("wide.redb"), Chain::Devnet).expect("an index");
+    bitmodel_index::sync::sync(&index, &client, 0, |_, _| {}).expect("synced");
+    let ancestors = index
+        .ancestry(ids.last().expect("ids"))
+        .expect("read")
+        .len();
+    let state = AppState::new(
+        Arc::new(index),
+        client.verify(Chain::Devnet).expect("verified"),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = rt.spawn(bitmodel_server::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let path = format!("/asset/{}", ids.last().expect("ids"));
+    let (mut lat, took) = load(
+        &url,
+        2_000,
+        |web| web.get(&path).expect("answers").status,
+        200,
+    );
+    line("server.wide_dag_ancestors", ancestors as f64, "assets");
+    line(
+        "server.wide_dag_asset_page_p50_ms",
+        ms(quantile(&mut lat, 0.5)),
+        "ms",
+    );
+    line(
+        "server.wide_dag_asset_page_p99_ms",
+        ms(quantile(&mut lat, 0.99)),
+        "ms",
+    );
+    line(
+        "server.wide_dag_asset_page_requests_per_s",
+        lat.len() as f64 / took.as_secs_f64(),
+        "req/s",
+    );
+    let _ = stop.send(());
+    let _ = rt.block_on(server);
+}
+
 pub fn run() {
+    wide_dag_page();
     let dn = Devnet::spawn().expect("a devnet starts for the benchmark");
     let mut parent = None;
     for n in 0..8 {

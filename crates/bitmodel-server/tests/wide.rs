@@ -8,16 +8,12 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use bitcoin::hashes::Hash;
-use bitcoin::{ScriptBuf, WPubkeyHash};
 use bitmodel_devnet::Devnet;
 use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
-use bitmodel_protocol::envelope::Inscription;
-use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
+use bitmodel_protocol::{AssetId, Chain};
 use bitmodel_rpc::{Auth, Client};
 use bitmodel_server::{router, AppState};
-use bitmodel_testkit::rng::Rng;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -26,46 +22,7 @@ const RECORDS: usize = 3_000;
 /// The wide DAG on a devnet, indexed; the state and the last (widest) asset.
 pub fn wide_dag() -> (AppState, AssetId, Devnet, tempfile::TempDir) {
     let dn = Devnet::spawn().unwrap();
-    let mut rng = Rng::new(3);
-    let mut ids: Vec<AssetId> = Vec::new();
-    let owner = |n: usize| {
-        let mut h = [0u8; 20];
-        h[..8].copy_from_slice(&(n as u64).to_le_bytes());
-        ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array(h))
-    };
-    let mut n = 0;
-    while n < RECORDS {
-        let batch: Vec<Inscription> = (n..(n + 100).min(RECORDS))
-            .map(|k| {
-                let mut parents: Vec<Parent> = Vec::new();
-                while parents.len() < 11.min(ids.len()) {
-                    let asset = ids[ids.len() - 1 - rng.below(ids.len().min(400) as u64) as usize];
-                    if parents.iter().all(|p| p.asset != asset) {
-                        parents.push(Parent {
-                            asset,
-                            weight: 300,
-                            relation: Relation::Merge,
-                        });
-                    }
-                }
-                let r = Record {
-                    kind: Kind::Model,
-                    name: format!("wide-{k}"),
-                    version: "1".into(),
-                    license: "MIT".into(),
-                    content: None,
-                    owner: owner(k),
-                    fee_cap: 20_000,
-                    price: None,
-                    parents,
-                };
-                Inscription::bitmodel(&r, "text/plain", b"w".to_vec())
-            })
-            .collect();
-        let got = bitmodel_testkit::inscribe::inscribe(&dn, &batch, &owner(0));
-        n += got.len();
-        ids.extend(got);
-    }
+    let ids = bitmodel_testkit::inscribe::wide_dag(&dn, RECORDS, 11);
     let (u, p) = dn.rpc_credentials();
     let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap();
     let dir = tempfile::tempdir().unwrap();

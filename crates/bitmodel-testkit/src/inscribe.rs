@@ -59,3 +59,51 @@ pub fn register(dn: &Devnet, record: &Record, content_type: &str, body: Vec<u8>)
         &record.owner,
     )[0]
 }
+
+/// Attacker-shaped lineage: `records` records registered in reveals of 100, each naming
+/// `parents` distinct assets among the last 400 registered (weights 300 bps, relation
+/// merge): the last one has thousands of ancestors reached over tens of thousands of
+/// paths. Their ids, in order.
+pub fn wide_dag(dn: &Devnet, records: usize, parents: usize) -> Vec<AssetId> {
+    use bitmodel_protocol::{Kind, Parent, Relation};
+    let mut rng = crate::rng::Rng::new(3);
+    let owner = |n: usize| {
+        let mut h = [0u8; 20];
+        h[..8].copy_from_slice(&(n as u64).to_le_bytes());
+        bitcoin::ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array(h))
+    };
+    let mut ids: Vec<AssetId> = Vec::with_capacity(records);
+    while ids.len() < records {
+        let n = ids.len();
+        let batch: Vec<Inscription> = (n..(n + 100).min(records))
+            .map(|k| {
+                let mut ps: Vec<Parent> = Vec::new();
+                while ps.len() < parents.min(ids.len()) {
+                    let pick = rng.below(ids.len().min(400) as u64) as usize;
+                    let asset = ids[ids.len() - 1 - pick];
+                    if ps.iter().all(|p| p.asset != asset) {
+                        ps.push(Parent {
+                            asset,
+                            weight: 300,
+                            relation: Relation::Merge,
+                        });
+                    }
+                }
+                let r = Record {
+                    kind: Kind::Model,
+                    name: format!("wide-{k}"),
+                    version: "1".into(),
+                    license: "MIT".into(),
+                    content: None,
+                    owner: owner(k),
+                    fee_cap: 20_000,
+                    price: None,
+                    parents: ps,
+                };
+                Inscription::bitmodel(&r, "text/plain", b"w".to_vec())
+            })
+            .collect();
+        ids.extend(inscribe(dn, &batch, &owner(0)));
+    }
+    ids
+}

@@ -28,6 +28,11 @@ pub async fn list(
     q: Result<Query<Page>, QueryRejection>,
 ) -> Result<Json<Value>, Problem> {
     let page = Page::from_query(q)?;
+    // A read of every asset: on the blocking pool, not the async workers.
+    crate::blocking(move || list_page(&s, &page)).await?
+}
+
+fn list_page(s: &AppState, page: &Page) -> Result<Json<Value>, Problem> {
     let mut rows = s.index.assets()?;
     if let Some(needle) = page.q.as_deref().map(str::to_lowercase) {
         rows.retain(|r| r.record.name.to_lowercase().contains(&needle));
@@ -38,7 +43,7 @@ pub async fn list(
         .iter()
         .skip(page.offset())
         .take(page.limit())
-        .map(|r| summary(&s, r))
+        .map(|r| summary(s, r))
         .collect();
     Ok(Json(
         json!({ "total": total, "offset": page.offset(), "limit": page.limit(), "items": items }),

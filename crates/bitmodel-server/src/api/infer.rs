@@ -357,6 +357,7 @@ pub fn quote(id: &AssetId, vault: &str, price: u64, confs: u32, why: &str) -> Pr
             "memo_script": memo::script(&m).to_hex_string(),
             "token": token,
             "min_confirmations": confs,
+            "used_when": "the model runs, or fails or overruns the time limit by its own doing; inputs refused before the model runs, a busy server (429) and an unconfirmed payment leave it usable; an unconfirmed payment must not signal replacement (BIP125)",
         }),
     )
 }

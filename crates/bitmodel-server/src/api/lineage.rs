@@ -13,6 +13,11 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Problem> {
     let id = asset_id(&id)?;
+    // Walks of the whole lineage: on the blocking pool, not the async workers.
+    crate::blocking(move || lineage(&s, id)).await?
+}
+
+fn lineage(s: &AppState, id: bitmodel_protocol::AssetId) -> Result<Json<Value>, Problem> {
     let flow = crate::flow::Flow::of(&s.index, &id, 1_000_000)?
         .ok_or_else(|| Problem::not_found(format!("unknown asset {id}")))?;
     let rows = &flow.rows;
