@@ -90,6 +90,31 @@ fn load(
     (samples.into_inner().unwrap(), started.elapsed())
 }
 
+type Served = (
+    tokio::runtime::Runtime,
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+);
+
+/// The server on 127.0.0.1:0 in its own 2-worker runtime: (runtime, URL, stop, task).
+fn serve_in_process(state: AppState) -> Served {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = rt.spawn(bitmodel_server::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    (rt, url, stop, server)
+}
+
 /// The asset page of the widest of 3,000 records with 11 parents each (thousands of
 /// ancestors over tens of thousands of paths), 2,000 requests at 64 connections.
 fn wide_dag_page() {
@@ -108,19 +133,7 @@ fn wide_dag_page() {
         Arc::new(index),
         client.verify(Chain::Devnet).expect("verified"),
     );
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("a loopback port");
-    let url = format!("http://{}", listener.local_addr().expect("an address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = rt.spawn(bitmodel_server::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
+    let (rt, url, stop, server) = serve_in_process(state);
     let path = format!("/asset/{}", ids.last().expect("ids"));
     let (mut lat, took) = load(
         &url,
@@ -185,19 +198,7 @@ pub fn run() {
         .expect("the devnet is Fractal regtest");
     let state = AppState::new(Arc::new(index), verified).with_gateway(gateway);
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("a loopback port");
-    let url = format!("http://{}", listener.local_addr().expect("an address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = rt.spawn(bitmodel_server::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
+    let (rt, url, stop, server) = serve_in_process(state);
 
     let input: Value = serde_json::from_str(INPUT).expect("the demo input");
     let infer_path = format!("/api/v1/assets/{model}/infer");

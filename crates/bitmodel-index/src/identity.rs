@@ -22,23 +22,19 @@ impl Index {
     /// chain afterwards. What the node has learnt since (a block 1 on a regtest chain that
     /// had none) is stored.
     pub fn bind_identity(&self, found: &Identity) -> Result<(), IndexError> {
-        if let Some(stored) = self.identity()? {
-            if !stored.same_chain(found) {
-                return Err(IndexError::OtherChain {
-                    path: self.path.display().to_string(),
-                    stored: Box::new(stored),
-                    found: Box::new(found.clone()),
-                });
-            }
-            if stored == *found || found.block1.is_none() {
-                return Ok(());
-            }
-        }
+        let stored = self.identity()?;
+        let Some(new) =
+            Identity::rebind(stored.as_ref(), found).map_err(|()| IndexError::OtherChain {
+                path: self.path.display().to_string(),
+                stored: Box::new(stored.clone().expect("a mismatch needs a stored identity")),
+                found: Box::new(found.clone()),
+            })?
+        else {
+            return Ok(());
+        };
         let txn = self.db.begin_write()?;
-        {
-            txn.open_table(META)?
-                .insert("identity", encode(found).as_slice())?;
-        }
+        txn.open_table(META)?
+            .insert("identity", encode(&new).as_slice())?;
         txn.commit()?;
         Ok(())
     }

@@ -98,6 +98,19 @@ pub struct Totals {
     pub from_children: u64,
 }
 
+impl VaultStatus {
+    /// The UTXOs as the covenant builders take them.
+    pub fn covenant_utxos(&self) -> Vec<bitmodel_covenant::Utxo> {
+        self.utxos
+            .iter()
+            .map(|(outpoint, u)| bitmodel_covenant::Utxo {
+                outpoint: *outpoint,
+                amount: u.amount,
+            })
+            .collect()
+    }
+}
+
 /// An asset's vault as it stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VaultStatus {

@@ -171,6 +171,19 @@ impl Identity {
         )
     }
 
+    /// What a store (an index, a wallet) bound to `stored` should do with a node that is
+    /// `found`: `Err(())` when it is another chain; `Ok(Some(new))` when the identity is to be
+    /// stored (first use, or the chain has since grown the block 1 that identifies it);
+    /// `Ok(None)` when nothing changes.
+    #[allow(clippy::result_unit_err)]
+    pub fn rebind(stored: Option<&Identity>, found: &Identity) -> Result<Option<Identity>, ()> {
+        match stored {
+            Some(s) if !s.same_chain(found) => Err(()),
+            Some(s) if *s == *found || found.block1.is_none() => Ok(None),
+            _ => Ok(Some(found.clone())),
+        }
+    }
+
     /// Whether `self` and `other` can be the same chain (an index or wallet made against
     /// one may be used against the other): same genesis, and the same block 1 once both
     /// know one. A chain that has since grown a block 1 is the same chain.

@@ -2,7 +2,7 @@
 //! for the asset page and the vault API. Without a keeper in this process the same plan is
 //! what anyone pushing at the default policy would do.
 
-use bitmodel_keeper::{plan, PushKind, Utxo, Wait};
+use bitmodel_keeper::{plan, PushKind, Wait};
 use bitmodel_protocol::AssetId;
 use serde::Serialize;
 
@@ -72,15 +72,7 @@ pub fn next(s: &AppState, id: &AssetId) -> Result<Option<Next>, Problem> {
         return Ok(None);
     };
     let policy = s.keeper.unwrap_or_default();
-    let utxos: Vec<Utxo> = status
-        .utxos
-        .iter()
-        .map(|(outpoint, u)| Utxo {
-            outpoint: *outpoint,
-            amount: u.amount,
-        })
-        .collect();
-    let p = plan(&vault, &utxos, &policy)
+    let p = plan(&vault, &status.covenant_utxos(), &policy)
         .map_err(|e| Problem::internal(format!("planning the vault of {id}: {e}")))?;
     Ok(Some(Next {
         runs: s.keeper.is_some(),

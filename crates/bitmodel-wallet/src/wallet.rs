@@ -207,21 +207,20 @@ impl Wallet {
     ) -> Result<(), WalletError> {
         let corrupt =
             |e: serde_json::Error| StoreError::Corrupt(format!("stored chain identity: {e}"));
-        if let Some(bytes) = self.store.get("identity")? {
-            let stored: bitmodel_protocol::Identity =
-                serde_json::from_slice(&bytes).map_err(corrupt)?;
-            if !stored.same_chain(found) {
-                return Err(WalletError::OtherChain {
-                    path: self.path.display().to_string(),
-                    stored: Box::new(stored),
-                    found: Box::new(found.clone()),
-                });
-            }
-            if stored == *found || found.block1.is_none() {
-                return Ok(());
-            }
-        }
-        let bytes = serde_json::to_vec(found).map_err(corrupt)?;
+        let stored: Option<bitmodel_protocol::Identity> = match self.store.get("identity")? {
+            Some(bytes) => Some(serde_json::from_slice(&bytes).map_err(corrupt)?),
+            None => None,
+        };
+        let rebound = bitmodel_protocol::Identity::rebind(stored.as_ref(), found);
+        let Some(new) = rebound.map_err(|()| WalletError::OtherChain {
+            path: self.path.display().to_string(),
+            stored: Box::new(stored.clone().expect("a mismatch needs a stored identity")),
+            found: Box::new(found.clone()),
+        })?
+        else {
+            return Ok(());
+        };
+        let bytes = serde_json::to_vec(&new).map_err(corrupt)?;
         self.store.put("identity", &bytes)?;
         Ok(())
     }

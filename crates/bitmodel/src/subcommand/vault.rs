@@ -23,13 +23,5 @@ pub fn vault_and_utxos(
         bail!("a parent of {id} has no vault");
     };
     let status = index.vault_status(id)?.expect("the asset exists");
-    let utxos = status
-        .utxos
-        .iter()
-        .map(|(outpoint, u)| Utxo {
-            outpoint: *outpoint,
-            amount: u.amount,
-        })
-        .collect();
-    Ok((vault, utxos))
+    Ok((vault, status.covenant_utxos()))
 }
