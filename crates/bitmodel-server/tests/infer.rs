@@ -630,3 +630,24 @@ async fn one_payment_runs_the_model_once_and_replaceable_payments_wait() {
     let (st, v) = infer(&state, &id, Some(pay)).await;
     assert_eq!(st, StatusCode::OK, "the payment was kept: {v}");
 }
+
+/// Only blocks on the node's active chain count: a payment looked up in a block that a
+/// reorganisation left behind is not confirmed there (a stale block reports 0 confirmations,
+/// and the caller chooses `payment.block`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_in_a_stale_block_does_not_count() {
+    let mut w = world();
+    let state = w.state(0, "stale.redb");
+    let id = w.model;
+    let (_, q) = infer(&state, &id, None).await;
+    let tok = q["payment"]["token"].as_str().unwrap().to_owned();
+    let txid = w.pay(PRICE, Some(q["payment"]["memo_script"].as_str().unwrap()));
+    let block = w.dn.mine(1).unwrap()[0];
+    w.client
+        .call_value("invalidateblock", json!([block.to_string()]))
+        .unwrap();
+    let pay = json!({"txid": txid.to_string(), "token": tok, "block": block.to_string()});
+    let (st, v) = infer(&state, &id, Some(pay)).await;
+    assert_eq!(st, StatusCode::PAYMENT_REQUIRED, "{v}");
+    says(&v, "on its active chain");
+}
