@@ -108,6 +108,7 @@ pub fn run() {
     let keeper = Keeper::new(Policy {
         fee_rate: 1,
         max_pushes: usize::MAX,
+        max_fee_ppm: 1_000_000,
     });
     let t = Instant::now();
     let plans = keeper.plan_all(&index).expect("planned");

@@ -7,6 +7,9 @@
 //!    would only make another UTXO too small to distribute waits instead;
 //! 3. otherwise the vault waits, and the plan says why and how many sats are missing.
 //!
+//! A push whose fee would be more than the policy's share of what it moves (1% by default)
+//! waits too: small payments gather in the vault instead of being eaten by fees hop by hop.
+//!
 //! Invariants (asserted in the tests): a push's inputs are the vault's UTXOs, each at most
 //! once per plan; distribute outputs are the split rule's; fees never exceed the fee cap.
 
@@ -25,6 +28,8 @@ pub struct Policy {
     pub fee_rate: u64,
     /// Pushes per round (a round runs once per new block): bounded work per block.
     pub max_pushes: usize,
+    /// The most a push's fee may be of what it moves, in parts per million (10,000 = 1%).
+    pub max_fee_ppm: u32,
 }
 
 impl Default for Policy {
@@ -32,6 +37,7 @@ impl Default for Policy {
         Policy {
             fee_rate: 2,
             max_pushes: 100,
+            max_fee_ppm: 10_000,
         }
     }
 }
@@ -85,6 +91,10 @@ fn distribute(vault: &Vault, u: Utxo, rate: u64) -> Result<Option<Built>, Covena
     }
 }
 
+fn out_sum(b: &Built) -> u64 {
+    b.tx.output.iter().map(|o| o.value.to_sat()).sum()
+}
+
 fn push(kind: PushKind, b: Built, utxos: &[Utxo]) -> Push {
     let amount: u64 = utxos.iter().map(|u| u.amount).sum();
     let out: u64 = b.tx.output.iter().map(|o| o.value.to_sat()).sum();
@@ -112,6 +122,19 @@ fn distribute_fee(vault: &Vault, rate: u64) -> Result<u64, CovenantError> {
     Ok((rate * probe.tx.vsize() as u64 + 2 * rate).min(cap))
 }
 
+/// Whether `fee` is within the policy's share of `amount`.
+fn cheap_enough(policy: &Policy, fee: u64, amount: u64) -> bool {
+    u128::from(fee) * 1_000_000 <= u128::from(amount) * u128::from(policy.max_fee_ppm)
+}
+
+/// The smallest amount whose push at `fee` is cheap enough.
+fn cheap_from(policy: &Policy, fee: u64) -> u64 {
+    if policy.max_fee_ppm == 0 {
+        return u64::MAX;
+    }
+    (u128::from(fee) * 1_000_000).div_ceil(u128::from(policy.max_fee_ppm)) as u64
+}
+
 /// Decides and builds this round's pushes for one vault.
 pub fn plan(vault: &Vault, utxos: &[Utxo], policy: &Policy) -> Result<Plan, CovenantError> {
     let rate = policy.fee_rate.max(1);
@@ -121,14 +144,19 @@ pub fn plan(vault: &Vault, utxos: &[Utxo], policy: &Policy) -> Result<Plan, Cove
     let mut small = Vec::new();
     for u in sorted {
         match distribute(vault, u, rate)? {
-            Some(b) => pushes.push(push(PushKind::Distribute, b, &[u])),
-            None => small.push(u),
+            Some(b) if cheap_enough(policy, u.amount - out_sum(&b), u.amount) => {
+                pushes.push(push(PushKind::Distribute, b, &[u]))
+            }
+            _ => small.push(u),
         }
     }
     if small.is_empty() {
         return Ok(Plan { pushes, wait: None });
     }
-    let threshold = distribution_threshold(&vault.terms, distribute_fee(vault, rate)?)?;
+    // What a single UTXO needs: clear every share's dust limit, and carry its fee cheaply.
+    let dist_fee = distribute_fee(vault, rate)?;
+    let threshold =
+        distribution_threshold(&vault.terms, dist_fee)?.max(cheap_from(policy, dist_fee));
     // Smallest first: those can never be distributed on their own.
     small.sort_by_key(|u| u.amount);
     let mut pick = Vec::new();
@@ -144,7 +172,7 @@ pub fn plan(vault: &Vault, utxos: &[Utxo], policy: &Policy) -> Result<Plan, Cove
     if pick.len() >= 2 {
         let probe = build_merge(vault, &pick, 0)?;
         let fee = (rate * probe.tx.vsize() as u64 + 2 * rate).min(vault.terms.fee_cap);
-        if sum.saturating_sub(fee) >= threshold {
+        if sum.saturating_sub(fee) >= threshold && cheap_enough(policy, fee, sum) {
             let b = build_merge(vault, &pick, fee)?;
             pushes.push(push(PushKind::Merge, b, &pick));
             let rest = waiting - sum;
@@ -158,11 +186,15 @@ pub fn plan(vault: &Vault, utxos: &[Utxo], policy: &Policy) -> Result<Plan, Cove
             });
             return Ok(Plan { pushes, wait });
         }
-        let missing = threshold - sum.saturating_sub(fee);
+        let missing = threshold
+            .max(cheap_from(policy, fee))
+            .saturating_sub(sum.saturating_sub(fee))
+            .max(1);
         let wait = Wait {
             reason: format!(
-                "{} UTXOs hold {waiting} sats; merged (fee {fee}) they stay below the distribution threshold of {threshold} sats at {rate} sat/vB: {missing} sats more are needed",
-                small.len()
+                "{} UTXOs hold {waiting} sats; merged (fee {fee}) they stay below what a push needs at {rate} sat/vB ({threshold} sats: every share above the dust limit and the fee at most {}% of what moves): {missing} sats more are needed",
+                small.len(),
+                f64::from(policy.max_fee_ppm) / 10_000.0
             ),
             threshold,
             missing,
@@ -177,7 +209,8 @@ pub fn plan(vault: &Vault, utxos: &[Utxo], policy: &Policy) -> Result<Plan, Cove
         pushes,
         wait: Some(Wait {
             reason: format!(
-                "one UTXO of {waiting} sats is below the distribution threshold of {threshold} sats at {rate} sat/vB (every share must clear the dust limit): {missing} sats more are needed"
+                "one UTXO of {waiting} sats is below what a push needs at {rate} sat/vB ({threshold} sats: every share above the dust limit and the fee at most {}% of what moves): {missing} sats more are needed",
+                f64::from(policy.max_fee_ppm) / 10_000.0
             ),
             threshold,
             missing,

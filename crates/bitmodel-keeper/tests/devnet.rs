@@ -105,7 +105,11 @@ fn plans_distribute_merge_and_wait() {
     let w = World::new();
     let root = w.register(&record(1, &[]));
     let child = w.register(&record(2, &[(root, 3000)]));
-    let policy = Policy::default();
+    // Any fee share: this test is about thresholds and merges (the fee share has its own).
+    let policy = Policy {
+        max_fee_ppm: 1_000_000,
+        ..Policy::default()
+    };
     w.pay(&child, 200_000);
     w.dn.mine(1).unwrap();
     w.sync();
@@ -135,10 +139,7 @@ fn plans_distribute_merge_and_wait() {
     let p = plan(&lone_vault, &w.utxos(&lone), &policy).unwrap();
     assert!(p.pushes.is_empty());
     let wait = p.wait.unwrap();
-    assert!(
-        wait.reason.contains("below the distribution threshold"),
-        "{wait:?}"
-    );
+    assert!(wait.reason.contains("below what a push needs"), "{wait:?}");
     assert_eq!(wait.missing, wait.threshold - 600);
 
     // Several small ones that together clear it: merged; too few: they wait.
@@ -182,13 +183,14 @@ fn rounds_push_once_and_respect_the_budget() {
     let b = w.register(&record(3, &[(root, 2000)]));
     for id in [&a, &b] {
         for _ in 0..3 {
-            w.pay(id, 100_000);
+            w.pay(id, 500_000);
         }
     }
     w.dn.mine(1).unwrap();
     let mut keeper = Keeper::new(Policy {
         fee_rate: 2,
         max_pushes: 4,
+        ..Policy::default()
     });
     let r = w.round(&mut keeper);
     assert_eq!(r.pushed.len(), 4, "the budget: {r:?}");
@@ -213,7 +215,7 @@ fn rounds_push_once_and_respect_the_budget() {
     w.dn.mine(1).unwrap();
     w.sync();
     let t = w.index.totals().unwrap();
-    assert_eq!(t.payments_in, 600_000);
+    assert_eq!(t.payments_in, 3_000_000);
     assert_eq!(t.payments_in, t.paid_out + t.fees + t.waiting);
     assert_eq!(t.waiting, 0, "everything reached the owners: {t:?}");
 }
@@ -253,4 +255,49 @@ fn a_payment_reaches_every_root_owner_with_nobody_pushing() {
     assert_eq!(t.payments_in, t.paid_out + t.fees + t.waiting);
     assert_eq!(t.waiting, 0, "{t:?}");
     assert_eq!(t.to_parents, t.from_children);
+}
+
+#[test]
+fn a_push_that_costs_more_than_its_share_waits_for_more_money() {
+    let w = World::new();
+    let root = w.register(&record(1, &[]));
+    let child = w.register(&record(2, &[(root, 3000)]));
+    // 20,000 sats clear the dust limits, but a distribute at 2 sat/vB costs about 3% of it.
+    w.pay(&child, 20_000);
+    w.dn.mine(1).unwrap();
+    w.sync();
+    let vault = w.index.vault(&child).unwrap().unwrap();
+    let strict = Policy::default();
+    let p = plan(&vault, &w.utxos(&child), &strict).unwrap();
+    assert!(p.pushes.is_empty(), "{p:?}");
+    let wait = p.wait.unwrap();
+    assert!(wait.reason.contains("the fee at most 1%"), "{wait:?}");
+    assert!(
+        wait.threshold > 20_000 && wait.missing == wait.threshold - 20_000,
+        "{wait:?}"
+    );
+    // A lenient policy pushes it; and once more money arrives the strict one does too.
+    let lenient = Policy {
+        max_fee_ppm: 50_000,
+        ..Policy::default()
+    };
+    assert_eq!(
+        plan(&vault, &w.utxos(&child), &lenient)
+            .unwrap()
+            .pushes
+            .len(),
+        1
+    );
+    w.pay(&child, wait.threshold);
+    w.dn.mine(1).unwrap();
+    w.sync();
+    let p = plan(&vault, &w.utxos(&child), &strict).unwrap();
+    assert_eq!(p.pushes.len(), 1, "{p:?}");
+    let push = &p.pushes[0];
+    assert!(
+        push.fee * 100 <= push.amount,
+        "fee {} of {}",
+        push.fee,
+        push.amount
+    );
 }

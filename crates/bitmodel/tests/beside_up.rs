@@ -174,7 +174,7 @@ fn up_alone_carries_a_payment_to_every_root() {
     let tune = register("tune", &[format!("{base}:2000")]);
     let quant = register("quant", &[format!("{tune}:5000")]);
     let agent = register("agent", &[format!("{quant}:2000")]);
-    cli.json(&["pay", &agent, "20000000"]);
+    cli.json(&["pay", &agent, "100000000"]);
     let paid_out = |id: &str| {
         cli.json(&["asset", id])["stats"]["paid_out"]
             .as_u64()
@@ -198,7 +198,7 @@ fn up_alone_carries_a_payment_to_every_root() {
     }
     let sync = cli.json(&["sync"]);
     let n = |k: &str| sync[k].as_u64().unwrap();
-    assert_eq!(n("payments_in"), 20_000_000, "{sync}");
+    assert_eq!(n("payments_in"), 100_000_000, "{sync}");
     assert_eq!(
         n("payments_in"),
         n("paid_out") + n("fees") + n("waiting"),

@@ -22,6 +22,18 @@ pub struct KeeperArgs {
     /// At most this many pushes per block.
     #[arg(long, default_value_t = 100, env = "BITMODEL_KEEPER_MAX_PUSHES")]
     keeper_max_pushes: usize,
+    /// The most a push's fee may be of what it moves, in percent; a vault whose push would
+    /// cost more waits for more money.
+    #[arg(long, default_value_t = 1.0, env = "BITMODEL_KEEPER_MAX_FEE_SHARE", value_parser = fee_share)]
+    keeper_max_fee_share: f64,
+}
+
+fn fee_share(s: &str) -> Result<f64, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0 && *v <= 100.0)
+        .ok_or_else(|| format!("'{s}' is not a share: expected a percentage above 0 and at most 100, e.g. 1 or 0.5"))
 }
 
 impl KeeperArgs {
@@ -29,6 +41,7 @@ impl KeeperArgs {
         Policy {
             fee_rate: self.keeper_fee_rate.max(1),
             max_pushes: self.keeper_max_pushes,
+            max_fee_ppm: (self.keeper_max_fee_share * 10_000.0).round() as u32,
         }
     }
 }
