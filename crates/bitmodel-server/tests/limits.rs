@@ -3,14 +3,12 @@
 //! slowloris that never finishes its headers, and a client over its per-address cap — while
 //! `/api/v1/status` keeps answering another client.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use bitmodel_devnet::Devnet;
-use bitmodel_index::sync::sync;
-use bitmodel_index::Index;
-use bitmodel_protocol::Chain;
-use bitmodel_rpc::{Auth, Client};
-use bitmodel_server::{router, serve_with, AppState, Limits};
+use bitmodel_server::{router, serve_with, Limits};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -44,15 +42,7 @@ async fn idle_slow_and_greedy_clients_cannot_hold_the_server() {
     let (state, _dn, _dir) = tokio::task::spawn_blocking(|| {
         let dn = Devnet::spawn().unwrap();
         dn.mine(1).unwrap();
-        let (u, p) = dn.rpc_credentials();
-        let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let index = Index::open(&dir.path().join("i.redb"), Chain::Devnet).unwrap();
-        sync(&index, &client, 0, |_, _| {}).unwrap();
-        let state = AppState::new(
-            std::sync::Arc::new(index),
-            client.verify(Chain::Devnet).unwrap(),
-        );
+        let (state, dir) = common::indexed_state(&dn);
         (state, dn, dir)
     })
     .await

@@ -3,16 +3,14 @@
 //! lineage and vault answers stay bounded: the walks are linear (a visited set, keyed
 //! tables), and the page draws only the largest shares.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use bitmodel_devnet::Devnet;
-use bitmodel_index::sync::sync;
-use bitmodel_index::Index;
-use bitmodel_protocol::{AssetId, Chain};
-use bitmodel_rpc::{Auth, Client};
+use bitmodel_protocol::AssetId;
 use bitmodel_server::{router, AppState};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -23,13 +21,12 @@ const RECORDS: usize = 3_000;
 pub fn wide_dag() -> (AppState, AssetId, Devnet, tempfile::TempDir) {
     let dn = Devnet::spawn().unwrap();
     let ids = bitmodel_testkit::inscribe::wide_dag(&dn, RECORDS, 11);
-    let (u, p) = dn.rpc_credentials();
-    let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let index = Index::open(&dir.path().join("i.redb"), Chain::Devnet).unwrap();
-    sync(&index, &client, 0, |_, _| {}).unwrap();
-    assert_eq!(index.asset_count().unwrap(), RECORDS as u64, "all valid");
-    let state = AppState::new(Arc::new(index), client.verify(Chain::Devnet).unwrap());
+    let (state, dir) = common::indexed_state(&dn);
+    assert_eq!(
+        state.index.asset_count().unwrap(),
+        RECORDS as u64,
+        "all valid"
+    );
     (state, *ids.last().unwrap(), dn, dir)
 }
 

@@ -3,15 +3,13 @@
 //! page that shows it, read the explorer's cookies, navigate the top window. Served from the
 //! explorer's origin, none of it may run.
 
+mod common;
+
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::{ScriptBuf, WPubkeyHash};
 use bitmodel_devnet::Devnet;
-use bitmodel_index::sync::sync;
-use bitmodel_index::Index;
 use bitmodel_protocol::record::Content;
-use bitmodel_protocol::{AssetId, Chain, Kind, Record};
-use bitmodel_rpc::{Auth, Client};
-use bitmodel_server::AppState;
+use bitmodel_protocol::{AssetId, Kind, Record};
 use bitmodel_testkit::webdriver::Browser;
 
 const ATTACK: &str = "document.title='ran';\
@@ -57,15 +55,7 @@ fn inscribed_scripts_cannot_touch_the_explorer() {
         "image/svg+xml",
         svg.clone().into_bytes(),
     );
-    let (u, p) = dn.rpc_credentials();
-    let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let index = Index::open(&dir.path().join("i.redb"), Chain::Devnet).unwrap();
-    sync(&index, &client, 0, |_, _| {}).unwrap();
-    let state = AppState::new(
-        std::sync::Arc::new(index),
-        client.verify(Chain::Devnet).unwrap(),
-    );
+    let (state, _dir) = common::indexed_state(&dn);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
