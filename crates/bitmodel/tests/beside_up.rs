@@ -4,60 +4,32 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use bitmodel_rpc::{Auth, Client};
-use common::{Cli, WORDS};
-
-struct Running(Option<Child>);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(c) = &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
+use common::{Cli, Running, WORDS};
 
 /// Starts `bitmodel up` without the demo and without timed blocks; (process, API, RPC URL).
 fn up(datadir: &Path, extra: &[&str]) -> (Running, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
-        .args(["--datadir", datadir.to_str().unwrap()])
-        .args(["up", "--http", "127.0.0.1:0", "--rpc-bind", "127.0.0.1:0"])
-        .args(["--no-seed", "--block-interval", "3600"])
-        .args(extra)
-        .env_remove("BITMODEL_NETWORK")
-        .env_remove("BITMODEL_RPC_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let running = Running(Some(child));
-    let (mut api, mut rpc) = (None, None);
-    while api.is_none() {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("bitmodel up prints its URLs");
-        if let Some(rest) = line.split("devnet rpc on ").nth(1) {
-            rpc = Some(rest.split_whitespace().next().unwrap().to_owned());
-        }
-        if let Some(rest) = line.split("API at ").nth(1) {
-            api = Some(rest.split("api/v1").next().unwrap().to_owned());
-        }
-    }
-    (running, api.unwrap(), rpc.expect("the devnet's RPC URL"))
+    let global = ["--datadir".to_owned(), datadir.to_str().unwrap().to_owned()];
+    let mut args = vec![
+        "--rpc-bind",
+        "127.0.0.1:0",
+        "--no-seed",
+        "--block-interval",
+        "3600",
+    ];
+    args.extend_from_slice(extra);
+    let (running, api, seen) = common::start_up(&global, &args);
+    let rpc = seen
+        .iter()
+        .find_map(|l| l.split("devnet rpc on ").nth(1))
+        .and_then(|r| r.split_whitespace().next())
+        .expect("the devnet's RPC URL")
+        .to_owned();
+    (running, api, rpc)
 }
 
 #[test]

@@ -5,26 +5,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use bitcoin::Amount;
 use bitmodel_devnet::Devnet;
 use bitmodel_rpc::web::Web;
-use common::{Cli, WORDS};
-
-/// Kills `bitmodel up` if the test fails while it runs.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{Cli, Running, WORDS};
 
 fn up(
     datadir: &Path,
@@ -32,36 +19,14 @@ fn up(
     flags: &[String],
     extra: &[&str],
 ) -> (Running, String, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
-        .args(["--datadir", datadir.to_str().unwrap(), "--rpc-url", url])
-        .args(flags)
-        .args(["up", "--http", "127.0.0.1:0"])
-        .args(extra)
-        .env_remove("BITMODEL_NETWORK")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let running = Running(child);
-    let mut seen = Vec::new();
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("no API URL within 60 s: {seen:?}"));
-        if let Some(rest) = line.split("API at ").nth(1) {
-            let url = rest.split("api/v1").next().unwrap().to_owned();
-            seen.push(line);
-            return (running, url, seen);
-        }
-        seen.push(line);
-    }
+    let mut global = vec![
+        "--datadir".to_owned(),
+        datadir.to_str().unwrap().to_owned(),
+        "--rpc-url".to_owned(),
+        url.to_owned(),
+    ];
+    global.extend_from_slice(flags);
+    common::start_up(&global, extra)
 }
 
 fn get(web: &Web, path: &str) -> serde_json::Value {

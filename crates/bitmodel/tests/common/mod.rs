@@ -89,3 +89,56 @@ pub fn digits_model_args(paper: &str) -> Vec<String> {
     .map(String::from)
     .to_vec()
 }
+
+/// A running `bitmodel up`, killed if the test ends (or fails) while it runs.
+pub struct Running(pub Option<std::process::Child>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Starts `bitmodel <global> up --http 127.0.0.1:0 <extra>`; the process, the API's base URL
+/// (`http://…/`) and every line it printed up to it.
+pub fn start_up(global: &[String], extra: &[&str]) -> (Running, String, Vec<String>) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
+        .args(global)
+        .args(["up", "--http", "127.0.0.1:0"])
+        .args(extra)
+        .env_remove("BITMODEL_NETWORK")
+        .env_remove("BITMODEL_RPC_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("the binary runs");
+    let stdout = child.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let running = Running(Some(child));
+    let mut seen = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no API URL within 60 s: {seen:?}"));
+        let api = line
+            .split("API at ")
+            .nth(1)
+            .map(|rest| rest.split("api/v1").next().unwrap_or_default().to_owned());
+        seen.push(line);
+        if let Some(api) = api {
+            return (running, api, seen);
+        }
+    }
+}
