@@ -1,7 +1,9 @@
 //! `covenant`: the cost of a vault spend on chain — leaf size, witness size and vsize of
-//! `distribute` for 1..=11 parents and of `merge_k` for k = 2..=8 — plus the mean number of
-//! nLockTime grinding tries and the time to verify one 3-parent distribute with our
-//! interpreter (Fractal flags).
+//! `distribute` for 1..=11 parents and of a merge of k = 2..=8 inputs (leader + followers),
+//! the slopes the cheap-C-Flow issue targets (`covenant.distribute_vsize_per_parent`,
+//! `covenant.merge_vsize_per_extra_input`), where the bytes of a 3-parent distribute go
+//! (`covenant.distribute_bytes.3.*`), plus the mean number of nLockTime grinding tries and the
+//! time to verify one 3-parent distribute with our interpreter (Fractal flags).
 
 use std::time::Instant;
 
@@ -59,6 +61,7 @@ fn utxo(n: u32, amount: u64) -> Utxo {
 }
 
 pub fn run() {
+    let mut vsizes = Vec::new();
     for n in 1..=11usize {
         let v = vault(n);
         let b = build_distribute(&v, utxo(n as u32, 50_000_000), 2_000).expect("distribute builds");
@@ -78,18 +81,25 @@ pub fn run() {
             b.tx.vsize() as f64,
             "vB",
         );
+        vsizes.push(b.tx.vsize() as f64);
     }
+    line(
+        "covenant.distribute_vsize_per_parent",
+        (vsizes[10] - vsizes[0]) / 10.0,
+        "vB",
+    );
+    byte_table(&vault(3));
     let v = vault(3);
+    line("covenant.merge_leaf_bytes", v.merge.len() as f64, "bytes");
+    line("covenant.follow_leaf_bytes", v.follow.len() as f64, "bytes");
+    let mut merges = Vec::new();
     for k in 2..=8usize {
         let utxos: Vec<Utxo> = (0..k as u32)
             .map(|j| utxo(100 + j, 40_000 + 1_000 * u64::from(j)))
             .collect();
         let b = build_merge(&v, &utxos, 2_000).expect("merge builds");
-        line(
-            &format!("covenant.merge_leaf_bytes.{k}"),
-            v.merge_leaf(k).len() as f64,
-            "bytes",
-        );
+        verify_tx(&b.tx, &b.spent, Flags::FRACTAL, 1).expect("honest merge verifies");
+        merges.push(b.tx.vsize() as f64);
         line(
             &format!("covenant.merge_vsize.{k}"),
             b.tx.vsize() as f64,
@@ -101,6 +111,11 @@ pub fn run() {
             "tries",
         );
     }
+    line(
+        "covenant.merge_vsize_per_extra_input",
+        (merges[6] - merges[0]) / 6.0,
+        "vB",
+    );
     let runs = 2_000u32;
     let t = Instant::now();
     let tries: u64 = (0..runs)
@@ -130,4 +145,70 @@ pub fn run() {
         }
     });
     line("covenant.verify_us.3", us(per) / 100.0, "us");
+}
+
+/// Where the weight of a 3-parent distribute goes: script bytes by purpose, witness items,
+/// control block and the non-witness transaction (weight units are bytes × 1 for witness
+/// data and × 4 for the rest; lines in bytes).
+fn byte_table(v: &Vault) {
+    let b = build_distribute(v, utxo(3, 50_000_000), 2_000).expect("distribute builds");
+    for (purpose, bytes) in bitmodel_covenant::leaves::distribute_sections(&v.terms) {
+        line(
+            &format!("covenant.distribute_bytes.3.script.{}", slug(purpose)),
+            bytes as f64,
+            "bytes",
+        );
+    }
+    let items: Vec<&[u8]> = b.tx.input[0].witness.iter().collect();
+    let with_len = |i: &[u8]| (i.len() + bitcoin::VarInt(i.len() as u64).size()) as f64;
+    let n = items.len();
+    let named = [
+        ("challenge_e31_b", &items[0..2]),
+        ("sigmsg_pieces", &items[2..5]),
+        ("numbers_q_f_a_t", &items[5..n - 2]),
+    ];
+    for (name, group) in named {
+        line(
+            &format!("covenant.distribute_bytes.3.witness.{name}"),
+            group.iter().map(|i| with_len(i)).sum(),
+            "bytes",
+        );
+    }
+    line(
+        "covenant.distribute_bytes.3.witness.leaf_length_prefix",
+        with_len(items[n - 2]) - items[n - 2].len() as f64,
+        "bytes",
+    );
+    line(
+        "covenant.distribute_bytes.3.witness.control_block",
+        with_len(items[n - 1]),
+        "bytes",
+    );
+    let base = bitcoin::consensus::serialize(&{
+        let mut t = b.tx.clone();
+        t.input[0].witness = bitcoin::Witness::new();
+        t
+    })
+    .len();
+    line(
+        "covenant.distribute_bytes.3.non_witness_tx",
+        base as f64,
+        "bytes",
+    );
+}
+
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect::<String>()
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
 }

@@ -1,96 +1,9 @@
-//! The vocabulary the leaves are written in: constant multiplication, 8-byte amounts,
-//! length pins and range checks, each a short, fixed opcode sequence.
-//!
-//! Invariants the leaves rely on:
-//! - [`mul_const`] uses binary double-and-add from the most significant bit, so every
-//!   intermediate is at most the final product: a product below 2^31 never overflows a
-//!   4-byte script number on the way (signed-digit tricks would).
-//! - [`le8`] accepts only numbers of 2, 3 or 4 bytes (128 ..= 2^31 − 1 for non-negative
-//!   values) and fails the script otherwise; every amount it is used on is at least a dust
-//!   limit, so that is no restriction, and a negative number gives a sign bit that can never
-//!   match a real amount.
-//! - [`check_no_op_success`] is the builder's guard: no `OP_SUCCESSx` other than `OP_CAT`.
+//! Script numbers for witness items, and the builder's guard [`find_op_success`]: no
+//! `OP_SUCCESSx` other than `OP_CAT` may reach a leaf. (The leaves themselves are written
+//! with the named-stack builder in `stack.rs`.)
 
-use bitcoin::opcodes::all::*;
-use bitcoin::script::{Builder, Instruction, PushBytesBuf};
+use bitcoin::script::Instruction;
 use bitcoin::Script;
-
-/// Multiplies the top stack number by a constant: `[x] → [x·w]`.
-pub fn mul_const(mut b: Builder, w: u32) -> Builder {
-    assert!(w > 0, "multiplying by zero is never needed by the leaves");
-    if w == 1 {
-        return b;
-    }
-    let bits = 32 - w.leading_zeros();
-    if w.is_power_of_two() {
-        for _ in 1..bits {
-            b = b.push_opcode(OP_DUP).push_opcode(OP_ADD);
-        }
-        return b;
-    }
-    // [x] → [x, acc=x]; acc = 2·acc (+ x) per remaining bit; drop x.
-    b = b.push_opcode(OP_DUP);
-    for bit in (0..bits - 1).rev() {
-        b = b.push_opcode(OP_DUP).push_opcode(OP_ADD);
-        if (w >> bit) & 1 == 1 {
-            b = b.push_opcode(OP_OVER).push_opcode(OP_ADD);
-        }
-    }
-    b.push_opcode(OP_NIP)
-}
-
-/// `[n] → [le8(n)]` for a minimally encoded number of 2..=4 bytes.
-pub fn le8(b: Builder) -> Builder {
-    b.push_opcode(OP_SIZE)
-        .push_int(2)
-        .push_opcode(OP_EQUAL)
-        .push_opcode(OP_IF)
-        .push_slice([0u8; 6])
-        .push_opcode(OP_ELSE)
-        .push_opcode(OP_SIZE)
-        .push_int(3)
-        .push_opcode(OP_EQUAL)
-        .push_opcode(OP_IF)
-        .push_slice([0u8; 5])
-        .push_opcode(OP_ELSE)
-        .push_opcode(OP_SIZE)
-        .push_int(4)
-        .push_opcode(OP_EQUALVERIFY)
-        .push_slice([0u8; 4])
-        .push_opcode(OP_ENDIF)
-        .push_opcode(OP_ENDIF)
-        .push_opcode(OP_CAT)
-}
-
-/// Fails unless the top element is exactly `n` bytes long (the element stays).
-pub fn pin(b: Builder, n: i64) -> Builder {
-    b.push_opcode(OP_SIZE)
-        .push_int(n)
-        .push_opcode(OP_EQUALVERIFY)
-}
-
-/// Consumes the top number and fails unless `lo <= x < hi`.
-pub fn within(b: Builder, lo: i64, hi: i64) -> Builder {
-    b.push_int(lo)
-        .push_int(hi)
-        .push_opcode(OP_WITHIN)
-        .push_opcode(OP_VERIFY)
-}
-
-/// Fails unless the top number is at least `min` (the number stays).
-pub fn at_least(b: Builder, min: i64) -> Builder {
-    b.push_opcode(OP_DUP)
-        .push_int(min)
-        .push_opcode(OP_GREATERTHANOREQUAL)
-        .push_opcode(OP_VERIFY)
-}
-
-/// Pushes arbitrary constant bytes (at most 520).
-pub fn push_bytes(b: Builder, bytes: &[u8]) -> Builder {
-    b.push_slice(
-        PushBytesBuf::try_from(bytes.to_vec()).expect("leaf constants are at most 520 bytes"),
-    )
-}
 
 /// Whether `op` is an `OP_SUCCESSx` in tapscript (BIP342).
 pub fn is_op_success(op: u8) -> bool {
@@ -134,6 +47,8 @@ pub fn scriptnum(n: i64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bitcoin::opcodes::all::*;
+    use bitcoin::script::Builder;
 
     #[test]
     fn scriptnums() {

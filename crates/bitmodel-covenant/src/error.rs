@@ -29,6 +29,10 @@ pub enum CovenantError {
     BelowThreshold { amount: u64, fee: u64, needed: u64 },
     #[error("a merged output of {amount} sats would be below the dust limit of {dust} sats")]
     MergeBelowDust { amount: u64, dust: u64 },
+    #[error(
+        "a vault UTXO of {0} sats is too small to merge; a merge takes UTXOs of at least 128 sats"
+    )]
+    MergeInputTooSmall(u64),
     #[error("merge takes 2..=8 UTXOs of one vault, got {0}")]
     MergeCount(usize),
     #[error("no nLockTime within {0} tries gave a usable challenge byte")]

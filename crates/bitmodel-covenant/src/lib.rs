@@ -10,15 +10,17 @@
 //! is the real one. See `../shared/design/COVENANT.md` for the design and its checklist.
 //!
 //! - [`vault`]: the terms, leaves, tree and address of a vault (network-gated).
-//! - [`leaves`]: the `distribute` and `merge_k` tapscripts.
+//! - [`leaves`]: the `distribute`, `merge` and `follow` tapscripts.
 //! - [`spend`]: keyless spend builders with nLockTime grinding, and the distribution threshold.
-//! - [`asm`]: the small script-building vocabulary the leaves are written in.
+//! - [`asm`]: script numbers and the OP_SUCCESS guard; `stack`: the named-stack builder the
+//!   leaves are written with.
 
 pub mod asm;
 mod error;
 pub mod leaves;
 pub mod sigmsg;
 pub mod spend;
+mod stack;
 pub mod vault;
 
 pub use error::CovenantError;

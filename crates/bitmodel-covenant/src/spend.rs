@@ -9,15 +9,20 @@
 use bitcoin::absolute::LockTime;
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
-use bitmodel_protocol::split::{share, split};
+use bitmodel_protocol::split::split;
+
+use bitcoin::TapSighashType;
 
 use crate::asm::scriptnum;
-use crate::sigmsg::{challenge, pieces, usable};
+use crate::leaves::{self, SLOTS};
+use crate::sigmsg::{challenge, pieces, suffix, usable};
 use crate::vault::{Vault, VaultTerms};
 use crate::{CovenantError, MAX_MERGE, MAX_VAULT_AMOUNT};
 
 /// Lock times tried before giving up; each try succeeds with probability ~0.49 per input.
 pub const MAX_GRIND: u32 = 1 << 20;
+/// The smallest vault UTXO a merge takes: the leader's 8-byte amounts need 2..=4-byte numbers.
+pub const MIN_MERGE_INPUT: u64 = 128;
 
 /// A vault UTXO.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,30 +67,28 @@ pub fn build_distribute(vault: &Vault, utxo: Utxo, fee: u64) -> Result<Built, Co
     let mut tx = unsigned(&[utxo], outputs);
     let leaf = &vault.distribute;
     let leaf_hash = Vault::leaf_hash(leaf);
-    let (e, tries) = grind(&mut tx, &spent, &[0], leaf_hash)?;
+    let (e, tries) = grind(&mut tx, &spent, &[(0, TapSighashType::Default)], leaf_hash)?;
     let p = pieces(&tx, &spent);
     let mut w = Witness::new();
     w.push(&e[0][..31]);
     w.push(&e[0][31..]);
-    w.push(leaf_hash.as_ref() as &[u8]);
-    w.push(p.sha_sequences);
-    w.push(p.sha_scriptpubkeys);
-    w.push(p.sha_prevouts);
-    w.push(p.lock_time);
-    w.push(p.version);
-    for parent in terms.parents.iter().rev() {
-        w.push(scriptnum((r * u64::from(parent.weight) / 10_000) as i64));
-    }
+    w.push(suffix(leaf_hash));
+    w.push(p.p2());
+    w.push(p.p1());
     w.push(scriptnum(q as i64));
     w.push(scriptnum(fee as i64));
     w.push(scriptnum(utxo.amount as i64));
+    for parent in &terms.parents {
+        w.push(scriptnum((r * u64::from(parent.weight) / 10_000) as i64));
+    }
     w.push(leaf.as_bytes());
     w.push(vault.control_block(leaf).serialize());
     tx.input[0].witness = w;
     Ok(Built { tx, spent, tries })
 }
 
-/// The `merge_k` spend of `utxos` (2..=8, all of this vault) with fee `fee`.
+/// The merge of `utxos` (2..=8, all of this vault) with fee `fee`: input 0 spends the merge
+/// leader, the others the follower.
 pub fn build_merge(vault: &Vault, utxos: &[Utxo], fee: u64) -> Result<Built, CovenantError> {
     let k = utxos.len();
     if !(2..=MAX_MERGE).contains(&k) {
@@ -100,6 +103,9 @@ pub fn build_merge(vault: &Vault, utxos: &[Utxo], fee: u64) -> Result<Built, Cov
     let sum: u64 = utxos.iter().map(|u| u.amount).sum();
     if let Some(big) = utxos.iter().find(|u| u.amount > MAX_VAULT_AMOUNT) {
         return Err(CovenantError::AmountTooLarge(big.amount));
+    }
+    if let Some(tiny) = utxos.iter().find(|u| u.amount < MIN_MERGE_INPUT) {
+        return Err(CovenantError::MergeInputTooSmall(tiny.amount));
     }
     if sum > MAX_VAULT_AMOUNT || fee > sum {
         return Err(CovenantError::MergeOutOfRange {
@@ -128,28 +134,75 @@ pub fn build_merge(vault: &Vault, utxos: &[Utxo], fee: u64) -> Result<Built, Cov
             script_pubkey: spk.clone(),
         }],
     );
-    let leaf = vault.merge_leaf(k);
-    let leaf_hash = Vault::leaf_hash(leaf);
-    let inputs: Vec<usize> = (0..k).collect();
-    let (es, tries) = grind(&mut tx, &spent, &inputs, leaf_hash)?;
+    let lead_hash = Vault::leaf_hash(&vault.merge);
+    let follow_hash = Vault::leaf_hash(&vault.follow);
+    // Grinding needs every input's challenge usable at once; the follower's depends on its
+    // own leaf and hash type, so grind each input against the leaf it will reveal.
+    let inputs: Vec<(usize, TapSighashType, bitcoin::TapLeafHash)> = (0..k)
+        .map(|j| {
+            if j == 0 {
+                (0, TapSighashType::Default, lead_hash)
+            } else {
+                (j, TapSighashType::None, follow_hash)
+            }
+        })
+        .collect();
+    let (es, tries) = grind_leaves(&mut tx, &spent, &inputs)?;
     let p = pieces(&tx, &spent);
-    let control = vault.control_block(leaf).serialize();
-    for (j, e) in es.iter().enumerate() {
+    let bits = (k - 1) as u8;
+    let bit = |i: u8| -> Vec<u8> {
+        if bits >> i & 1 == 1 {
+            vec![1]
+        } else {
+            vec![]
+        }
+    };
+    // Slots s_1..s_8: input 0 in s_1, then the present groups (s_2 | s_3 s_4 | s_5..s_8).
+    let present = |slot: usize| match slot {
+        1 => true,
+        2 => bits & 1 == 1,
+        3..=4 => bits & 2 == 2,
+        _ => bits & 4 == 4,
+    };
+    let mut slots = vec![Vec::new(); SLOTS + 1];
+    let mut amounts = utxos.iter();
+    for (slot, item) in slots.iter_mut().enumerate().skip(1) {
+        if present(slot) {
+            let u = amounts.next().expect("k inputs fill k slots");
+            *item = scriptnum(u.amount as i64);
+        }
+    }
+    let mut lead = Witness::new();
+    lead.push(&es[0][..31]);
+    lead.push(&es[0][31..]);
+    lead.push(suffix(lead_hash));
+    lead.push(p.sha_sequences);
+    lead.push(p.p1());
+    lead.push(spk.as_bytes());
+    lead.push(bit(2));
+    lead.push(bit(1));
+    lead.push(bit(0));
+    lead.push(scriptnum(fee as i64));
+    for slot in (1..=SLOTS).rev() {
+        lead.push(&slots[slot]);
+    }
+    lead.push(vault.merge.as_bytes());
+    lead.push(vault.control_block(&vault.merge).serialize());
+    tx.input[0].witness = lead;
+    let control = vault.control_block(&vault.follow).serialize();
+    for (j, e) in es.iter().enumerate().skip(1) {
         let mut w = Witness::new();
         w.push(&e[..31]);
         w.push(&e[31..]);
-        w.push(leaf_hash.as_ref() as &[u8]);
-        w.push((j as u32).to_le_bytes());
-        w.push(p.sha_sequences);
-        w.push(p.sha_prevouts);
-        w.push(p.lock_time);
-        w.push(p.version);
+        w.push(suffix(follow_hash));
+        w.push(p.mid());
+        w.push(scriptnum(j as i64));
+        w.push(p.pre(leaves::SIGHASH_NONE));
         w.push(spk.as_bytes());
-        w.push(scriptnum(fee as i64));
-        for u in utxos.iter().rev() {
-            w.push(scriptnum(u.amount as i64));
-        }
-        w.push(leaf.as_bytes());
+        w.push(bit(2));
+        w.push(bit(1));
+        w.push(bit(0));
+        w.push(vault.follow.as_bytes());
         w.push(&control);
         tx.input[j].witness = w;
     }
@@ -216,11 +269,6 @@ pub fn distribution_threshold(terms: &VaultTerms, fee: u64) -> Result<u64, Coven
     Err(CovenantError::NeverDistributable)
 }
 
-/// Each parent's share as the leaf computes it: `q·w + floor(r·w/10000)`.
-pub fn leaf_share(total: u64, weight: u16) -> u64 {
-    share(total, weight)
-}
-
 fn unsigned(utxos: &[Utxo], output: Vec<TxOut>) -> Transaction {
     Transaction {
         version: Version::TWO,
@@ -238,18 +286,29 @@ fn unsigned(utxos: &[Utxo], output: Vec<TxOut>) -> Transaction {
     }
 }
 
-/// Tries lock times until every listed input's challenge is usable.
+/// Tries lock times until every listed input's challenge (for one leaf) is usable.
 fn grind(
     tx: &mut Transaction,
     spent: &[TxOut],
-    inputs: &[usize],
+    inputs: &[(usize, TapSighashType)],
     leaf: bitcoin::TapLeafHash,
+) -> Result<(Vec<[u8; 32]>, u32), CovenantError> {
+    let inputs: Vec<_> = inputs.iter().map(|(i, t)| (*i, *t, leaf)).collect();
+    grind_leaves(tx, spent, &inputs)
+}
+
+/// Tries lock times until every listed input's challenge is usable; each input names the
+/// hash type and leaf its script will use.
+fn grind_leaves(
+    tx: &mut Transaction,
+    spent: &[TxOut],
+    inputs: &[(usize, TapSighashType, bitcoin::TapLeafHash)],
 ) -> Result<(Vec<[u8; 32]>, u32), CovenantError> {
     for n in 0..MAX_GRIND {
         tx.lock_time = LockTime::from_consensus(n);
         let es: Vec<[u8; 32]> = inputs
             .iter()
-            .map(|i| challenge(tx, spent, *i, leaf))
+            .map(|(i, t, leaf)| challenge(tx, spent, *i, *leaf, *t))
             .collect();
         if es.iter().all(usable) {
             return Ok((es, n + 1));

@@ -1,6 +1,7 @@
 //! A vault: the asset's P2TR covenant address. Internal key = BIP341's NUMS point `H` (no one
-//! knows its discrete log, so there is no key-path spend); leaves = `distribute` at depth 1
-//! (the common spend gets the shortest control block) and `merge_2`..`merge_8` below it.
+//! knows its discrete log, so there is no key-path spend); leaves = `follow` at depth 1 (it is
+//! revealed once per merged input, so its control block is paid most often), `distribute` and
+//! `merge` at depth 2.
 
 use bitcoin::key::Secp256k1;
 use bitcoin::taproot::{ControlBlock, LeafVersion, TapLeafHash, TaprootBuilder, TaprootSpendInfo};
@@ -8,7 +9,7 @@ use bitcoin::{Address, Network, ScriptBuf, XOnlyPublicKey};
 use bitmodel_protocol::{Chain, Record, BPS, MAX_PARENTS};
 
 use crate::asm::find_op_success;
-use crate::{leaves, CovenantError, MAX_MERGE, MAX_VAULT_AMOUNT};
+use crate::{leaves, CovenantError, MAX_VAULT_AMOUNT};
 
 /// BIP341's provably unspendable internal key `H`.
 pub const NUMS: [u8; 32] = [
@@ -109,8 +110,10 @@ impl VaultTerms {
 pub struct Vault {
     pub terms: VaultTerms,
     pub distribute: ScriptBuf,
-    /// `merges[k - 2]` is the `merge_k` leaf.
-    pub merges: Vec<ScriptBuf>,
+    /// The merge leader (input 0 of a merge of 2..=8 inputs).
+    pub merge: ScriptBuf,
+    /// The merge follower (inputs 1.. of a merge).
+    pub follow: ScriptBuf,
     spend_info: TaprootSpendInfo,
     script_pubkey: ScriptBuf,
 }
@@ -123,34 +126,31 @@ impl Vault {
         }
         terms.check()?;
         let distribute = leaves::distribute(&terms);
-        let merges: Vec<ScriptBuf> = (2..=MAX_MERGE)
-            .map(|k| leaves::merge(k, terms.fee_cap))
-            .collect();
+        let merge = leaves::merge(terms.fee_cap);
+        let follow = leaves::follow();
         // COVENANT checklist 3: an OP_SUCCESSx other than OP_CAT would make the leaf
         // anyone-can-spend, so a builder bug must stop here rather than reach the chain.
-        for leaf in std::iter::once(&distribute).chain(&merges) {
+        for leaf in [&distribute, &merge, &follow] {
             if let Some(op) = find_op_success(leaf) {
                 return Err(CovenantError::OpSuccess(op));
             }
         }
         let secp = Secp256k1::verification_only();
         let nums = XOnlyPublicKey::from_slice(&NUMS).expect("NUMS is a valid x-only key");
-        // DFS order: distribute at depth 1; merge_2 at 3; merge_3..=8 at 4 (1/2 + 1/8 + 6/16 = 1).
-        let mut builder = TaprootBuilder::new()
-            .add_leaf(1, distribute.clone())
-            .expect("valid depth");
-        for (i, m) in merges.iter().enumerate() {
-            let depth = if i == 0 { 3 } else { 4 };
-            builder = builder
-                .add_leaf(depth, m.clone())
-                .expect("depths form a complete tree");
-        }
-        let spend_info = builder.finalize(&secp, nums).expect("the tree is complete");
+        // DFS order: follow at depth 1, distribute and merge at depth 2 (1/2 + 1/4 + 1/4 = 1).
+        let spend_info = TaprootBuilder::new()
+            .add_leaf(1, follow.clone())
+            .and_then(|b| b.add_leaf(2, distribute.clone()))
+            .and_then(|b| b.add_leaf(2, merge.clone()))
+            .expect("valid depths")
+            .finalize(&secp, nums)
+            .expect("the tree is complete");
         let script_pubkey = ScriptBuf::new_p2tr_tweaked(spend_info.output_key());
         Ok(Vault {
             terms,
             distribute,
-            merges,
+            merge,
+            follow,
             spend_info,
             script_pubkey,
         })
@@ -163,10 +163,6 @@ impl Vault {
     /// The vault's address; devnet uses regtest's `bcrt` prefix, Fractal mainnet `bc`.
     pub fn address(&self, network: Network) -> Address {
         Address::from_script(&self.script_pubkey, network).expect("a P2TR script has an address")
-    }
-
-    pub fn merge_leaf(&self, k: usize) -> &ScriptBuf {
-        &self.merges[k - 2]
     }
 
     pub fn leaf_hash(leaf: &ScriptBuf) -> TapLeafHash {

@@ -66,7 +66,14 @@ struct Forge {
     q: (i64, Vec<u8>),
     ts: Vec<(i64, Vec<u8>)>,
     leaf_hash: Option<[u8; 32]>,
+    /// Replaces the real witness pieces (`p1`, `p2`, `suf`): the forged challenge is then
+    /// computed over the message the script builds from these, so only the leaf's own
+    /// checks (the length pins) stand in the way.
+    pieces: Option<Bend>,
 }
+
+/// A change to the real pieces `[p1, p2, suf]`, applied at every ground lock time.
+type Bend = Box<dyn Fn(&mut [Vec<u8>; 3])>;
 
 impl Forge {
     /// Consistent numbers for a claimed amount and fee.
@@ -83,6 +90,7 @@ impl Forge {
                 .map(|w| n(r * i64::from(*w) / 10_000))
                 .collect(),
             leaf_hash: None,
+            pieces: None,
         }
     }
 
@@ -110,18 +118,22 @@ fn forge(v: &Vault, tx: &mut Transaction, spent: &[TxOut], input: usize, f: &For
     for n in 0..10_000u32 {
         tx.lock_time = bitcoin::absolute::LockTime::from_consensus(n);
         let p = pieces(tx, spent);
+        let mut suf = leaf_hash.to_vec();
+        suf.extend_from_slice(&[0, 0xff, 0xff, 0xff, 0xff]);
+        let mut ps = [p.p1(), p.p2(), suf];
+        if let Some(bend) = &f.pieces {
+            bend(&mut ps);
+        }
+        let [p1, p2, suf] = ps;
+        // The message exactly as the leaf assembles it from the witness.
         let msg = [
             &[0u8][..],
-            &p.version,
-            &p.lock_time,
-            &p.sha_prevouts,
+            &p1,
             &hash(&le8(f.a.0)),
-            &p.sha_scriptpubkeys,
-            &p.sha_sequences,
+            &p2,
             &hash(&f.script_outputs()),
             &[2, 0, 0, 0, 0],
-            &leaf_hash,
-            &[0, 0xff, 0xff, 0xff, 0xff],
+            &suf,
         ]
         .concat();
         let e = challenge_of(&msg);
@@ -131,18 +143,15 @@ fn forge(v: &Vault, tx: &mut Transaction, spent: &[TxOut], input: usize, f: &For
         let mut w = Witness::new();
         w.push(&e[..31]);
         w.push(&e[31..]);
-        w.push(leaf_hash);
-        w.push(p.sha_sequences);
-        w.push(p.sha_scriptpubkeys);
-        w.push(p.sha_prevouts);
-        w.push(p.lock_time);
-        w.push(p.version);
-        for t in f.ts.iter().rev() {
-            w.push(&t.1);
-        }
+        w.push(&suf);
+        w.push(&p2);
+        w.push(&p1);
         w.push(&f.q.1);
         w.push(&f.fee.1);
         w.push(&f.a.1);
+        for t in &f.ts {
+            w.push(&t.1);
+        }
         w.push(leaf.as_bytes());
         w.push(v.control_block(leaf).serialize());
         tx.input[input].witness = w;
@@ -179,14 +188,11 @@ fn item(tx: &Transaction, index: usize) -> Vec<u8> {
         .to_vec()
 }
 
-// Distribute witness indices for 3 parents.
+// Distribute witness indices.
 const E31: usize = 0;
-const LEAF: usize = 2;
-const SEQ: usize = 3;
-const SPKS: usize = 4;
-const PREV: usize = 5;
-const LT: usize = 6;
-const VER: usize = 7;
+const SUF: usize = 2;
+const P2: usize = 3;
+const P1: usize = 4;
 
 fn attacker_spk() -> ScriptBuf {
     ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array([0xee; 20]))
@@ -405,6 +411,7 @@ fn share_below_dust() {
         q: num(q),
         ts: vec![num(r / 10_000)],
         leaf_hash: None,
+        pieces: None,
     };
     tx.output[0].value = Amount::from_sat(200);
     tx.output[1].value = Amount::from_sat(2_000_000 - 200);
@@ -412,25 +419,25 @@ fn share_below_dust() {
     assert_eq!(rejected(&tx, &spent), ScriptError::Verify);
 }
 
-/// `forge` for a one-parent vault (the helper above is fixed to three parents).
+/// A one-parent distribute witness with a dummy challenge: the leaf must refuse it before
+/// the signature check (the helper above is fixed to three parents).
 fn forge_one_parent(v: &Vault, tx: &mut Transaction, spent: &[TxOut], f: &Forge) {
     let leaf = &v.distribute;
     let mut w = Witness::new();
     let p = pieces(tx, spent);
     w.push([1u8; 31]);
     w.push([1u8]);
-    w.push(
-        TapLeafHash::from_script(leaf, bitcoin::taproot::LeafVersion::TapScript).to_byte_array(),
-    );
-    w.push(p.sha_sequences);
-    w.push(p.sha_scriptpubkeys);
-    w.push(p.sha_prevouts);
-    w.push(p.lock_time);
-    w.push(p.version);
-    w.push(&f.ts[0].1);
+    let mut suf = TapLeafHash::from_script(leaf, bitcoin::taproot::LeafVersion::TapScript)
+        .to_byte_array()
+        .to_vec();
+    suf.extend_from_slice(&[0, 0xff, 0xff, 0xff, 0xff]);
+    w.push(suf);
+    w.push(p.p2());
+    w.push(p.p1());
     w.push(&f.q.1);
     w.push(&f.fee.1);
     w.push(&f.a.1);
+    w.push(&f.ts[0].1);
     w.push(leaf.as_bytes());
     w.push(v.control_block(leaf).serialize());
     tx.input[0].witness = w;
@@ -501,7 +508,7 @@ fn anyonecanpay_challenge_is_refused() {
         .taproot_script_spend_signature_hash(
             0,
             &bitcoin::sighash::Prevouts::One(0, &b.spent[0]),
-            TapLeafHash::from_slice(&item(&b.tx, LEAF)).unwrap(),
+            TapLeafHash::from_slice(&item(&b.tx, SUF)[..32]).unwrap(),
             bitcoin::TapSighashType::AllPlusAnyoneCanPay,
         )
         .unwrap();
@@ -534,7 +541,7 @@ fn a_different_tapleaf_hash() {
     let (v, mut b) = honest();
     let mut f = Forge::consistent(A as i64, F as i64);
     f.leaf_hash = Some(
-        TapLeafHash::from_script(v.merge_leaf(2), bitcoin::taproot::LeafVersion::TapScript)
+        TapLeafHash::from_script(&v.merge, bitcoin::taproot::LeafVersion::TapScript)
             .to_byte_array(),
     );
     forge(&v, &mut b.tx, &b.spent, 0, &f);
@@ -553,91 +560,95 @@ fn unground_lock_time() {
 }
 
 // ---- shifted SigMsg boundaries: every witness piece, one byte too long and one too short ----
+//
+// Each is forged (the challenge matches the message the leaf would build from the bent
+// pieces), so what rejects it is the leaf's length pin, not a stale challenge. The tail
+// (`suf`, the message after the input index) has no pin: nothing after it can move a field
+// the leaf checks, and the real message must still match, which is what rejects it.
+
+fn slot(index: usize) -> usize {
+    match index {
+        P1 => 0,
+        P2 => 1,
+        _ => 2,
+    }
+}
+
+fn forged_with(bend: Bend) -> ScriptError {
+    let (v, mut b) = honest();
+    let mut f = Forge::consistent(A as i64, F as i64);
+    f.pieces = Some(bend);
+    forge(&v, &mut b.tx, &b.spent, 0, &f);
+    rejected(&b.tx, &b.spent)
+}
 
 fn shifted(index: usize, grow: bool) -> ScriptError {
-    let (_, mut b) = honest();
-    let mut it = item(&b.tx, index);
-    if grow {
-        it.push(0);
-    } else {
-        it.pop();
-    }
-    set_item(&mut b.tx, 0, index, &it);
-    rejected(&b.tx, &b.spent)
+    forged_with(Box::new(move |ps| {
+        if grow {
+            ps[slot(index)].push(0);
+        } else {
+            ps[slot(index)].pop();
+        }
+    }))
 }
 
-/// Moves the last byte of one piece onto the front of the next piece of the message, keeping
-/// the concatenation identical: only the length pins can catch it.
+/// Moves the last byte of one piece onto the front of another (forged): lengths change
+/// while the bytes stay, so only the pins catch it.
 fn moved(from: usize, to: usize) -> ScriptError {
-    let (_, mut b) = honest();
-    let mut a = item(&b.tx, from);
-    let mut c = item(&b.tx, to);
-    let byte = a.pop().unwrap();
-    c.insert(0, byte);
-    set_item(&mut b.tx, 0, from, &a);
-    set_item(&mut b.tx, 0, to, &c);
-    rejected(&b.tx, &b.spent)
+    forged_with(Box::new(move |ps| {
+        let byte = ps[slot(from)].pop().unwrap();
+        ps[slot(to)].insert(0, byte);
+    }))
 }
 
 #[test]
-fn version_oversized() {
-    assert_eq!(shifted(VER, true), ScriptError::EqualVerify);
+fn version_locktime_prevouts_oversized() {
+    assert_eq!(shifted(P1, true), ScriptError::EqualVerify);
 }
 #[test]
-fn version_undersized() {
-    assert_eq!(shifted(VER, false), ScriptError::EqualVerify);
+fn version_locktime_prevouts_undersized() {
+    assert_eq!(shifted(P1, false), ScriptError::EqualVerify);
 }
 #[test]
-fn lock_time_oversized() {
-    assert_eq!(shifted(LT, true), ScriptError::EqualVerify);
+fn scriptpubkeys_sequences_oversized() {
+    assert_eq!(shifted(P2, true), ScriptError::EqualVerify);
 }
 #[test]
-fn lock_time_undersized() {
-    assert_eq!(shifted(LT, false), ScriptError::EqualVerify);
+fn scriptpubkeys_sequences_undersized() {
+    assert_eq!(shifted(P2, false), ScriptError::EqualVerify);
 }
 #[test]
-fn sha_prevouts_oversized() {
-    assert_eq!(shifted(PREV, true), ScriptError::EqualVerify);
+fn tail_oversized() {
+    assert_eq!(shifted(SUF, true), ScriptError::SchnorrSig);
 }
 #[test]
-fn sha_prevouts_undersized() {
-    assert_eq!(shifted(PREV, false), ScriptError::EqualVerify);
+fn tail_undersized() {
+    assert_eq!(shifted(SUF, false), ScriptError::SchnorrSig);
 }
 #[test]
-fn sha_scriptpubkeys_oversized() {
-    assert_eq!(shifted(SPKS, true), ScriptError::EqualVerify);
+fn boundary_moved_prevouts_into_scriptpubkeys() {
+    assert_eq!(moved(P1, P2), ScriptError::EqualVerify);
 }
 #[test]
-fn sha_scriptpubkeys_undersized() {
-    assert_eq!(shifted(SPKS, false), ScriptError::EqualVerify);
+fn boundary_moved_sequences_into_the_tail() {
+    assert_eq!(moved(P2, SUF), ScriptError::EqualVerify);
 }
 #[test]
-fn sha_sequences_oversized() {
-    assert_eq!(shifted(SEQ, true), ScriptError::EqualVerify);
+fn boundary_moved_tail_into_prevouts() {
+    assert_eq!(moved(SUF, P1), ScriptError::EqualVerify);
 }
 #[test]
-fn sha_sequences_undersized() {
-    assert_eq!(shifted(SEQ, false), ScriptError::EqualVerify);
-}
-#[test]
-fn tapleaf_hash_oversized() {
-    assert_eq!(shifted(LEAF, true), ScriptError::EqualVerify);
-}
-#[test]
-fn tapleaf_hash_undersized() {
-    assert_eq!(shifted(LEAF, false), ScriptError::EqualVerify);
-}
-#[test]
-fn boundary_moved_version_to_lock_time() {
-    assert_eq!(moved(VER, LT), ScriptError::EqualVerify);
-}
-#[test]
-fn boundary_moved_sha_prevouts_to_lock_time() {
-    assert_eq!(moved(PREV, LT), ScriptError::EqualVerify);
-}
-#[test]
-fn boundary_moved_sequences_to_scriptpubkeys() {
-    assert_eq!(moved(SEQ, SPKS), ScriptError::EqualVerify);
+fn unpinned_tail_cannot_hide_an_annex_spend_type() {
+    // A tail that claims more message (an annex hash) behind the constant spend type 0x02:
+    // the real message of an annex-free spend is shorter, so the hashes differ.
+    assert_eq!(
+        forged_with(Box::new(|ps| {
+            let mut suf = vec![0xaa; 32];
+            suf.extend_from_slice(&ps[2]);
+            ps[2] = suf;
+        })),
+        ScriptError::SchnorrSig
+    );
 }
 
 // ---- merge ----
@@ -669,7 +680,7 @@ fn merge_of_two_different_vaults() {
     let (v, _) = honest_merge(2);
     let other = vault(&[5000], CAP);
     // Build an honest merge for `v` with the real inputs, then swap input 1 for a UTXO of
-    // another vault: every input's script rebuilds sha_scriptpubkeys from one vault's script.
+    // another vault: the leader and the follower rebuild sha_scriptpubkeys from one script.
     let mut b = build_merge(&v, &[utxo(30, 50_000), utxo(31, 50_000)], 500).unwrap();
     b.spent[1].script_pubkey = other.script_pubkey().clone();
     assert_eq!(rejected(&b.tx, &b.spent), ScriptError::SchnorrSig);
@@ -701,14 +712,14 @@ fn merge_fee_above_cap() {
     let (_, mut b) = honest_merge(2);
     let mut items: Vec<Vec<u8>> = b.tx.input[0].witness.iter().map(|i| i.to_vec()).collect();
     let n = items.len();
-    items[n - 5] = scriptnum(CAP as i64 + 1);
+    items[n - 11] = scriptnum(CAP as i64 + 1); // F sits under the eight amount slots
     b.tx.input[0].witness = Witness::from_slice(&items);
     assert_eq!(rejected(&b.tx, &b.spent), ScriptError::Verify);
 }
 
 #[test]
 fn merge_leaf_for_the_wrong_count() {
-    // Three UTXOs claimed by merge_3's witness, but the transaction only has two of them.
+    // Three UTXOs claimed by a 3-merge's leader witness, but the transaction has two.
     let (_, three) = honest_merge(3);
     let (_, mut two) = honest_merge(2);
     two.tx.input[0].witness = three.tx.input[0].witness.clone();
@@ -723,7 +734,7 @@ fn merge_own_script_of_wrong_length() {
     let (_, mut b) = honest_merge(2);
     let mut items: Vec<Vec<u8>> = b.tx.input[0].witness.iter().map(|i| i.to_vec()).collect();
     let n = items.len();
-    items[n - 6].push(0);
+    items[n - 15].push(0); // V
     b.tx.input[0].witness = Witness::from_slice(&items);
     assert!(matches!(
         rejected(&b.tx, &b.spent),

@@ -14,7 +14,7 @@ use bitcoin::key::Secp256k1;
 use bitcoin::opcodes::all::OP_CHECKSIG;
 use bitcoin::script::Builder;
 use bitcoin::taproot::{LeafVersion, TapLeafHash, TaprootBuilder};
-use bitcoin::{Amount, ScriptBuf, TxOut, Witness, XOnlyPublicKey};
+use bitcoin::{Amount, ScriptBuf, TapSighashType, TxOut, Witness, XOnlyPublicKey};
 use bitmodel_covenant::build_distribute;
 use bitmodel_covenant::leaves::G_X;
 use bitmodel_covenant::sigmsg::{challenge, usable};
@@ -51,6 +51,17 @@ fn g_leaf_spend(
     amount: u64,
     fee: u64,
 ) -> (ScriptBuf, bitcoin::Transaction, Vec<TxOut>, [u8; 32]) {
+    g_leaf_spend_typed(weights, amount, fee, TapSighashType::Default)
+}
+
+/// As [`g_leaf_spend`], signing with hash type `ty` (the follower leaf uses SIGHASH_NONE,
+/// whose signature carries the type byte).
+fn g_leaf_spend_typed(
+    weights: &[u16],
+    amount: u64,
+    fee: u64,
+    ty: TapSighashType,
+) -> (ScriptBuf, bitcoin::Transaction, Vec<TxOut>, [u8; 32]) {
     let v = vault(weights, 10_000);
     let honest = build_distribute(&v, utxo(1, amount), fee).unwrap();
     let leaf = Builder::new()
@@ -76,7 +87,7 @@ fn g_leaf_spend(
     let mut n = 0;
     let e = loop {
         tx.lock_time = bitcoin::absolute::LockTime::from_consensus(n);
-        let e = challenge(&tx, &spent, 0, leaf_hash);
+        let e = challenge(&tx, &spent, 0, leaf_hash, ty);
         if usable(&e) {
             break e;
         }
@@ -84,7 +95,10 @@ fn g_leaf_spend(
     };
     let mut s = e;
     s[31] += 1;
-    let sig = [G_X, s].concat();
+    let mut sig = [G_X, s].concat();
+    if ty != TapSighashType::Default {
+        sig.push(ty as u8);
+    }
     tx.input[0].witness = Witness::from_slice(&[sig, leaf.to_bytes(), control.serialize()]);
     (spk, tx, spent, e)
 }
@@ -101,6 +115,14 @@ fn core_accepts_the_g_signature_of_honest_spends() {
             .unwrap_or_else(|e| panic!("libbitcoinconsensus rejected: {e}"));
         verify(&tx, &spent).expect("and so does ours");
     }
+}
+
+#[test]
+fn core_accepts_the_g_signature_with_sighash_none() {
+    let (spk, tx, spent, _) =
+        g_leaf_spend_typed(&[3000, 2000], 1_000_000, 1_000, TapSighashType::None);
+    core_verify(&spk, &tx, &spent).unwrap_or_else(|e| panic!("libbitcoinconsensus rejected: {e}"));
+    verify(&tx, &spent).expect("and so does ours");
 }
 
 #[test]

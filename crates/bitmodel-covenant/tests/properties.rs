@@ -57,7 +57,7 @@ proptest! {
     #[test]
     fn leaves_have_no_op_success_but_cat(w in weights(), cap in 0u64..100_000) {
         let v = vault(&w, cap);
-        for leaf in std::iter::once(&v.distribute).chain(&v.merges) {
+        for leaf in [&v.distribute, &v.merge, &v.follow] {
             for op in opcodes(leaf) {
                 prop_assert!(op == 0x7e || !is_op_success(op), "OP_SUCCESS{op} in a leaf");
             }
