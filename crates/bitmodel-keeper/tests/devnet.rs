@@ -144,14 +144,14 @@ fn plans_distribute_merge_and_wait() {
 
     // Several small ones that together clear it: merged; too few: they wait.
     for _ in 0..4 {
-        w.pay(&lone, 900);
+        w.pay(&lone, 500);
     }
     w.dn.mine(1).unwrap();
     w.sync();
     let p = plan(&lone_vault, &w.utxos(&lone), &policy).unwrap();
     assert!(
         p.pushes.is_empty(),
-        "4,200 sats cannot clear the threshold after a merge fee: {p:?}"
+        "2,600 sats cannot clear the threshold after a merge fee: {p:?}"
     );
     assert!(p.wait.unwrap().reason.contains("merged"));
     for _ in 0..6 {
