@@ -258,18 +258,27 @@ async fn paid_inference_end_to_end() {
     assert_eq!(got[1].data, vec![7.0], "the sample is a 7");
     assert_eq!(v["payment"]["paid"], PRICE);
     assert_eq!(v["payment"]["confirmations"], 0);
+    assert_eq!(
+        (
+            v["payment"]["calls_bought"].as_u64(),
+            v["payment"]["calls_left"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
 
     // The same payment again: 402 naming the replay, with a fresh quote.
     let (st, v) = infer(&state, &id, Some(pay.clone())).await;
     assert_eq!(st, StatusCode::PAYMENT_REQUIRED);
-    says(&v, "already used");
+    says(&v, "bought 1 call(s)");
+    assert_eq!(v["calls_left"], 0);
     assert_ne!(v["payment"]["token"], token.as_str());
     // …and still after a restart of the gateway (the ledger is on disk).
     drop(state);
     let state = w.state(0, "g.redb");
     let (st, v) = infer(&state, &id, Some(pay)).await;
     assert_eq!(st, StatusCode::PAYMENT_REQUIRED);
-    says(&v, "already used");
+    says(&v, "bought 1 call(s)");
+    assert_eq!(v["calls_left"], 0);
 
     // Too small, no memo, another token's memo, unknown txid.
     let (_, q) = infer(&state, &id, None).await;
@@ -629,6 +638,108 @@ async fn one_payment_runs_the_model_once_and_replaceable_payments_wait() {
     drop(held);
     let (st, v) = infer(&state, &id, Some(pay)).await;
     assert_eq!(st, StatusCode::OK, "the payment was kept: {v}");
+}
+
+/// Prepaid inference: one payment of n × the price buys n calls with one token; concurrent
+/// calls never run more often than it bought; the count survives a restart; a quote for n
+/// calls asks for n × the price; refused inputs give the call back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prepaid_payment_buys_exactly_its_calls() {
+    let mut w = world();
+    let state = w.state(0, "prepaid.redb");
+    let id = w.model;
+    let mut ask: Value = serde_json::from_str(INPUT).unwrap();
+    ask["calls"] = json!(5);
+    let uri = format!("/api/v1/assets/{id}/infer");
+    let (st, q) = call(
+        &state,
+        &uri,
+        Some("application/json"),
+        serde_json::to_vec(&ask).unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::PAYMENT_REQUIRED, "{q}");
+    assert_eq!(q["payment"]["amount"], 5 * PRICE);
+    assert_eq!(q["payment"]["calls"], 5);
+    assert_eq!(q["payment"]["price_per_call"], PRICE);
+    for bad in [json!(0), json!(10_001)] {
+        ask["calls"] = bad;
+        let (st, v) = call(
+            &state,
+            &uri,
+            Some("application/json"),
+            serde_json::to_vec(&ask).unwrap(),
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+        says(&v, "one payment buys 1 to");
+    }
+    let tok = q["payment"]["token"].as_str().unwrap().to_owned();
+    // 5 × price and a little more: five calls; the rest flows up C-Flow with the payment.
+    let txid = w.pay(
+        5 * PRICE + 77,
+        Some(q["payment"]["memo_script"].as_str().unwrap()),
+    );
+    let pay = json!({"txid": txid.to_string(), "token": tok});
+    // One refused input gives its call back.
+    let bad = json!({"inputs": [{"shape": [1, 63], "data": vec![0.0; 63]}], "payment": pay});
+    let (st, v) = call(
+        &state,
+        &uri,
+        Some("application/json"),
+        serde_json::to_vec(&bad).unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["calls_left"], 5);
+    let (st, v) = infer(&state, &id, Some(pay.clone())).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["payment"]["calls_bought"], 5);
+    assert_eq!(v["payment"]["calls_left"], 4);
+    // Eight concurrent calls for the four left: exactly four run.
+    let gw = state.gateway.clone().unwrap();
+    let before = gw.runs_started.load(std::sync::atomic::Ordering::SeqCst);
+    let calls: Vec<_> = (0..8)
+        .map(|_| {
+            let (state, pay) = (state.clone(), pay.clone());
+            tokio::spawn(async move { infer(&state, &id, Some(pay)).await })
+        })
+        .collect();
+    let mut ok = 0;
+    let mut busy = 0;
+    for c in calls {
+        let (st, v) = c.await.unwrap();
+        match st {
+            StatusCode::OK => ok += 1,
+            StatusCode::TOO_MANY_REQUESTS => busy += 1,
+            StatusCode::PAYMENT_REQUIRED => {}
+            other => panic!("{other}: {v}"),
+        }
+    }
+    let ran = gw.runs_started.load(std::sync::atomic::Ordering::SeqCst) - before;
+    assert_eq!(ran, ok, "every run answered");
+    assert!(ok <= 4, "never more runs than were bought: {ok}");
+    // Whatever the busy server turned away is still there; use it up.
+    let mut left = 4 - ok;
+    assert!(busy >= left as i32 || left == 0, "{busy} busy, {left} left");
+    while left > 0 {
+        let (st, v) = infer(&state, &id, Some(pay.clone())).await;
+        if st == StatusCode::TOO_MANY_REQUESTS {
+            continue;
+        }
+        assert_eq!(st, StatusCode::OK, "{v}");
+        left -= 1;
+        assert_eq!(v["payment"]["calls_left"], left);
+    }
+    let (st, v) = infer(&state, &id, Some(pay.clone())).await;
+    assert_eq!(st, StatusCode::PAYMENT_REQUIRED);
+    says(&v, "bought 5 call(s)");
+    // After a restart too.
+    drop((state, gw));
+    let state = w.state(0, "prepaid.redb");
+    let (st, v) = infer(&state, &id, Some(pay)).await;
+    assert_eq!(st, StatusCode::PAYMENT_REQUIRED);
+    says(&v, "and all were used");
 }
 
 /// Only blocks on the node's active chain count: a payment looked up in a block that a

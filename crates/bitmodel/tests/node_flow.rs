@@ -561,6 +561,52 @@ fn shared_models_are_sold_through_the_gateway() {
     let speech = v["outputs"][0]["data"][0].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&speech), "a probability: {speech}");
     assert_eq!(v["outputs"][1]["shape"], serde_json::json!([2, 1, 128]));
+    assert_eq!(
+        (v["calls_bought"].as_u64(), v["calls_left"].as_u64()),
+        (Some(1), Some(0))
+    );
+
+    // Prepaid: three calls bought with one payment, then used with --payment.
+    let vad = vad_in.to_str().unwrap();
+    let v = cli.json(&[
+        "infer", &ids[1], "--input", vad, "--server", &url, "--calls", "3",
+    ]);
+    assert_eq!(v["paid"], 9000);
+    assert_eq!(
+        (v["calls_bought"].as_u64(), v["calls_left"].as_u64()),
+        (Some(3), Some(2))
+    );
+    let prepaid = format!(
+        "{}:{}",
+        v["txid"].as_str().unwrap(),
+        v["token"].as_str().unwrap()
+    );
+    for left in [1u64, 0] {
+        let v = cli.json(&[
+            "infer",
+            &ids[1],
+            "--input",
+            vad,
+            "--server",
+            &url,
+            "--payment",
+            &prepaid,
+        ]);
+        assert_eq!(v["calls_left"], left);
+    }
+    cli.fails(
+        &[
+            "infer",
+            &ids[1],
+            "--input",
+            vad,
+            "--server",
+            &url,
+            "--payment",
+            &prepaid,
+        ],
+        "bought 3 call(s)",
+    );
 
     // What users get wrong.
     cli.fails(

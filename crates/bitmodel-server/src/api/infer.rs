@@ -3,7 +3,6 @@
 //! carries the quote to pay.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -16,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::asset_id;
-use crate::gateway::{memo, payment, Gateway, Used};
+use crate::gateway::{memo, payment, Calls, Gateway};
 use crate::{blocking, AppState, Problem};
 
 /// Request bodies larger than this are refused with 413 before parsing.
@@ -27,7 +26,12 @@ pub const MAX_BODY: usize = 8 * 1024 * 1024;
 pub struct InferRequest {
     pub inputs: Vec<Tensor>,
     pub payment: Option<PaymentRef>,
+    /// Without a payment: how many calls the quote should be for (prepaid; default 1).
+    pub calls: Option<u64>,
 }
+
+/// The most calls one payment may buy (and the quote offers).
+pub const MAX_CALLS_PER_PAYMENT: u64 = 10_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -107,10 +111,18 @@ pub async fn post(
         .unwrap_or_else(|_| vault.to_hex_string());
 
     let Some(pay) = req.payment else {
-        return Err(quote(
+        let calls = req.calls.unwrap_or(1);
+        let most = MAX_CALLS_PER_PAYMENT.min(bitmodel_covenant::MAX_VAULT_AMOUNT / price);
+        if calls == 0 || calls > most {
+            return Err(Problem::bad_request(format!(
+                "calls {calls}: one payment buys 1 to {most} calls of {id} (at {price} sats a call a vault payment stays below 2^31 sats)"
+            )));
+        }
+        return Err(quote_for(
             &id,
             &vault_text,
             price,
+            calls,
             gw.min_confirmations,
             "this call costs a payment",
         ));
@@ -134,15 +146,17 @@ pub async fn post(
         })?),
         None => s.index.vault_payment_block(&txid)?,
     };
-    if let Some(u) = gw.ledger.used(&txid).map_err(Problem::internal)? {
-        return Err(replayed(
-            &id,
-            &vault_text,
-            price,
-            gw.min_confirmations,
-            &txid,
-            &u,
-        ));
+    if let Some(c) = gw.ledger.calls(&txid, &id).map_err(Problem::internal)? {
+        if c.left() == 0 && c.in_flight.is_empty() {
+            return Err(replayed(
+                &id,
+                &vault_text,
+                price,
+                gw.min_confirmations,
+                &txid,
+                &c,
+            ));
+        }
     }
     let found = {
         let gw = gw.clone();
@@ -208,24 +222,25 @@ pub async fn post(
         )
         .with_header("retry-after", "1"));
     };
-    let used = Used {
-        asset: id.to_string(),
-        paid,
-        at: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-        reserved: false,
+    // The calls it bought: paid / price (what is above a whole call flows up C-Flow too).
+    let bought = (paid / price).min(MAX_CALLS_PER_PAYMENT);
+    let ticket = match gw
+        .ledger
+        .reserve(&txid, &id, paid, bought)
+        .map_err(Problem::internal)?
+    {
+        Ok((ticket, _)) => ticket,
+        Err(calls) => {
+            return Err(replayed(
+                &id,
+                &vault_text,
+                price,
+                gw.min_confirmations,
+                &txid,
+                &calls,
+            ))
+        }
     };
-    if let Err(prev) = gw.ledger.reserve(&txid, &used).map_err(Problem::internal)? {
-        return Err(replayed(
-            &id,
-            &vault_text,
-            price,
-            gw.min_confirmations,
-            &txid,
-            &prev,
-        ));
-    }
     gw.runs_started
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let inputs = req.inputs;
@@ -239,13 +254,13 @@ pub async fn post(
     let outcome = match tokio::time::timeout(gw.run_timeout, run).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
-            gw.ledger.finish(&txid, &used).map_err(Problem::internal)?;
+            gw.ledger.finish(&ticket).map_err(Problem::internal)?;
             return Err(Problem::internal(format!(
                 "the model run stopped: {e}; the payment was used"
             )));
         }
         Err(_) => {
-            gw.ledger.finish(&txid, &used).map_err(Problem::internal)?;
+            gw.ledger.finish(&ticket).map_err(Problem::internal)?;
             return Err(Problem::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 format!(
@@ -255,17 +270,14 @@ pub async fn post(
             ));
         }
     };
-    let outputs = match outcome {
-        Ok(o) => {
-            gw.ledger.finish(&txid, &used).map_err(Problem::internal)?;
-            o
-        }
+    let (outputs, calls) = match outcome {
+        Ok(o) => (o, gw.ledger.finish(&ticket).map_err(Problem::internal)?),
         Err(e) if e.refused_before_running() => {
-            gw.ledger.release(&txid).map_err(Problem::internal)?;
-            return Err(input_problem(e));
+            let calls = gw.ledger.release(&ticket).map_err(Problem::internal)?;
+            return Err(input_problem(e).with("calls_left", json!(calls.left())));
         }
         Err(e) => {
-            gw.ledger.finish(&txid, &used).map_err(Problem::internal)?;
+            gw.ledger.finish(&ticket).map_err(Problem::internal)?;
             return Err(Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("{e}; the model accepted the inputs and failed on its own, so the payment was used"),
@@ -275,7 +287,15 @@ pub async fn post(
     Ok(Json(json!({
         "asset": id.to_string(),
         "outputs": outputs,
-        "payment": { "txid": txid.to_string(), "paid": paid, "price": price, "confirmations": confirmations },
+        "payment": {
+            "txid": txid.to_string(),
+            "paid": paid,
+            "price": price,
+            "confirmations": confirmations,
+            "calls_bought": calls.bought,
+            "calls_used": calls.used,
+            "calls_left": calls.left(),
+        },
     })))
 }
 
@@ -340,37 +360,58 @@ fn input_problem(e: InferError) -> Problem {
     )
 }
 
-/// 402 with what to pay: address, price, a new token and its memo.
+/// 402 with what to pay for one call: address, price, a new token and its memo.
 pub fn quote(id: &AssetId, vault: &str, price: u64, confs: u32, why: &str) -> Problem {
+    quote_for(id, vault, price, 1, confs, why)
+}
+
+/// 402 with what to pay for `calls` calls (prepaid: one payment, one token, `calls` runs).
+pub fn quote_for(
+    id: &AssetId,
+    vault: &str,
+    price: u64,
+    calls: u64,
+    confs: u32,
+    why: &str,
+) -> Problem {
     let token = memo::new_token();
     let m = memo::memo(id, &token);
+    let amount = price * calls;
     Problem::new(
         StatusCode::PAYMENT_REQUIRED,
-        format!("{why}: pay at least {price} sats to {vault} with an OP_RETURN output carrying the memo, then send the txid and the token as \"payment\""),
+        format!("{why}: pay at least {amount} sats to {vault} with an OP_RETURN output carrying the memo, then send the txid and the token as \"payment\"; one payment of n × {price} sats buys n calls"),
     )
     .with(
         "payment",
         json!({
             "address": vault,
-            "amount": price,
+            "amount": amount,
+            "calls": calls,
+            "price_per_call": price,
+            "max_calls": MAX_CALLS_PER_PAYMENT.min(bitmodel_covenant::MAX_VAULT_AMOUNT / price),
             "memo": hex::encode(m),
             "memo_script": memo::script(&m).to_hex_string(),
             "token": token,
             "min_confirmations": confs,
-            "used_when": "the model runs, or fails or overruns the time limit by its own doing; inputs refused before the model runs, a busy server (429) and an unconfirmed payment leave it usable; an unconfirmed payment must not signal replacement (BIP125)",
+            "used_when": "a call is used when the model runs, or fails or overruns the time limit by its own doing; inputs refused before the model runs, a busy server (429) and an unconfirmed payment leave it usable; an unconfirmed payment must not signal replacement (BIP125); a payment of n × price_per_call buys n calls with the same txid and token (ask with \"calls\": n for a quote)",
         }),
     )
 }
 
-fn replayed(id: &AssetId, vault: &str, price: u64, confs: u32, txid: &Txid, u: &Used) -> Problem {
-    quote(
-        id,
-        vault,
-        price,
-        confs,
-        &format!(
-            "payment {txid} was already used (a call to {} at unix time {}); each payment buys one call",
-            u.asset, u.at
-        ),
-    )
+fn replayed(id: &AssetId, vault: &str, price: u64, confs: u32, txid: &Txid, c: &Calls) -> Problem {
+    let why = if c.in_flight.is_empty() {
+        format!(
+            "payment {txid} bought {} call(s) of {} and all were used (the last at unix time {})",
+            c.bought, c.asset, c.at
+        )
+    } else {
+        format!(
+            "payment {txid} bought {} call(s) of {}: {} used and {} running now; retry when one ends",
+            c.bought,
+            c.asset,
+            c.used,
+            c.in_flight.len()
+        )
+    };
+    quote(id, vault, price, confs, &why).with("calls_left", json!(0))
 }

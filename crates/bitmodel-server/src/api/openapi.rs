@@ -36,11 +36,12 @@ pub async fn get() -> Json<Value> {
         "dtype": {"type": "string", "enum": ["float32", "int64"], "default": "float32"},
         "data": {"type": "array", "items": {"type": "number"}}}});
     let infer = json!({"post": {
-        "summary": "Run a model asset, paid per call. Without `payment` the answer is 402 with a quote (vault address, price, token, memo); pay the vault with the memo in an OP_RETURN output and call again with the txid and token. Each payment buys one call; a call refused for its inputs does not use the payment.",
+        "summary": "Run a model asset, paid per call. Without `payment` the answer is 402 with a quote (vault address, price, token, memo); pay the vault with the memo in an OP_RETURN output and call again with the txid and token. A payment of n × the price buys n calls (prepaid: send `calls: n` without a payment for a quote of n calls; present the same txid and token n times; the answer's `payment.calls_left` counts down); a call refused for its inputs does not use one.",
         "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {
             "type": "object", "required": ["inputs"], "additionalProperties": false, "properties": {
                 "inputs": {"type": "array", "items": tensor},
+                "calls": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "without payment: the number of calls to quote for"},
                 "payment": {"type": "object", "required": ["txid", "token"], "additionalProperties": false, "properties": {
                     "txid": {"type": "string"}, "token": {"type": "string"}, "block": {"type": "string"}}}}}}}},
         "responses": {

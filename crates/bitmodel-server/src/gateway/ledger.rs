@@ -1,29 +1,61 @@
-//! The payments already spent on calls, in redb (`gateway.redb` beside the index), so a
-//! payment buys exactly one run even across restarts. A payment is *reserved* in one write
-//! transaction that refuses a txid already there, before the model runs — so concurrent
-//! calls with one payment run the model once, the others get 402 — and then either marked
-//! used (the model ran, or failed on its own) or released (the inputs were refused before
-//! running). A reservation left by a crash mid-run expires after [`STALE_RESERVATION`].
+//! The calls each payment bought and used, in redb (`gateway.redb` beside the index), so a
+//! payment buys exactly what it paid for even across restarts. A payment of `n × price`
+//! into an asset's vault buys `n` calls of that asset (prepaid inference: one vault UTXO for
+//! n calls instead of n UTXOs to merge). Every call *reserves* one of the calls left in one
+//! write transaction — so concurrent calls with one payment never run more often than it
+//! bought — and then either uses it (the model ran, or failed on its own) or releases it (the
+//! inputs were refused before running). A reservation left by a crash mid-run expires after
+//! [`STALE_RESERVATION`].
+//!
+//! Rows are keyed by txid and asset: one transaction paying two assets' vaults buys calls of
+//! each. Payments recorded by an older gateway (one call per payment, keyed by txid alone, in
+//! the `used_payments` table) count as fully used.
 
 use std::path::Path;
 
 use bitcoin::hashes::Hash;
 use bitcoin::Txid;
+use bitmodel_protocol::AssetId;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 
-/// Txid → [`Used`] as JSON.
-const USED: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("used_payments");
+/// txid ‖ asset id → [`Calls`] as JSON.
+const CALLS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("payment_calls");
+/// The one-call-per-payment ledger of earlier versions: txid → JSON; read only.
+const LEGACY: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("used_payments");
 
+/// What one payment bought and what is left of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Used {
+pub struct Calls {
     pub asset: String,
+    /// Sats the payment put into the asset's vault.
     pub paid: u64,
-    /// Unix seconds.
-    pub at: u64,
-    /// Reserved by a run still in flight (not yet used for good).
+    /// Calls it bought: `paid / price` when first presented.
+    pub bought: u64,
+    /// Calls used for good.
+    pub used: u64,
+    /// Runs in flight: (ticket, unix seconds reserved).
     #[serde(default)]
-    pub reserved: bool,
+    pub in_flight: Vec<(u64, u64)>,
+    /// Unix seconds of the last call.
+    pub at: u64,
+}
+
+impl Calls {
+    /// Calls that can still be reserved.
+    pub fn left(&self) -> u64 {
+        self.bought
+            .saturating_sub(self.used)
+            .saturating_sub(self.in_flight.len() as u64)
+    }
+}
+
+/// A reserved call: present it to [`Ledger::finish`] or [`Ledger::release`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket {
+    pub txid: Txid,
+    pub asset: AssetId,
+    pub id: u64,
 }
 
 /// Seconds after which a reservation whose run never finished (a crash) may be taken again.
@@ -36,11 +68,27 @@ fn now() -> u64 {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("gateway ledger: {0}")]
-pub struct LedgerError(String);
+pub enum LedgerError {
+    #[error("gateway ledger {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: redb::DatabaseError,
+    },
+    #[error("gateway ledger: {0}")]
+    Storage(#[from] redb::Error),
+    #[error("gateway ledger row is not readable: {0}")]
+    Row(#[from] serde_json::Error),
+}
 
-fn err(e: impl std::fmt::Display) -> LedgerError {
-    LedgerError(e.to_string())
+fn store(e: impl Into<redb::Error>) -> LedgerError {
+    LedgerError::Storage(e.into())
+}
+
+fn key(txid: &Txid, asset: &AssetId) -> Vec<u8> {
+    let mut k = txid.as_byte_array().to_vec();
+    k.extend_from_slice(&asset.to_bytes());
+    k
 }
 
 pub struct Ledger {
@@ -49,132 +97,258 @@ pub struct Ledger {
 
 impl Ledger {
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
-        let db =
-            Database::create(path).map_err(|e| LedgerError(format!("{}: {e}", path.display())))?;
-        let w = db.begin_write().map_err(err)?;
-        w.open_table(USED).map_err(err)?;
-        w.commit().map_err(err)?;
+        let db = Database::create(path).map_err(|source| LedgerError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let w = db.begin_write().map_err(store)?;
+        w.open_table(CALLS).map_err(store)?;
+        w.open_table(LEGACY).map_err(store)?;
+        w.commit().map_err(store)?;
         Ok(Ledger { db })
     }
 
-    pub fn used(&self, txid: &Txid) -> Result<Option<Used>, LedgerError> {
-        let r = self.db.begin_read().map_err(err)?;
-        let t = r.open_table(USED).map_err(err)?;
-        let v = t.get(txid.as_byte_array()).map_err(err)?;
-        v.map(|v| serde_json::from_slice(v.value()).map_err(err))
-            .transpose()
+    /// What `txid` bought of `asset`, if it was ever presented.
+    pub fn calls(&self, txid: &Txid, asset: &AssetId) -> Result<Option<Calls>, LedgerError> {
+        let r = self.db.begin_read().map_err(store)?;
+        if let Some(legacy) = legacy_row(&r.open_table(LEGACY).map_err(store)?, txid, asset)? {
+            return Ok(Some(legacy));
+        }
+        let t = r.open_table(CALLS).map_err(store)?;
+        let v = t.get(key(txid, asset).as_slice()).map_err(store)?;
+        Ok(v.map(|v| serde_json::from_slice(v.value())).transpose()?)
     }
 
-    /// Reserves `txid` for one run; `Err(previous)` if it is used or reserved (a stale
-    /// reservation is taken over).
-    pub fn reserve(&self, txid: &Txid, used: &Used) -> Result<Result<(), Used>, LedgerError> {
-        let w = self.db.begin_write().map_err(err)?;
-        {
-            let mut t = w.open_table(USED).map_err(err)?;
-            if let Some(prev) = t.get(txid.as_byte_array()).map_err(err)? {
-                let prev: Used = serde_json::from_slice(prev.value()).map_err(err)?;
-                if !(prev.reserved && now().saturating_sub(prev.at) > STALE_RESERVATION) {
-                    return Ok(Err(prev));
-                }
+    /// Reserves one call of `txid` for `asset` (`bought` calls if this is the payment's first
+    /// use): the ticket and the calls as they now stand, or `Err(calls)` when none is left.
+    pub fn reserve(
+        &self,
+        txid: &Txid,
+        asset: &AssetId,
+        paid: u64,
+        bought: u64,
+    ) -> Result<Result<(Ticket, Calls), Calls>, LedgerError> {
+        let w = self.db.begin_write().map_err(store)?;
+        let out = {
+            if let Some(legacy) = legacy_row(&w.open_table(LEGACY).map_err(store)?, txid, asset)? {
+                return Ok(Err(legacy));
             }
-            let v = serde_json::to_vec(&Used {
-                reserved: true,
-                ..used.clone()
-            })
-            .expect("serialises");
-            t.insert(txid.as_byte_array(), v.as_slice()).map_err(err)?;
-        }
-        w.commit().map_err(err)?;
-        Ok(Ok(()))
-    }
-
-    /// The reserved run happened (or failed by the model's fault): the payment is used.
-    pub fn finish(&self, txid: &Txid, used: &Used) -> Result<(), LedgerError> {
-        let w = self.db.begin_write().map_err(err)?;
-        {
-            let mut t = w.open_table(USED).map_err(err)?;
-            let v = serde_json::to_vec(&Used {
-                reserved: false,
-                ..used.clone()
-            })
-            .expect("serialises");
-            t.insert(txid.as_byte_array(), v.as_slice()).map_err(err)?;
-        }
-        w.commit().map_err(err)
-    }
-
-    /// The inputs were refused before the model ran: the payment is free again.
-    pub fn release(&self, txid: &Txid) -> Result<(), LedgerError> {
-        let w = self.db.begin_write().map_err(err)?;
-        {
-            let mut t = w.open_table(USED).map_err(err)?;
-            let reserved = match t.get(txid.as_byte_array()).map_err(err)? {
-                Some(v) => {
-                    serde_json::from_slice::<Used>(v.value())
-                        .map_err(err)?
-                        .reserved
-                }
-                None => false,
+            let mut t = w.open_table(CALLS).map_err(store)?;
+            let k = key(txid, asset);
+            let found = t
+                .get(k.as_slice())
+                .map_err(store)?
+                .map(|v| v.value().to_vec());
+            let mut calls = match found {
+                Some(v) => serde_json::from_slice::<Calls>(&v)?,
+                None => Calls {
+                    asset: asset.to_string(),
+                    paid,
+                    bought,
+                    used: 0,
+                    in_flight: Vec::new(),
+                    at: now(),
+                },
             };
-            if reserved {
-                t.remove(txid.as_byte_array()).map_err(err)?;
+            let at = now();
+            calls
+                .in_flight
+                .retain(|(_, t)| at.saturating_sub(*t) <= STALE_RESERVATION);
+            if calls.left() == 0 {
+                return Ok(Err(calls));
             }
-        }
-        w.commit().map_err(err)
+            let mut id = [0u8; 8];
+            getrandom::getrandom(&mut id).expect("the operating system provides randomness");
+            let id = u64::from_le_bytes(id);
+            calls.in_flight.push((id, at));
+            calls.at = at;
+            t.insert(k.as_slice(), serde_json::to_vec(&calls)?.as_slice())
+                .map_err(store)?;
+            (
+                Ticket {
+                    txid: *txid,
+                    asset: *asset,
+                    id,
+                },
+                calls,
+            )
+        };
+        w.commit().map_err(store)?;
+        Ok(Ok(out))
     }
 
-    pub fn count(&self) -> Result<u64, LedgerError> {
-        let r = self.db.begin_read().map_err(err)?;
-        r.open_table(USED).map_err(err)?.len().map_err(err)
+    /// The reserved run happened (or failed by the model's fault): the call is used. Returns
+    /// the calls as they now stand.
+    pub fn finish(&self, ticket: &Ticket) -> Result<Calls, LedgerError> {
+        self.settle(ticket, true)
     }
+
+    /// The inputs were refused before the model ran: the call is free again.
+    pub fn release(&self, ticket: &Ticket) -> Result<Calls, LedgerError> {
+        self.settle(ticket, false)
+    }
+
+    fn settle(&self, ticket: &Ticket, used: bool) -> Result<Calls, LedgerError> {
+        let w = self.db.begin_write().map_err(store)?;
+        let calls = {
+            let mut t = w.open_table(CALLS).map_err(store)?;
+            let k = key(&ticket.txid, &ticket.asset);
+            let found = t
+                .get(k.as_slice())
+                .map_err(store)?
+                .map(|v| v.value().to_vec());
+            let Some(v) = found else {
+                return Err(LedgerError::Storage(redb::Error::Corrupted(format!(
+                    "no ledger row for reserved call {} of {}",
+                    ticket.txid, ticket.asset
+                ))));
+            };
+            let mut calls: Calls = serde_json::from_slice(&v)?;
+            let before = calls.in_flight.len();
+            calls.in_flight.retain(|(id, _)| *id != ticket.id);
+            // A reservation that went stale and was taken over still counts once if used.
+            if used && (calls.in_flight.len() < before || calls.used < calls.bought) {
+                calls.used = (calls.used + 1).min(calls.bought);
+            }
+            t.insert(k.as_slice(), serde_json::to_vec(&calls)?.as_slice())
+                .map_err(store)?;
+            calls
+        };
+        w.commit().map_err(store)?;
+        Ok(calls)
+    }
+
+    /// Payments ever presented.
+    pub fn count(&self) -> Result<u64, LedgerError> {
+        let r = self.db.begin_read().map_err(store)?;
+        let n = r.open_table(CALLS).map_err(store)?.len().map_err(store)?;
+        Ok(n + r.open_table(LEGACY).map_err(store)?.len().map_err(store)?)
+    }
+}
+
+/// A payment of the one-call ledger: used up (its one call is gone).
+fn legacy_row(
+    t: &impl ReadableTable<&'static [u8; 32], &'static [u8]>,
+    txid: &Txid,
+    asset: &AssetId,
+) -> Result<Option<Calls>, LedgerError> {
+    #[derive(Deserialize)]
+    struct Old {
+        asset: String,
+        paid: u64,
+        at: u64,
+    }
+    let Some(v) = t.get(txid.as_byte_array()).map_err(store)? else {
+        return Ok(None);
+    };
+    let old: Old = serde_json::from_slice(v.value())?;
+    let _ = asset;
+    Ok(Some(Calls {
+        asset: old.asset,
+        paid: old.paid,
+        bought: 1,
+        used: 1,
+        in_flight: Vec::new(),
+        at: old.at,
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn asset(n: u32) -> AssetId {
+        AssetId::new(Txid::from_byte_array([9; 32]), n)
+    }
+
     #[test]
-    fn a_payment_is_consumed_once_and_survives_reopening() {
+    fn a_payment_buys_its_calls_once_and_survives_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("gateway.redb");
         let txid = Txid::from_byte_array([3; 32]);
-        let u = Used {
-            asset: "a".into(),
-            paid: 10,
-            at: now(),
-            reserved: false,
-        };
+        let a = asset(0);
         {
             let l = Ledger::open(&p).unwrap();
-            assert_eq!(l.used(&txid).unwrap(), None);
-            assert_eq!(l.reserve(&txid, &u).unwrap(), Ok(()));
-            // A second reservation while the first runs is refused.
-            let again = Used {
-                paid: 99,
-                ..u.clone()
-            };
-            let held = l.reserve(&txid, &again).unwrap().unwrap_err();
-            assert!(held.reserved);
-            // Refused inputs release it; it can be reserved again and then used.
-            l.release(&txid).unwrap();
-            assert_eq!(l.used(&txid).unwrap(), None);
-            assert_eq!(l.reserve(&txid, &u).unwrap(), Ok(()));
-            l.finish(&txid, &u).unwrap();
-            assert_eq!(l.reserve(&txid, &again).unwrap(), Err(u.clone()));
-            // Releasing a used payment does nothing.
-            l.release(&txid).unwrap();
+            assert_eq!(l.calls(&txid, &a).unwrap(), None);
+            // Three calls bought; three reservations in flight take them all.
+            let (t1, c) = l.reserve(&txid, &a, 15_000, 3).unwrap().unwrap();
+            assert_eq!((c.bought, c.left()), (3, 2));
+            let (t2, _) = l.reserve(&txid, &a, 15_000, 3).unwrap().unwrap();
+            let (t3, c) = l.reserve(&txid, &a, 15_000, 3).unwrap().unwrap();
+            assert_eq!(c.left(), 0);
+            assert!(
+                l.reserve(&txid, &a, 15_000, 3).unwrap().is_err(),
+                "none left"
+            );
+            // Refused inputs give one back; it is reserved again and everything is used.
+            assert_eq!(l.release(&t2).unwrap().left(), 1);
+            let (t4, _) = l.reserve(&txid, &a, 15_000, 3).unwrap().unwrap();
+            for t in [t1, t3, t4] {
+                l.finish(&t).unwrap();
+            }
+            let c = l.calls(&txid, &a).unwrap().unwrap();
+            assert_eq!((c.used, c.left(), c.in_flight.len()), (3, 0, 0));
+            // Releasing a used call changes nothing; a later `bought` does not top it up.
+            assert_eq!(l.release(&t1).unwrap().used, 3);
+            assert!(l.reserve(&txid, &a, 99_999, 20).unwrap().is_err());
+            // The same transaction's payment to another asset is counted on its own.
+            assert!(l.reserve(&txid, &asset(1), 5_000, 1).unwrap().is_ok());
         }
         let l = Ledger::open(&p).unwrap();
-        assert_eq!(l.used(&txid).unwrap(), Some(u.clone()));
-        assert_eq!(l.count().unwrap(), 1);
-        // A reservation a crash left behind expires.
-        let other = Txid::from_byte_array([4; 32]);
-        let old = Used {
-            at: now() - STALE_RESERVATION - 1,
-            ..u.clone()
-        };
-        assert_eq!(l.reserve(&other, &old).unwrap(), Ok(()));
-        assert_eq!(l.reserve(&other, &u).unwrap(), Ok(()), "stale: taken over");
-        assert!(l.reserve(&other, &u).unwrap().is_err(), "fresh: held");
+        assert_eq!(l.calls(&txid, &a).unwrap().unwrap().used, 3);
+        assert_eq!(l.count().unwrap(), 2);
+    }
+
+    #[test]
+    fn a_reservation_a_crash_left_behind_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = Ledger::open(&dir.path().join("g.redb")).unwrap();
+        let txid = Txid::from_byte_array([4; 32]);
+        let a = asset(0);
+        let (_, _) = l.reserve(&txid, &a, 5_000, 1).unwrap().unwrap();
+        assert!(
+            l.reserve(&txid, &a, 5_000, 1).unwrap().is_err(),
+            "fresh: held"
+        );
+        // Age the reservation past the limit by hand.
+        {
+            let w = l.db.begin_write().unwrap();
+            {
+                let mut t = w.open_table(CALLS).unwrap();
+                let k = key(&txid, &a);
+                let mut c: Calls =
+                    serde_json::from_slice(t.get(k.as_slice()).unwrap().unwrap().value()).unwrap();
+                c.in_flight[0].1 -= STALE_RESERVATION + 1;
+                t.insert(k.as_slice(), serde_json::to_vec(&c).unwrap().as_slice())
+                    .unwrap();
+            }
+            w.commit().unwrap();
+        }
+        assert!(
+            l.reserve(&txid, &a, 5_000, 1).unwrap().is_ok(),
+            "stale: taken over"
+        );
+    }
+
+    #[test]
+    fn payments_of_the_one_call_ledger_count_as_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("g.redb");
+        let txid = Txid::from_byte_array([5; 32]);
+        {
+            let db = Database::create(&p).unwrap();
+            let w = db.begin_write().unwrap();
+            w.open_table(LEGACY)
+                .unwrap()
+                .insert(
+                    txid.as_byte_array(),
+                    br#"{"asset":"x","paid":5000,"at":1,"reserved":false}"#.as_slice(),
+                )
+                .unwrap();
+            w.commit().unwrap();
+        }
+        let l = Ledger::open(&p).unwrap();
+        assert_eq!(l.calls(&txid, &asset(0)).unwrap().unwrap().left(), 0);
+        assert!(l.reserve(&txid, &asset(0), 5_000, 1).unwrap().is_err());
     }
 }

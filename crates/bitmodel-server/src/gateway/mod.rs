@@ -1,4 +1,5 @@
-//! Paid inference: a model asset's price, paid into its vault, buys one run of the model.
+//! Paid inference: a model asset's price, paid into its vault, buys one run of the model; a
+//! payment of n × the price buys n runs (prepaid: one vault UTXO instead of n to merge).
 //!
 //! The gateway keeps no accounts. A call without payment gets 402 with a quote (vault address,
 //! price, a fresh token and the memo derived from it, see [`memo`]). The caller pays the vault
@@ -7,7 +8,7 @@
 //! checks it ([`payment`]; at 0 confirmations a BIP125-signalling payment is refused, as it
 //! could be replaced after the answer), reserves it atomically ([`ledger`]), and runs the
 //! model loaded from the chain (the indexer already checked its sha256; see [`models`]):
-//! one run per payment, ever. Inputs refused before the model runs cost nothing (the
+//! as many runs as the payment bought, ever. Inputs refused before the model runs cost nothing (the
 //! reservation is released); a run that fails or times out by the model's own doing uses the
 //! payment. At most [`Gateway::max_runs`] run at once (429 beyond), each within
 //! [`Gateway::run_timeout`].
@@ -24,7 +25,7 @@ use std::path::Path;
 
 use bitcoin::{BlockHash, Transaction, Txid};
 
-pub use ledger::{Ledger, LedgerError, Used};
+pub use ledger::{Calls, Ledger, LedgerError, Ticket};
 pub use models::Models;
 
 /// Where the gateway looks up payments (the node; tests may stand in).

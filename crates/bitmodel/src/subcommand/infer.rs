@@ -3,7 +3,9 @@
 //! pays the vault from the wallet with the memo in an OP_RETURN output, waits for the
 //! confirmations the server wants, and calls again with the txid and token. A price above
 //! `--max-price` is refused before any money moves; a paid call the server refuses leaves the
-//! payment unused, and `--payment TXID:TOKEN` presents it again.
+//! payment unused, and `--payment TXID:TOKEN` presents it again. `--calls N` buys N calls
+//! with one payment (prepaid: N × the price, one vault UTXO); each later call presents it
+//! with `--payment TXID:TOKEN`, and every answer says how many calls are left.
 
 use std::str::FromStr;
 use std::time::{Duration, Instant};
@@ -27,9 +29,12 @@ pub struct Infer {
     /// The Bitmodel server (`bitmodel up` serves one).
     #[arg(long, default_value = "http://127.0.0.1:8080", env = "BITMODEL_SERVER")]
     server: String,
-    /// Refuse to pay more than this many sats for the call.
+    /// Refuse to pay more than this many sats per call.
     #[arg(long, default_value_t = 100_000)]
     max_price: u64,
+    /// Buy this many calls with one payment (prepaid); later calls use `--payment`.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    calls: u64,
     /// Present an earlier, unused payment instead of paying again.
     #[arg(long, value_name = "TXID:TOKEN")]
     payment: Option<String>,
@@ -44,7 +49,10 @@ pub struct Infer {
 struct Out {
     asset: String,
     txid: String,
+    token: String,
     paid: u64,
+    calls_bought: u64,
+    calls_left: u64,
     outputs: Value,
 }
 
@@ -77,8 +85,9 @@ impl Infer {
         let path = format!("/api/v1/assets/{id}/infer");
         let call = |payment: Option<Value>| -> anyhow::Result<Response> {
             let mut body = json!({ "inputs": inputs });
-            if let Some(p) = payment {
-                body["payment"] = p;
+            match payment {
+                Some(p) => body["payment"] = p,
+                None => body["calls"] = json!(self.calls),
             }
             web.post_json(&path, &body)
                 .with_context(|| format!("the server at {} did not answer", self.server))
@@ -119,6 +128,8 @@ impl Infer {
             );
         }
         let v = r.json()?;
+        let left = v["payment"]["calls_left"].as_u64().unwrap_or(0);
+        let bought = v["payment"]["calls_bought"].as_u64().unwrap_or(1);
         let mut human = format!("{id} ran, paid by {txid}\n");
         for o in v["outputs"].as_array().into_iter().flatten() {
             let data: Vec<String> = o["data"]
@@ -145,11 +156,21 @@ impl Infer {
                 }
             ));
         }
+        human.push_str(&if left > 0 {
+            format!(
+                "{left} of {bought} prepaid calls left: call again with --payment {txid}:{token}\n"
+            )
+        } else {
+            format!("calls left on this payment: 0 (it bought {bought})\n")
+        });
         Ok(Output::new(
             &Out {
                 asset: id.to_string(),
                 txid: txid.to_string(),
+                token: token.clone(),
                 paid: v["payment"]["paid"].as_u64().unwrap_or(0),
+                calls_bought: bought,
+                calls_left: left,
                 outputs: v["outputs"].clone(),
             },
             human,
@@ -167,10 +188,18 @@ impl Infer {
         ) else {
             bail!("the server's 402 carries no usable quote: {quote}");
         };
-        if amount > self.max_price {
+        let calls = q["calls"].as_u64().unwrap_or(1);
+        if calls != self.calls {
             bail!(
-                "the call costs {} sats, above --max-price {}; raise --max-price to pay it",
-                sats(amount),
+                "asked for a quote of {} calls, the server quoted {calls}: {quote}",
+                self.calls
+            );
+        }
+        let per_call = q["price_per_call"].as_u64().unwrap_or(amount);
+        if per_call > self.max_price || amount > per_call.saturating_mul(calls) {
+            bail!(
+                "a call costs {} sats, above --max-price {}; raise --max-price to pay it",
+                sats(per_call),
                 sats(self.max_price)
             );
         }
@@ -193,7 +222,10 @@ impl Infer {
         )?;
         let txid = ctx.broadcast(&tx)?;
         w.note_broadcast(tx)?;
-        eprintln!("paid {} sats to {address} in {txid}", sats(amount));
+        eprintln!(
+            "paid {} sats to {address} in {txid} for {calls} call(s)",
+            sats(amount)
+        );
         let need = q["min_confirmations"].as_u64().unwrap_or(0) as u32;
         let started = Instant::now();
         loop {
