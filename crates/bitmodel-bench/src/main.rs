@@ -5,6 +5,7 @@
 mod cflow;
 mod covenant;
 mod devnet;
+mod economy;
 mod index;
 mod keeper;
 mod report;
@@ -14,7 +15,7 @@ mod server;
 use std::process::ExitCode;
 
 const GROUPS: &[&str] = &[
-    "cflow", "covenant", "devnet", "index", "keeper", "script", "server",
+    "cflow", "covenant", "devnet", "economy", "index", "keeper", "script", "server",
 ];
 
 fn main() -> ExitCode {
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
             "cflow" => cflow::run(),
             "covenant" => covenant::run(),
             "devnet" => devnet::run(),
+            "economy" => economy::run(),
             "index" => index::run(),
             "keeper" => keeper::run(),
             "script" => script::run(),

@@ -161,28 +161,35 @@ fn plans_distribute_merge_and_wait() {
     w.sync();
     let utxos = w.utxos(&lone);
     let p = plan(&lone_vault, &utxos, &policy).unwrap();
-    assert_eq!(p.pushes.len(), 1, "{p:?}");
-    let m = &p.pushes[0];
-    assert_eq!(m.kind, PushKind::Merge);
-    assert_eq!(m.inputs.len(), 8, "the eight smallest");
+    // Eleven UTXOs none of which moves alone: the eight smallest merged, then the other three.
+    assert_eq!(p.pushes.len(), 2, "{p:?}");
     let mut smallest: Vec<_> = utxos.iter().map(|u| u.amount).collect();
     smallest.sort();
-    assert_eq!(m.amount, smallest[..8].iter().sum::<u64>());
-    assert_eq!(m.tx.output.len(), 1);
-    assert_eq!(m.tx.output[0].value.to_sat() + m.fee, m.amount);
-    // The devnet accepts both pushes.
+    for (m, amounts) in p.pushes.iter().zip([&smallest[..8], &smallest[8..]]) {
+        assert_eq!(m.kind, PushKind::Merge);
+        assert_eq!(m.amount, amounts.iter().sum::<u64>());
+        assert_eq!(m.inputs.len(), amounts.len());
+        assert_eq!(m.tx.output.len(), 1);
+        assert_eq!(m.tx.output[0].value.to_sat() + m.fee, m.amount);
+    }
+    assert!(p.wait.is_none());
+    // The devnet accepts every push.
     w.dn.submit(d.tx.clone()).unwrap();
-    w.dn.submit(m.tx.clone()).unwrap();
+    for m in &p.pushes {
+        w.dn.submit(m.tx.clone()).unwrap();
+    }
 }
 
 #[test]
 fn rounds_push_once_and_respect_the_budget() {
     let w = World::new();
     let root = w.register(&record(1, &[]));
-    let a = w.register(&record(2, &[(root, 2000)]));
-    let b = w.register(&record(3, &[(root, 2000)]));
-    for id in [&a, &b] {
-        for _ in 0..3 {
+    // Three vaults with two payments each: two distributes beat a merge and a distribute.
+    let kids: Vec<_> = (2..5)
+        .map(|n| w.register(&record(n, &[(root, 2000)])))
+        .collect();
+    for id in &kids {
+        for _ in 0..2 {
             w.pay(id, 500_000);
         }
     }
@@ -194,6 +201,10 @@ fn rounds_push_once_and_respect_the_budget() {
     });
     let r = w.round(&mut keeper);
     assert_eq!(r.pushed.len(), 4, "the budget: {r:?}");
+    assert!(r
+        .pushed
+        .iter()
+        .all(|(_, p, _)| p.kind == PushKind::Distribute));
     assert!(r.deferred > 0);
     assert!(r.refused.is_empty(), "{:?}", r.refused);
     // Before a block: the pushed outpoints are not pushed again, the other two are.
@@ -202,16 +213,17 @@ fn rounds_push_once_and_respect_the_budget() {
     let r = w.round(&mut keeper);
     assert!(r.pushed.is_empty(), "nothing pushed twice: {r:?}");
     w.dn.mine(1).unwrap();
-    // The root's vault now holds six distributions' shares: it distributes them, four in
-    // this round (the budget) and two in the next.
-    let mut root_pushes = 0;
-    for expected in [4, 2] {
+    // The root's vault now holds six distributions' shares: merging them and distributing
+    // once costs less than six distributes, so it merges (one push), then distributes.
+    for kind in [PushKind::Merge, PushKind::Distribute] {
         let r = w.round(&mut keeper);
-        assert!(r.pushed.iter().all(|(asset, _, _)| *asset == root), "{r:?}");
-        assert_eq!(r.pushed.len(), expected);
-        root_pushes += r.pushed.len();
+        assert_eq!(r.pushed.len(), 1, "{r:?}");
+        assert_eq!((r.pushed[0].0, r.pushed[0].1.kind), (root, kind));
+        if kind == PushKind::Merge {
+            assert_eq!(r.pushed[0].1.inputs.len(), 6);
+        }
+        w.dn.mine(1).unwrap();
     }
-    assert_eq!(root_pushes, 6);
     w.dn.mine(1).unwrap();
     w.sync();
     let t = w.index.totals().unwrap();
