@@ -127,6 +127,23 @@ fn distribute_fee(vault: &Vault, rate: u64) -> Result<u64, CovenantError> {
     Ok((rate * probe.tx.vsize() as u64 + 2 * rate).min(cap))
 }
 
+/// The vsize one more follower input adds to a merge (measured on probes of this vault).
+fn follower_vsize(vault: &Vault) -> Result<usize, CovenantError> {
+    let probe = |k: usize| -> Result<usize, CovenantError> {
+        let utxos: Vec<Utxo> = (0..k)
+            .map(|i| Utxo {
+                outpoint: bitcoin::OutPoint {
+                    txid: bitcoin::Txid::from_raw_hash(bitcoin::hashes::Hash::all_zeros()),
+                    vout: i as u32,
+                },
+                amount: 10_000,
+            })
+            .collect();
+        Ok(build_merge(vault, &utxos, 0)?.tx.vsize())
+    };
+    Ok(probe(3)? - probe(2)?)
+}
+
 /// Whether `fee` is within the policy's share of `amount`.
 fn cheap_enough(policy: &Policy, fee: u64, amount: u64) -> bool {
     u128::from(fee) * 1_000_000 <= u128::from(amount) * u128::from(policy.max_fee_ppm)
@@ -250,6 +267,26 @@ pub fn plan(vault: &Vault, utxos: &[Utxo], policy: &Policy) -> Result<Plan, Cove
                 missing: 0,
             });
             return Ok(Plan { pushes, wait });
+        }
+        // A follower input costs about the same whatever it carries: when that is more than
+        // the policy's share of every waiting UTXO, more payments of this size never add up
+        // to a cheap push. Say so instead of naming a shortfall they cannot fill.
+        let per_input = rate * follower_vsize(vault)? as u64;
+        let largest = small.iter().map(|u| u.amount).max().unwrap_or(0);
+        if !cheap_enough(policy, per_input, largest) {
+            let missing = threshold.saturating_sub(largest).max(1);
+            return Ok(Plan {
+                pushes,
+                wait: Some(Wait {
+                    reason: format!(
+                        "{} UTXOs hold {waiting} sats, none above {largest}; merging costs about {per_input} sats an input at {rate} sat/vB, more than {}% of each, so more payments of this size cannot add up to a push within the fee share: a payment of {threshold} sats or more (prepaid calls) moves, or a higher --keeper-max-fee-share",
+                        small.len(),
+                        f64::from(policy.max_fee_ppm) / 10_000.0
+                    ),
+                    threshold,
+                    missing,
+                }),
+            });
         }
         let missing = threshold
             .max(cheap_from(policy, fee))

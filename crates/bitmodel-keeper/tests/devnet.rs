@@ -312,4 +312,22 @@ fn a_push_that_costs_more_than_its_share_waits_for_more_money() {
         push.fee,
         push.amount
     );
+
+    // Ten single 5,000-sat calls: each input costs ~6% to merge at 2 sat/vB, so no number
+    // of them fits a 1% share. The wait says so rather than naming a shortfall.
+    let small = w.register(&record(3, &[(root, 3000)]));
+    for _ in 0..10 {
+        w.pay(&small, 5_000);
+    }
+    w.dn.mine(1).unwrap();
+    w.sync();
+    let vault = w.index.vault(&small).unwrap().unwrap();
+    let p = plan(&vault, &w.utxos(&small), &strict).unwrap();
+    assert!(p.pushes.is_empty(), "{p:?}");
+    let wait = p.wait.unwrap();
+    assert!(
+        wait.reason.contains("cannot add up to a push") && wait.reason.contains("prepaid"),
+        "{wait:?}"
+    );
+    assert_eq!(wait.missing, wait.threshold - 5_000);
 }
