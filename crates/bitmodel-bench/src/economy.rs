@@ -44,6 +44,7 @@ fn record(n: u8, kind: Kind, name: &str, parents: Vec<Parent>) -> Record {
         fee_cap: recommended_fee_cap(parents.len()),
         price: None,
         parents,
+        payees: Vec::new(),
     }
 }
 

@@ -91,6 +91,7 @@ pub fn run() {
                     fee_cap: 20_000,
                     price: None,
                     parents,
+                    payees: Vec::new(),
                 }
             })
             .collect();
@@ -311,6 +312,7 @@ fn part_flood(secp: &Secp256k1<bitcoin::secp256k1::All>) {
         fee_cap: 20_000,
         price: None,
         parents: vec![],
+        payees: Vec::new(),
     };
     let reg = reveal_of(
         secp,

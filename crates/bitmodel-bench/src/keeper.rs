@@ -39,6 +39,7 @@ fn record(n: usize, parents: Vec<Parent>) -> Record {
         fee_cap: recommended_fee_cap(parents.len()),
         price: None,
         parents,
+        payees: Vec::new(),
     }
 }
 

@@ -59,6 +59,7 @@ fn record(n: u8, parent: Option<AssetId>, model: bool) -> Record {
             })
             .into_iter()
             .collect(),
+        payees: Vec::new(),
     }
 }
 

@@ -11,7 +11,7 @@ pub enum CovenantError {
     BadWeight { index: usize, weight: u16 },
     #[error("parents' weights sum to {0}; they must sum to at most 10000 basis points")]
     WeightSum(u32),
-    #[error("parent {0}'s script is not a 34-byte P2TR vault scriptPubKey")]
+    #[error("parent {0}'s script is not a vault (P2TR) or a standard payout script (P2PKH, P2SH, P2WPKH, P2WSH, P2TR)")]
     ParentNotVault(usize),
     #[error("owner script is not a standard payout script (P2PKH, P2SH, P2WPKH, P2WSH or P2TR)")]
     NonStandardOwner,

@@ -40,7 +40,8 @@ pub struct VaultTerms {
 }
 
 impl VaultTerms {
-    /// Terms from a record, given each parent's vault scriptPubKey in the record's order.
+    /// Terms from a record, given each parent's vault scriptPubKey in the record's order;
+    /// the record's payees follow the parents, each paid to its own script.
     pub fn from_record(record: &Record, parent_vaults: &[ScriptBuf]) -> Self {
         let parents = record
             .parents
@@ -50,6 +51,10 @@ impl VaultTerms {
                 script_pubkey: spk.clone(),
                 weight: p.weight,
             })
+            .chain(record.payees.iter().map(|p| ParentShare {
+                script_pubkey: p.script.clone(),
+                weight: p.weight,
+            }))
             .collect();
         VaultTerms {
             parents,
@@ -86,7 +91,8 @@ impl VaultTerms {
                     weight: p.weight,
                 });
             }
-            if !p.script_pubkey.is_p2tr() {
+            // A parent asset's vault is P2TR; a payee may be any standard payout script.
+            if !is_standard_payout(&p.script_pubkey) {
                 return Err(CovenantError::ParentNotVault(index));
             }
         }
@@ -94,8 +100,7 @@ impl VaultTerms {
         if sum > u32::from(BPS) {
             return Err(CovenantError::WeightSum(sum));
         }
-        let o = &self.owner;
-        if !(o.is_p2pkh() || o.is_p2sh() || o.is_p2wpkh() || o.is_p2wsh() || o.is_p2tr()) {
+        if !is_standard_payout(&self.owner) {
             return Err(CovenantError::NonStandardOwner);
         }
         if self.fee_cap > MAX_VAULT_AMOUNT {
@@ -103,6 +108,12 @@ impl VaultTerms {
         }
         Ok(())
     }
+}
+
+/// The scripts a distribute may pay: P2PKH, P2SH, P2WPKH, P2WSH or P2TR (no bare scripts, no
+/// OP_RETURN, nothing a node would not relay).
+fn is_standard_payout(s: &ScriptBuf) -> bool {
+    s.is_p2pkh() || s.is_p2sh() || s.is_p2wpkh() || s.is_p2wsh() || s.is_p2tr()
 }
 
 /// A built vault: its leaves, taproot tree and scriptPubKey.

@@ -90,3 +90,33 @@ fn merge_every_k() {
         );
     }
 }
+
+/// Payees (parents that are payout scripts) of every standard type beside a vault parent:
+/// the distribute verifies and pays each its exact share at its own dust limit.
+#[test]
+fn distribute_pays_payees_of_every_standard_type() {
+    use bitcoin::hashes::Hash;
+    use bitcoin::ScriptBuf;
+    let scripts = [
+        parent_spk(0),
+        ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array([1; 20])),
+        ScriptBuf::new_p2pkh(&bitcoin::PubkeyHash::from_byte_array([2; 20])),
+        ScriptBuf::new_p2sh(&bitcoin::ScriptHash::from_byte_array([3; 20])),
+        ScriptBuf::new_p2wsh(&bitcoin::WScriptHash::from_byte_array([4; 32])),
+    ];
+    let weights = [2000u16, 150, 75, 300, 25];
+    let mut t = terms(&weights, 5_000);
+    for (p, s) in t.parents.iter_mut().zip(&scripts) {
+        p.script_pubkey = s.clone();
+    }
+    let v = bitmodel_covenant::Vault::new(t, bitmodel_protocol::Chain::Devnet).unwrap();
+    let amount = 3_000_000;
+    let built = build_distribute(&v, utxo(9, amount), 900).unwrap();
+    verify(&built.tx, &built.spent).expect("the payee distribute verifies");
+    let s = split(amount, 900, &weights).unwrap();
+    for (i, o) in built.tx.output.iter().enumerate().take(scripts.len()) {
+        assert_eq!(o.script_pubkey, scripts[i]);
+        assert_eq!(o.value.to_sat(), s.parents[i]);
+    }
+    assert_eq!(built.tx.output.last().unwrap().value.to_sat(), s.owner);
+}

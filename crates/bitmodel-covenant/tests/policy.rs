@@ -126,7 +126,7 @@ fn bad_terms_are_refused() {
         CovenantError::TooManyParents(12)
     );
     t = terms(&[100], 1000);
-    t.parents[0].script_pubkey = owner_spk();
+    t.parents[0].script_pubkey = bitcoin::ScriptBuf::new_op_return([7u8; 4]);
     assert_eq!(
         Vault::new(t, Chain::Devnet).unwrap_err(),
         CovenantError::ParentNotVault(0)

@@ -43,6 +43,7 @@ fn record(name: &str, f: &[u8], committed: bool) -> Record {
         fee_cap: 20_000,
         price: None,
         parents: vec![],
+        payees: Vec::new(),
     }
 }
 

@@ -36,6 +36,7 @@ fn record(name: &str, kind: Kind, n: u8, parents: &[(AssetId, u16, Relation)]) -
                 relation: *relation,
             })
             .collect(),
+        payees: Vec::new(),
     }
 }
 

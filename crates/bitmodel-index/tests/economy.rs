@@ -76,6 +76,7 @@ fn random_economy_balances_after_every_block() {
                 fee_cap: recommended_fee_cap(parents.len()),
                 price: None,
                 parents,
+                payees: Vec::new(),
             });
         }
         let insc: Vec<Inscription> = records

@@ -47,6 +47,7 @@ fn record(name: &str, n: u8, parents: Vec<(AssetId, u16, Relation)>) -> Record {
                 relation,
             })
             .collect(),
+        payees: Vec::new(),
     }
 }
 

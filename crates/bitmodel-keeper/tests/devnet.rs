@@ -36,6 +36,7 @@ fn record(n: u8, parents: &[(AssetId, u16)]) -> Record {
                 relation: Relation::Finetune,
             })
             .collect(),
+        payees: Vec::new(),
     }
 }
 

@@ -24,7 +24,7 @@ pub mod validate;
 pub use asset_id::AssetId;
 pub use chain::Chain;
 pub use identity::{Identity, Verified};
-pub use record::{Kind, Parent, Record, Relation};
+pub use record::{Kind, Parent, Payee, Record, Relation};
 pub use split::{split, Split, SplitError};
 
 /// The weight of a whole payment, in basis points: parents' weights sum to at most this.

@@ -17,10 +17,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::asset_id::{AssetId, AssetIdError};
 
-/// The newest record format version this code writes and reads. Version 2 adds the
-/// commitments to a file's parts ([`Parts`]); a record without them is written as version 1,
-/// byte for byte as before, and version-1 records decode as they always did.
-pub const RECORD_VERSION: u64 = 2;
+/// The newest record format version this code writes and reads. Version 3 adds payees
+/// (parents that are payout scripts, [`Payee`]); version 2 the commitments to a file's parts
+/// ([`Parts`]). A record is written with the lowest version that can say it — without payees
+/// or parts as version 1, byte for byte as before — and every older version still decodes.
+pub const RECORD_VERSION: u64 = 3;
+/// The version that added part commitments.
+pub const RECORD_VERSION_2: u64 = 2;
 /// The first record format version (still read, and written for records without parts).
 pub const RECORD_VERSION_1: u64 = 1;
 
@@ -91,14 +94,37 @@ named_enum!(
         Architecture = "architecture",
         Algorithm = "algorithm",
         Cites = "cites",
+        Author = "author",
+        Contributor = "contributor",
     }
 );
+
+impl Relation {
+    /// Relations record format version 3 added (for payees: people, not assets). A record
+    /// using one is written as version 3; in an older record one is refused, as an older
+    /// reader refuses it.
+    pub fn since_v3(self) -> bool {
+        matches!(self, Relation::Author | Relation::Contributor)
+    }
+}
 
 /// One C-Flow edge as the child's record states it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Parent {
     pub asset: AssetId,
     /// Basis points of every distribution that this parent receives (1..=10000).
+    pub weight: u16,
+    pub relation: Relation,
+}
+
+/// A contributor paid directly: a payout script (an address) with a weight, not an asset. Its
+/// share goes to the script; there is no vault and nothing further upstream. Record format
+/// version 3: an older reader refuses the record (a newer version) rather than ignore payees
+/// and compute another vault.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payee {
+    pub script: ScriptBuf,
+    /// Basis points of every distribution that this payee receives (1..=10000).
     pub weight: u16,
     pub relation: Relation,
 }
@@ -164,7 +190,7 @@ impl Parts {
     }
 }
 
-/// A decoded Bitmodel record (format version 1).
+/// A decoded Bitmodel record (any format version).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     pub kind: Kind,
@@ -180,6 +206,9 @@ pub struct Record {
     /// Sats per paid inference call, for models served by the gateway.
     pub price: Option<u64>,
     pub parents: Vec<Parent>,
+    /// Payees, paid after the parents (their weights count in the same 10000).
+    #[serde(default)]
+    pub payees: Vec<Payee>,
 }
 
 /// A non-fatal oddity met while decoding; the record is still usable.
@@ -207,7 +236,7 @@ pub enum RecordError {
         field: &'static str,
         expected: &'static str,
     },
-    #[error("record version {0} is not supported; this software reads versions {RECORD_VERSION_1} and {RECORD_VERSION}")]
+    #[error("record version {0} is not supported; this software reads versions {RECORD_VERSION_1} to {RECORD_VERSION}")]
     UnsupportedVersion(u64),
     #[error("record field '{field}': {message}")]
     BadValue {
@@ -224,7 +253,14 @@ impl Record {
     pub fn to_cbor(&self) -> Vec<u8> {
         let text = |s: &str| Value::Text(s.to_string());
         let v2 = self.content.as_ref().is_some_and(|c| c.parts.is_some());
-        let v = if v2 { RECORD_VERSION } else { RECORD_VERSION_1 };
+        let v3 = !self.payees.is_empty() || self.parents.iter().any(|p| p.relation.since_v3());
+        let v = if v3 {
+            RECORD_VERSION
+        } else if v2 {
+            RECORD_VERSION_2
+        } else {
+            RECORD_VERSION_1
+        };
         let mut map = vec![
             (text("v"), Value::Integer(v.into())),
             (text("kind"), text(self.kind.as_str())),
@@ -273,6 +309,20 @@ impl Record {
             })
             .collect();
         map.push((text("parents"), Value::Array(parents)));
+        if !self.payees.is_empty() {
+            let payees = self
+                .payees
+                .iter()
+                .map(|p| {
+                    Value::Array(vec![
+                        Value::Bytes(p.script.to_bytes()),
+                        Value::Integer(p.weight.into()),
+                        text(p.relation.as_str()),
+                    ])
+                })
+                .collect();
+            map.push((text("payees"), Value::Array(payees)));
+        }
         let mut out = Vec::new();
         ciborium::into_writer(&Value::Map(map), &mut out)
             .expect("writing CBOR into a Vec cannot fail");
@@ -311,8 +361,15 @@ impl Record {
                 "fee_cap" => fields.fee_cap = Some(value),
                 "price" => fields.price = Some(value),
                 "parents" => fields.parents = Some(value),
+                "payees" => fields.payees = Some(value),
                 _ => flaws.push(Flaw::UnknownField(key)),
             }
+        }
+        // Before version 3 a "payees" key means nothing: report it as a reader of that
+        // version would.
+        let older = matches!(&fields.v, Some(Value::Integer(v)) if u64::try_from(*v).is_ok_and(|v| v < RECORD_VERSION));
+        if older && fields.payees.is_some() {
+            flaws.push(Flaw::UnknownField("payees".into()));
         }
         Ok((fields.into_record()?, flaws))
     }
@@ -330,12 +387,13 @@ struct Fields {
     fee_cap: Option<Value>,
     price: Option<Value>,
     parents: Option<Value>,
+    payees: Option<Value>,
 }
 
 impl Fields {
     fn into_record(self) -> Result<Record, RecordError> {
         let v = uint("v", required("v", self.v)?)?;
-        if v != RECORD_VERSION && v != RECORD_VERSION_1 {
+        if !(RECORD_VERSION_1..=RECORD_VERSION).contains(&v) {
             return Err(RecordError::UnsupportedVersion(v));
         }
         let kind = parse_named("kind", required("kind", self.kind)?)?;
@@ -368,6 +426,32 @@ impl Fields {
                 ))
             }
         };
+        if v < RECORD_VERSION {
+            if let Some(p) = parents.iter().find(|p: &&Parent| p.relation.since_v3()) {
+                return Err(RecordError::BadValue {
+                    field: "parents.relation",
+                    message: format!(
+                        "'{}' exists from record version {RECORD_VERSION}; this record is version {v}",
+                        p.relation
+                    ),
+                });
+            }
+        }
+        // Payees exist from version 3; in an older record the key is unknown (and ignored, as
+        // an older reader ignored it).
+        let payees = match self.payees {
+            Some(Value::Array(items)) if v >= RECORD_VERSION => items
+                .into_iter()
+                .map(payee)
+                .collect::<Result<_, _>>()?,
+            Some(_) if v >= RECORD_VERSION => {
+                return Err(wrong(
+                    "payees",
+                    "an array of [payout script bytes, weight, relation]",
+                ))
+            }
+            _ => Vec::new(),
+        };
         Ok(Record {
             kind,
             name,
@@ -378,6 +462,7 @@ impl Fields {
             fee_cap,
             price,
             parents,
+            payees,
         })
     }
 }
@@ -447,14 +532,14 @@ fn content(v: Value, version: u64) -> Result<Content, RecordError> {
                     .map(|u| text("content.uris", u))
                     .collect::<Result<_, _>>()?;
             }
-            Some("part_size") if version >= RECORD_VERSION => {
+            Some("part_size") if version >= RECORD_VERSION_2 => {
                 let n = uint("content.part_size", value)?;
                 part_size = Some(u32::try_from(n).map_err(|_| RecordError::BadValue {
                     field: "content.part_size",
                     message: format!("{n} does not fit 32 bits"),
                 })?);
             }
-            Some("parts") if version >= RECORD_VERSION => {
+            Some("parts") if version >= RECORD_VERSION_2 => {
                 let Value::Array(items) = value else {
                     return Err(wrong(
                         "content.parts",
@@ -514,6 +599,27 @@ fn parent(index: usize, v: Value) -> Result<Parent, RecordError> {
     let relation = parse_named("parents.relation", relation)?;
     Ok(Parent {
         asset,
+        weight,
+        relation,
+    })
+}
+
+fn payee(v: Value) -> Result<Payee, RecordError> {
+    let expected = "an array of [payout script bytes, weight, relation] triples";
+    let Value::Array(items) = v else {
+        return Err(wrong("payees", expected));
+    };
+    let [script, weight, relation]: [Value; 3] =
+        items.try_into().map_err(|_| wrong("payees", expected))?;
+    let script = ScriptBuf::from_bytes(bytes("payees.script", script)?);
+    let weight = uint("payees.weight", weight)?;
+    let weight = u16::try_from(weight).map_err(|_| RecordError::BadValue {
+        field: "payees.weight",
+        message: format!("{weight} is out of range; a weight is 1..=10000 basis points"),
+    })?;
+    let relation = parse_named("payees.relation", relation)?;
+    Ok(Payee {
+        script,
         weight,
         relation,
     })

@@ -75,11 +75,17 @@ pub enum Invalid {
         "price {0} sats is too large; it must be at most {MAX_SCRIPT_AMOUNT} (one vault payment)"
     )]
     PriceTooLarge(u64),
-    #[error("{0} parents; a record may name at most {MAX_PARENTS}")]
+    #[error("{0} parents and payees; a record may name at most {MAX_PARENTS}")]
     TooManyParents(usize),
+    #[error("payee {index} has weight {weight}; each weight must be 1..=10000 basis points")]
+    BadPayeeWeight { index: usize, weight: u16 },
+    #[error("payee {0}'s script is not a standard payout script (P2PKH, P2SH, P2WPKH, P2WSH or P2TR)")]
+    NonStandardPayee(usize),
+    #[error("payee {0} names the same script as an earlier payee; each payee may appear once")]
+    DuplicatePayee(usize),
     #[error("parent {index} has weight {weight}; each weight must be 1..=10000 basis points")]
     BadWeight { index: usize, weight: u16 },
-    #[error("parents' weights sum to {0} basis points; they must sum to at most 10000")]
+    #[error("parents' and payees' weights sum to {0} basis points; they must sum to at most 10000")]
     WeightSum(u32),
     #[error("parent {0} is named twice; each parent may appear once")]
     DuplicateParent(AssetId),
@@ -143,8 +149,9 @@ pub fn static_violations(record: &Record) -> Vec<Invalid> {
     if let Some(price) = record.price.filter(|p| *p > MAX_SCRIPT_AMOUNT) {
         out.push(Invalid::PriceTooLarge(price));
     }
-    if record.parents.len() > MAX_PARENTS {
-        out.push(Invalid::TooManyParents(record.parents.len()));
+    let edges = record.parents.len() + record.payees.len();
+    if edges > MAX_PARENTS {
+        out.push(Invalid::TooManyParents(edges));
     }
     for (index, p) in record.parents.iter().enumerate() {
         if p.weight == 0 || p.weight > BPS {
@@ -154,7 +161,27 @@ pub fn static_violations(record: &Record) -> Vec<Invalid> {
             });
         }
     }
-    let sum: u32 = record.parents.iter().map(|p| u32::from(p.weight)).sum();
+    let mut scripts = BTreeSet::new();
+    for (index, p) in record.payees.iter().enumerate() {
+        if p.weight == 0 || p.weight > BPS {
+            out.push(Invalid::BadPayeeWeight {
+                index,
+                weight: p.weight,
+            });
+        }
+        if !is_standard_payout(&p.script) {
+            out.push(Invalid::NonStandardPayee(index));
+        }
+        if !scripts.insert(p.script.as_bytes()) {
+            out.push(Invalid::DuplicatePayee(index));
+        }
+    }
+    let sum: u32 = record
+        .parents
+        .iter()
+        .map(|p| u32::from(p.weight))
+        .chain(record.payees.iter().map(|p| u32::from(p.weight)))
+        .sum();
     if sum > u32::from(BPS) {
         out.push(Invalid::WeightSum(sum));
     }
@@ -305,6 +332,7 @@ mod tests {
                     relation: Relation::Finetune,
                 })
                 .collect(),
+            payees: Vec::new(),
         }
     }
 
@@ -358,6 +386,41 @@ mod tests {
         );
         let r = record((1..=11).map(|n| (n, 909)).collect());
         assert_eq!(validate_record(&r, &id(50), pos(100), &registry), Ok(()));
+    }
+
+    #[test]
+    fn payee_rules() {
+        use crate::record::Payee;
+        let payee = |b: u8, weight: u16| Payee {
+            script: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([b; 20])),
+            weight,
+            relation: Relation::Author,
+        };
+        let mut r = record(vec![(1, 6000)]);
+        r.payees = vec![payee(1, 3000), payee(2, 1000)];
+        assert!(static_violations(&r).is_empty(), "payees count in the 10000");
+        r.payees[1].weight = 1001;
+        assert_eq!(static_violations(&r), vec![Invalid::WeightSum(10_001)]);
+        r.payees[1] = payee(1, 0);
+        assert_eq!(
+            static_violations(&r),
+            vec![
+                Invalid::BadPayeeWeight {
+                    index: 1,
+                    weight: 0
+                },
+                Invalid::DuplicatePayee(1)
+            ]
+        );
+        r.payees = vec![Payee {
+            script: ScriptBuf::new_op_return([1u8; 4]),
+            weight: 10,
+            relation: Relation::Contributor,
+        }];
+        assert_eq!(static_violations(&r), vec![Invalid::NonStandardPayee(0)]);
+        let mut wide = record((1..=6).map(|n| (n, 100)).collect());
+        wide.payees = (0..6).map(|b| payee(b, 100)).collect();
+        assert_eq!(static_violations(&wide), vec![Invalid::TooManyParents(12)]);
     }
 
     #[test]

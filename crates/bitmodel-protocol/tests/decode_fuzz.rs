@@ -55,6 +55,7 @@ fn record() -> impl Strategy<Value = Record> {
                 fee_cap,
                 price,
                 parents,
+                payees: Vec::new(),
             },
         )
 }

@@ -46,6 +46,7 @@ fn sample() -> Record {
                 relation: Relation::Dataset,
             },
         ],
+        payees: Vec::new(),
     }
 }
 
@@ -121,4 +122,56 @@ fn reveal_script_is_pinned_and_parses_back() {
     let (record, flaws) = found[0].0.bitmodel_record().unwrap().unwrap();
     assert_eq!(record, sample());
     assert!(flaws.is_empty());
+}
+
+/// Version 3: the version-1 sample with two payees (a paper's author paid to a P2WPKH, a data
+/// contributor to a P2TR) beside its parents.
+fn sample_v3() -> Record {
+    let mut r = sample();
+    r.payees = vec![
+        bitmodel_protocol::Payee {
+            script: bitcoin::ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array(
+                [0x11; 20],
+            )),
+            weight: 150,
+            relation: Relation::Author,
+        },
+        bitmodel_protocol::Payee {
+            script: bitcoin::ScriptBuf::from_hex(
+                "5120dff1d77f2a671c5f36183726db2341be58feae1da2deced843240f7b502ba659",
+            )
+            .unwrap(),
+            weight: 75,
+            relation: Relation::Contributor,
+        },
+    ];
+    r
+}
+
+#[test]
+fn record_v3_with_payees_is_pinned_and_older_versions_are_unchanged() {
+    let v3 = sample_v3();
+    let bytes = v3.to_cbor();
+    check("record_v3.cbor.hex", &hex::encode(&bytes));
+    assert_eq!(bytes[1..4], [0x61, 0x76, 0x03], "payees make it version 3");
+    let (back, flaws) = Record::from_cbor(&bytes).unwrap();
+    assert_eq!(back, v3);
+    assert!(flaws.is_empty());
+    // The same bytes claiming version 2: the payees key is unknown there and ignored, as a
+    // version-2 reader ignores it; the v3-only relations are then refused if a parent uses one.
+    let mut v2_bytes = bytes.clone();
+    v2_bytes[3] = 0x02;
+    let (v2, flaws) = Record::from_cbor(&v2_bytes).unwrap();
+    assert!(v2.payees.is_empty());
+    assert_eq!(flaws.len(), 1, "{flaws:?}");
+    let mut with_author = sample();
+    with_author.parents[0].relation = Relation::Author;
+    let author_bytes = with_author.to_cbor();
+    assert_eq!(author_bytes[3], 0x03, "a v3 relation makes it version 3");
+    let mut as_v1 = author_bytes.clone();
+    as_v1[3] = 0x01;
+    let err = Record::from_cbor(&as_v1).unwrap_err();
+    assert!(err.to_string().contains("exists from record version 3"), "{err}");
+    // Without payees nothing changes: the version-1 vector above still pins the old bytes.
+    assert_eq!(sample().to_cbor()[3], 0x01);
 }

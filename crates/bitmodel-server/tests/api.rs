@@ -44,6 +44,7 @@ fn record(name: &str, n: u8, parents: &[(AssetId, u16)], content: Option<&[u8]>)
                 relation: Relation::Finetune,
             })
             .collect(),
+        payees: Vec::new(),
     }
 }
 

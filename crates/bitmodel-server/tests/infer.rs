@@ -45,6 +45,7 @@ fn record(name: &str, content: Option<&[u8]>, price: Option<u64>) -> Record {
         fee_cap: 20_000,
         price,
         parents: vec![],
+        payees: Vec::new(),
     }
 }
 

@@ -34,6 +34,7 @@ fn record(name: &str, body: &[u8]) -> Record {
         fee_cap: 20_000,
         price: None,
         parents: vec![],
+        payees: Vec::new(),
     }
 }
 

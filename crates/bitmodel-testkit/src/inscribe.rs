@@ -99,6 +99,7 @@ pub fn wide_dag(dn: &Devnet, records: usize, parents: usize) -> Vec<AssetId> {
                     fee_cap: 20_000,
                     price: None,
                     parents: ps,
+                    payees: Vec::new(),
                 };
                 Inscription::bitmodel(&r, "text/plain", b"w".to_vec())
             })

@@ -102,6 +102,7 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
                 fee_cap: recommended_fee_cap(parents.len()),
                 price: is_model.then_some(DEMO_MODEL_PRICE),
                 parents,
+                payees: Vec::new(),
             });
         }
         let insc: Vec<Inscription> = records

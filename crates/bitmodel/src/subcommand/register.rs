@@ -182,6 +182,7 @@ impl Register {
                     relation: *relation,
                 })
                 .collect(),
+            payees: Vec::new(),
         };
         let meta = record.to_cbor().len();
         if meta > bitmodel_protocol::record::MAX_RECORD_BYTES {
