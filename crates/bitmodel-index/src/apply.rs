@@ -7,7 +7,8 @@
 //!    ones are kept with their reason.
 //! 3. Every output to a vault becomes a vault UTXO. In a distribution of X, outputs to X's
 //!    parents' vaults are shares passed upstream; any other output to a vault is a payment.
-//!    Outputs of a distribution to X's owner script are paid out (and earnings of that script).
+//!    Outputs of a distribution to X's owner script, or to one of X's payees' scripts (record
+//!    format v3) that is not a vault, are paid out (and earnings of that script).
 //! 4. An output `OP_RETURN "BMP1" <amount> <asset>` marks a direct-mode payment: it conforms
 //!    if every contributor's payout script got at least its share of the direct split
 //!    (`bitmodel_protocol::direct`); conforming payments are credited as paid out.
@@ -211,14 +212,22 @@ pub fn apply_tx(
     };
     let mut to_parents = Vec::new();
     let mut to_owner = 0u64;
+    let mut to_payees = Vec::new();
     for (vout, out) in tx.output.iter().enumerate() {
+        let vault_of_output = j.get(T_VAULTS, out.script_pubkey.as_bytes())?;
         if let Spend::Distribution(x) = &spend {
             if out.script_pubkey == x.record.owner {
                 to_owner += out.value.to_sat();
                 pay_owner(j, x, out, height)?;
+            } else if vault_of_output.is_none()
+                && x.record.payees.iter().any(|p| p.script == out.script_pubkey)
+            {
+                // A payee's share is paid out, like the owner's (and earnings of its script).
+                to_payees.push((out.script_pubkey.clone(), out.value.to_sat()));
+                pay_owner(j, x, out, height)?;
             }
         }
-        let Some(target) = j.get(T_VAULTS, out.script_pubkey.as_bytes())? else {
+        let Some(target) = vault_of_output else {
             continue;
         };
         let target =
@@ -291,6 +300,7 @@ pub fn apply_tx(
                 fee,
                 to_parents,
                 to_owner,
+                to_payees,
             });
         }
         Spend::Merge(x) => {

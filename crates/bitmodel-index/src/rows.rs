@@ -124,6 +124,9 @@ pub enum Event {
         fee: u64,
         to_parents: Vec<(AssetId, u64)>,
         to_owner: u64,
+        /// Shares paid straight to the record's payees (payout scripts, record format v3).
+        #[serde(default)]
+        to_payees: Vec<(bitcoin::ScriptBuf, u64)>,
     },
     Merge {
         asset: AssetId,

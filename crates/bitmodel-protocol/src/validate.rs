@@ -83,6 +83,8 @@ pub enum Invalid {
     NonStandardPayee(usize),
     #[error("payee {0} names the same script as an earlier payee; each payee may appear once")]
     DuplicatePayee(usize),
+    #[error("payee {0} is the owner's own script; the owner already receives the remainder")]
+    PayeeIsOwner(usize),
     #[error("parent {index} has weight {weight}; each weight must be 1..=10000 basis points")]
     BadWeight { index: usize, weight: u16 },
     #[error("parents' and payees' weights sum to {0} basis points; they must sum to at most 10000")]
@@ -174,6 +176,9 @@ pub fn static_violations(record: &Record) -> Vec<Invalid> {
         }
         if !scripts.insert(p.script.as_bytes()) {
             out.push(Invalid::DuplicatePayee(index));
+        }
+        if p.script == record.owner {
+            out.push(Invalid::PayeeIsOwner(index));
         }
     }
     let sum: u32 = record
