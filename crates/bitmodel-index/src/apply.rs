@@ -220,10 +220,13 @@ pub fn apply_tx(
                 to_owner += out.value.to_sat();
                 pay_owner(j, x, out, height)?;
             } else if vault_of_output.is_none()
-                && x.record.payees.iter().any(|p| p.script == out.script_pubkey)
+                && x.record
+                    .payees
+                    .iter()
+                    .any(|p| p.script == out.script_pubkey)
             {
                 // A payee's share is paid out, like the owner's (and earnings of its script).
-                to_payees.push((out.script_pubkey.clone(), out.value.to_sat()));
+                to_payees.push((out.script_pubkey.to_hex_string(), out.value.to_sat()));
                 pay_owner(j, x, out, height)?;
             }
         }

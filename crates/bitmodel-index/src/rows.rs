@@ -124,9 +124,11 @@ pub enum Event {
         fee: u64,
         to_parents: Vec<(AssetId, u64)>,
         to_owner: u64,
-        /// Shares paid straight to the record's payees (payout scripts, record format v3).
+        /// Shares paid straight to the record's payees (payout scripts, record format v3), as
+        /// (script hex, sats): the event is internally tagged, and a tagged enum's buffered
+        /// content would not read a script's bytes back.
         #[serde(default)]
-        to_payees: Vec<(bitcoin::ScriptBuf, u64)>,
+        to_payees: Vec<(String, u64)>,
     },
     Merge {
         asset: AssetId,

@@ -231,3 +231,86 @@ fn assets_with_equal_terms_share_one_vault_booked_to_the_first() {
     assert_eq!(t.payments_in, 50_000);
     assert_eq!(t.payments_in, t.paid_out + t.fees + t.waiting);
 }
+
+/// Payees (record format v3): a model paying its paper's author and a data contributor
+/// directly. The distribution pays both scripts their exact shares, the index books them as
+/// paid out (earnings of the scripts, `to_payees` in the event) beside the parent's share,
+/// and the books balance.
+#[test]
+fn payees_are_paid_out_by_the_distribution_and_booked() {
+    let dn = Devnet::spawn().unwrap();
+    let (user, pass) = dn.rpc_credentials();
+    let client = Client::new(&dn.rpc_url(), Auth::UserPass(user.into(), pass.into())).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let index = Index::open(&dir.path().join("index.redb"), Chain::Devnet).unwrap();
+    let follow = |index: &Index| sync(index, &client, 0, |_, _| {}).unwrap();
+    let base = register(&dn, &[&record("base", Kind::Model, 1, &[])])[0];
+    let author = ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([0xa1; 20]));
+    let contributor = ScriptBuf::new_p2pkh(&bitcoin::PubkeyHash::from_byte_array([0xc1; 20]));
+    let mut r = record("tune", Kind::Model, 2, &[(base, 2000, Relation::Finetune)]);
+    r.payees = vec![
+        bitmodel_protocol::Payee {
+            script: author.clone(),
+            weight: 300,
+            relation: Relation::Author,
+        },
+        bitmodel_protocol::Payee {
+            script: contributor.clone(),
+            weight: 45,
+            relation: Relation::Contributor,
+        },
+    ];
+    r.fee_cap = recommended_fee_cap(3);
+    let tune = register(&dn, &[&r])[0];
+    follow(&index);
+    let row = index
+        .asset(&tune)
+        .unwrap()
+        .expect("a v3 record with payees is valid");
+    assert_eq!(row.record.payees.len(), 2);
+    let v = vault(&index, &tune);
+    assert_eq!(
+        v.terms.parents.len(),
+        3,
+        "the parent's vault, then the two payees"
+    );
+    assert_eq!(v.terms.parents[1].script_pubkey, author);
+    let paid = 1_000_000;
+    dn.fund(v.script_pubkey(), Amount::from_sat(paid)).unwrap();
+    dn.mine(1).unwrap();
+    follow(&index);
+    let u = index.vault_status(&tune).unwrap().unwrap().covenant_utxos()[0];
+    let d = build_distribute_at_rate(&v, u, 2).unwrap();
+    let fee = paid - d.tx.output.iter().map(|o| o.value.to_sat()).sum::<u64>();
+    let s = bitmodel_protocol::split(paid, fee, &[2000, 300, 45]).unwrap();
+    assert_eq!(d.tx.output[1].value.to_sat(), s.parents[1]);
+    assert_eq!(d.tx.output[2].script_pubkey, contributor);
+    client.send_raw_transaction(&d.tx).unwrap();
+    dn.mine(1).unwrap();
+    follow(&index);
+    assert_eq!(index.earnings(&author).unwrap().total, s.parents[1]);
+    assert_eq!(index.earnings(&contributor).unwrap().total, s.parents[2]);
+    let events = index.events(&d.tx.compute_txid()).unwrap();
+    let Some(bitmodel_index::rows::Event::Distribution {
+        to_payees,
+        to_parents,
+        to_owner,
+        ..
+    }) = events.first()
+    else {
+        panic!("a distribution: {events:?}");
+    };
+    assert_eq!(
+        to_payees,
+        &vec![
+            (author.to_hex_string(), s.parents[1]),
+            (contributor.to_hex_string(), s.parents[2])
+        ]
+    );
+    assert_eq!(to_parents, &vec![(base, s.parents[0])]);
+    assert_eq!(*to_owner, s.owner);
+    let stats = index.stats(&tune).unwrap().unwrap();
+    assert_eq!(stats.paid_out, s.owner + s.parents[1] + s.parents[2]);
+    let t = index.totals().unwrap();
+    assert_eq!(t.payments_in, t.paid_out + t.fees + t.waiting);
+}

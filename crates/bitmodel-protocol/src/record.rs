@@ -440,10 +440,9 @@ impl Fields {
         // Payees exist from version 3; in an older record the key is unknown (and ignored, as
         // an older reader ignored it).
         let payees = match self.payees {
-            Some(Value::Array(items)) if v >= RECORD_VERSION => items
-                .into_iter()
-                .map(payee)
-                .collect::<Result<_, _>>()?,
+            Some(Value::Array(items)) if v >= RECORD_VERSION => {
+                items.into_iter().map(payee).collect::<Result<_, _>>()?
+            }
             Some(_) if v >= RECORD_VERSION => {
                 return Err(wrong(
                     "payees",

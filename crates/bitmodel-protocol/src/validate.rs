@@ -79,7 +79,9 @@ pub enum Invalid {
     TooManyParents(usize),
     #[error("payee {index} has weight {weight}; each weight must be 1..=10000 basis points")]
     BadPayeeWeight { index: usize, weight: u16 },
-    #[error("payee {0}'s script is not a standard payout script (P2PKH, P2SH, P2WPKH, P2WSH or P2TR)")]
+    #[error(
+        "payee {0}'s script is not a standard payout script (P2PKH, P2SH, P2WPKH, P2WSH or P2TR)"
+    )]
     NonStandardPayee(usize),
     #[error("payee {0} names the same script as an earlier payee; each payee may appear once")]
     DuplicatePayee(usize),
@@ -87,7 +89,9 @@ pub enum Invalid {
     PayeeIsOwner(usize),
     #[error("parent {index} has weight {weight}; each weight must be 1..=10000 basis points")]
     BadWeight { index: usize, weight: u16 },
-    #[error("parents' and payees' weights sum to {0} basis points; they must sum to at most 10000")]
+    #[error(
+        "parents' and payees' weights sum to {0} basis points; they must sum to at most 10000"
+    )]
     WeightSum(u32),
     #[error("parent {0} is named twice; each parent may appear once")]
     DuplicateParent(AssetId),
@@ -403,7 +407,10 @@ mod tests {
         };
         let mut r = record(vec![(1, 6000)]);
         r.payees = vec![payee(1, 3000), payee(2, 1000)];
-        assert!(static_violations(&r).is_empty(), "payees count in the 10000");
+        assert!(
+            static_violations(&r).is_empty(),
+            "payees count in the 10000"
+        );
         r.payees[1].weight = 1001;
         assert_eq!(static_violations(&r), vec![Invalid::WeightSum(10_001)]);
         r.payees[1] = payee(1, 0);

@@ -171,7 +171,10 @@ fn record_v3_with_payees_is_pinned_and_older_versions_are_unchanged() {
     let mut as_v1 = author_bytes.clone();
     as_v1[3] = 0x01;
     let err = Record::from_cbor(&as_v1).unwrap_err();
-    assert!(err.to_string().contains("exists from record version 3"), "{err}");
+    assert!(
+        err.to_string().contains("exists from record version 3"),
+        "{err}"
+    );
     // Without payees nothing changes: the version-1 vector above still pins the old bytes.
     assert_eq!(sample().to_cbor()[3], 0x01);
 }
