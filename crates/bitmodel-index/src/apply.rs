@@ -228,6 +228,7 @@ pub fn apply_tx(
                 // A payee's share is paid out, like the owner's (and earnings of its script).
                 to_payees.push((out.script_pubkey.to_hex_string(), out.value.to_sat()));
                 pay_owner(j, x, out, height)?;
+                bump(j, &x.id, |s| s.to_payees += out.value.to_sat())?;
             }
         }
         let Some(target) = vault_of_output else {
@@ -470,12 +471,14 @@ fn direct_payment(
     let nodes = direct::lineage_nodes(&pairs);
     let split =
         direct::direct_split(&nodes, amount).map_err(|e| IndexError::Corrupt(e.to_string()))?;
-    // What each owner script was owed in total, against what the transaction paid it.
+    // Node i is rows[i], or (past the rows) a payee of rows[payee_of].
+    let row_of = |i: usize| &rows[nodes[i].payee_of.unwrap_or(i)];
+    // What each payout script was owed in total, against what the transaction paid it.
     let mut owed: Vec<(ScriptBuf, u64)> = Vec::new();
-    for (r, p) in rows.iter().zip(&split.payouts) {
-        match owed.iter_mut().find(|(s, _)| *s == r.record.owner) {
+    for (n, p) in nodes.iter().zip(&split.payouts) {
+        match owed.iter_mut().find(|(s, _)| *s == n.owner) {
             Some(o) => o.1 += p,
-            None => owed.push((r.record.owner.clone(), *p)),
+            None => owed.push((n.owner.clone(), *p)),
         }
     }
     let paid_to = |spk: &ScriptBuf| {
@@ -491,18 +494,27 @@ fn direct_payment(
         .zip(&split.payouts)
         .map(|(r, p)| (r.id, *p, paid_to(&r.record.owner)))
         .collect();
+    let payee_payouts: Vec<(String, u64, u64)> = nodes
+        .iter()
+        .zip(&split.payouts)
+        .skip(rows.len())
+        .map(|(n, p)| (n.owner.to_hex_string(), *p, paid_to(&n.owner)))
+        .collect();
     if conforming {
         bump(j, &asset_paid, |s| {
             s.payments_in += amount;
             s.payments += 1;
         })?;
-        for (r, p) in rows.iter().zip(&split.payouts) {
+        for (i, (n, p)) in nodes.iter().zip(&split.payouts).enumerate() {
             if *p > 0 {
                 let out = TxOut {
                     value: bitcoin::Amount::from_sat(*p),
-                    script_pubkey: r.record.owner.clone(),
+                    script_pubkey: n.owner.clone(),
                 };
-                pay_owner(j, r, &out, height)?;
+                pay_owner(j, row_of(i), &out, height)?;
+                if nodes[i].payee_of.is_some() {
+                    bump(j, &row_of(i).id, |s| s.to_payees += *p)?;
+                }
             }
         }
     } else {
@@ -511,7 +523,7 @@ fn direct_payment(
     let redirected = split
         .redirected
         .iter()
-        .map(|(f, t, v)| (rows[*f].id, rows[*t].id, *v))
+        .map(|(f, t, v)| (row_of(*f).id, row_of(*t).id, *v))
         .collect();
     Ok(Some(Event::Direct {
         asset: asset_paid,
@@ -519,6 +531,7 @@ fn direct_payment(
         conforming,
         payouts,
         redirected,
+        payee_payouts,
     }))
 }
 

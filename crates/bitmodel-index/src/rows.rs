@@ -53,8 +53,12 @@ pub struct AssetStats {
     pub from_children: u64,
     /// Shares it passed to its parents' vaults.
     pub to_parents: u64,
-    /// Paid to its owner's payout script by distributions.
+    /// Paid out of C-Flow by its distributions: to its owner's payout script and to its
+    /// payees' (record format v3; their part is also in `to_payees`).
     pub paid_out: u64,
+    /// The part of `paid_out` paid to its payees.
+    #[serde(default)]
+    pub to_payees: u64,
     /// Fees its distributions and merges paid (including, when the parents take all 10000
     /// basis points, the owner's rounding remainder).
     pub fees: u64,
@@ -143,8 +147,12 @@ pub enum Event {
         conforming: bool,
         /// `(asset, owed, paid)` for every contributor in the split.
         payouts: Vec<(AssetId, u64, u64)>,
-        /// Sub-dust shares that stayed with a descendant: `(from, to, sats)`.
+        /// Sub-dust shares that stayed with a descendant: `(from, to, sats)` (a payee's is
+        /// named by the asset whose record names it).
         redirected: Vec<(AssetId, AssetId, u64)>,
+        /// `(payee script hex, owed, paid)` for every payee in the split (record format v3).
+        #[serde(default)]
+        payee_payouts: Vec<(String, u64, u64)>,
     },
 }
 

@@ -311,6 +311,7 @@ fn payees_are_paid_out_by_the_distribution_and_booked() {
     assert_eq!(*to_owner, s.owner);
     let stats = index.stats(&tune).unwrap().unwrap();
     assert_eq!(stats.paid_out, s.owner + s.parents[1] + s.parents[2]);
+    assert_eq!(stats.to_payees, s.parents[1] + s.parents[2]);
     let t = index.totals().unwrap();
     assert_eq!(t.payments_in, t.paid_out + t.fees + t.waiting);
 }

@@ -19,15 +19,21 @@ use crate::AssetId;
 /// The marker's tag.
 pub const MARKER: &[u8; 4] = b"BMP1";
 
-/// One asset of the paid asset's lineage. `nodes[0]` is the asset paid; parents are indices.
+/// One asset of the paid asset's lineage, or one payee of an asset. `nodes[0]` is the asset
+/// paid; parents are indices.
 #[derive(Clone, Debug)]
 pub struct DirectNode {
+    /// The payout script: the asset's owner, or the payee's own script.
     pub owner: ScriptBuf,
     pub parents: Vec<(usize, u16)>,
+    /// For a payee node: the node (asset) whose record names it. Payees have no parents.
+    pub payee_of: Option<usize>,
 }
 
 /// The nodes of a lineage given as `(id, record)`, the asset paid first and each ancestor
-/// once; parents outside the list are ignored.
+/// once; parents outside the list are ignored. One node per row, in order, then one node per
+/// payee of each row (record format v3), each a parent of its row with the payee's weight —
+/// so flattening pays payees by the same rule as parents, and nothing flows past them.
 pub fn lineage_nodes(rows: &[(AssetId, &crate::Record)]) -> Vec<DirectNode> {
     // Positions by id once, so a wide lineage costs its edges, not rows × edges.
     let at: std::collections::HashMap<AssetId, usize> = rows
@@ -35,7 +41,8 @@ pub fn lineage_nodes(rows: &[(AssetId, &crate::Record)]) -> Vec<DirectNode> {
         .enumerate()
         .map(|(i, (id, _))| (*id, i))
         .collect();
-    rows.iter()
+    let mut nodes: Vec<DirectNode> = rows
+        .iter()
         .map(|(_, r)| DirectNode {
             owner: r.owner.clone(),
             parents: r
@@ -43,8 +50,21 @@ pub fn lineage_nodes(rows: &[(AssetId, &crate::Record)]) -> Vec<DirectNode> {
                 .iter()
                 .filter_map(|p| at.get(&p.asset).map(|i| (*i, p.weight)))
                 .collect(),
+            payee_of: None,
         })
-        .collect()
+        .collect();
+    for (i, (_, r)) in rows.iter().enumerate() {
+        for p in &r.payees {
+            let n = nodes.len();
+            nodes[i].parents.push((n, p.weight));
+            nodes.push(DirectNode {
+                owner: p.script.clone(),
+                parents: Vec::new(),
+                payee_of: Some(i),
+            });
+        }
+    }
+    nodes
 }
 
 /// What each node's owner is paid, and which too-small shares moved where.
@@ -148,22 +168,27 @@ mod tests {
             DirectNode {
                 owner: owner(0),
                 parents: vec![(1, 2000)],
+                payee_of: None,
             },
             DirectNode {
                 owner: owner(1),
                 parents: vec![(2, 5000)],
+                payee_of: None,
             },
             DirectNode {
                 owner: owner(2),
                 parents: vec![(3, 2000)],
+                payee_of: None,
             },
             DirectNode {
                 owner: owner(3),
                 parents: vec![(4, 500)],
+                payee_of: None,
             },
             DirectNode {
                 owner: owner(4),
                 parents: vec![],
+                payee_of: None,
             },
         ]
     }
@@ -189,6 +214,55 @@ mod tests {
         // So small that everything upstream is dust: it all cascades to the agent.
         let s = direct_split(&chain(), 1_000).unwrap();
         assert_eq!(s.payouts, vec![1_000, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn payees_are_nodes_paid_by_the_same_rule() {
+        use crate::record::{Kind, Parent, Payee, Record, Relation};
+        let rec = |n: u8, parents: Vec<Parent>, payees: Vec<Payee>| Record {
+            kind: Kind::Model,
+            name: format!("m{n}"),
+            version: String::new(),
+            license: "MIT".into(),
+            content: None,
+            owner: owner(n),
+            fee_cap: 1_000,
+            price: None,
+            parents,
+            payees,
+        };
+        let base_id = AssetId::new(Txid::from_byte_array([1; 32]), 0);
+        let tune_id = AssetId::new(Txid::from_byte_array([2; 32]), 0);
+        let base = rec(
+            1,
+            vec![],
+            vec![Payee {
+                script: owner(9),
+                weight: 1000,
+                relation: Relation::Author,
+            }],
+        );
+        let tune = rec(
+            2,
+            vec![Parent {
+                asset: base_id,
+                weight: 2000,
+                relation: Relation::Finetune,
+            }],
+            vec![Payee {
+                script: owner(8),
+                weight: 500,
+                relation: Relation::Contributor,
+            }],
+        );
+        let nodes = lineage_nodes(&[(tune_id, &tune), (base_id, &base)]);
+        assert_eq!(nodes.len(), 4, "two assets, then their payees");
+        assert_eq!((nodes[2].payee_of, nodes[3].payee_of), (Some(0), Some(1)));
+        assert_eq!(nodes[0].parents, vec![(1, 2000), (2, 500)]);
+        assert_eq!(nodes[1].parents, vec![(3, 1000)]);
+        let s = direct_split(&nodes, 1_000_000).unwrap();
+        // tune keeps 75%, its contributor 5%, base 20% of which its author takes a tenth.
+        assert_eq!(s.payouts, vec![750_000, 180_000, 50_000, 20_000]);
     }
 
     #[test]

@@ -12,6 +12,8 @@ use crate::Problem;
 pub struct Flow {
     /// The asset first, then every ancestor once.
     pub rows: Vec<AssetRow>,
+    /// Nodes past the rows are payees (record format v3): `(the row naming it, payee)`.
+    pub payees: Vec<(usize, bitmodel_protocol::Payee)>,
     /// What reached each node, by position in `rows` (one lookup, not a search).
     flat: Vec<Option<Recipient>>,
     /// Each node's parents as `(position, weight)`.
@@ -26,7 +28,14 @@ impl Flow {
             return Ok(None);
         }
         let pairs: Vec<_> = rows.iter().map(|r| (r.id, &r.record)).collect();
-        let edges: Vec<(u32, u32, u16)> = lineage_nodes(&pairs)
+        let nodes = lineage_nodes(&pairs);
+        let payees: Vec<(usize, bitmodel_protocol::Payee)> = rows
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.record.payees.iter().map(move |p| (i, p.clone())))
+            .collect();
+        debug_assert_eq!(nodes.len(), rows.len() + payees.len());
+        let edges: Vec<(u32, u32, u16)> = nodes
             .iter()
             .enumerate()
             .flat_map(|(c, n)| {
@@ -36,20 +45,21 @@ impl Flow {
                     .collect::<Vec<_>>()
             })
             .collect();
-        let mut flat = vec![None; rows.len()];
-        for r in Graph::from_edges(rows.len(), &edges)
+        let mut flat = vec![None; nodes.len()];
+        for r in Graph::from_edges(nodes.len(), &edges)
             .map_err(Problem::internal)?
             .flatten(0, amount)
         {
             let i = r.node as usize;
             flat[i] = Some(r);
         }
-        let mut parents = vec![Vec::new(); rows.len()];
+        let mut parents = vec![Vec::new(); nodes.len()];
         for (c, p, w) in &edges {
             parents[*c as usize].push((*p as usize, *w));
         }
         Ok(Some(Flow {
             rows,
+            payees,
             flat,
             parents,
         }))
@@ -59,12 +69,13 @@ impl Flow {
         self.flat.get(i).and_then(Option::as_ref)
     }
 
-    /// `rows[i]`'s effective share in parts per million (exact, not from the amount).
+    /// Node `i`'s effective share in parts per million (exact, not from the amount): `rows[i]`,
+    /// or past the rows `payees[i - rows.len()]`.
     pub fn ppm(&self, i: usize) -> u32 {
         self.at(i).map_or(0, |f| f.ppm)
     }
 
-    /// The parents of `rows[i]` as `(index, weight)`.
+    /// The parents of node `i` as `(node, weight)` (a row's payees are among them).
     pub fn parents(&self, i: usize) -> Vec<(usize, u16)> {
         self.parents.get(i).cloned().unwrap_or_default()
     }

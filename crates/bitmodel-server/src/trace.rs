@@ -6,7 +6,9 @@
 //! Where a merge joined this payment with others, what follows is shared pro rata:
 //! `floor(x·v/A)` of each output `v` of a spend of `A` sats of which `x` came from this
 //! payment, and the owner's part takes the rounding remainder — so at every step, and for
-//! the payment as a whole, `paid = to owners + fees + waiting` exactly.
+//! the payment as a whole, `paid = to owners + to payees + fees + waiting` exactly. Payees
+//! (record format v3: contributors paid to a script, not an asset) are leaves: their shares
+//! end there.
 
 use std::collections::BTreeMap;
 
@@ -32,6 +34,8 @@ pub struct Step {
     pub fee: u64,
     pub to_owner: u64,
     pub to_parents: Vec<(AssetId, u64)>,
+    /// Paid to the spending asset's payees: (script hex, sats).
+    pub to_payees: Vec<(String, u64)>,
 }
 
 /// Part of the payment still in a vault.
@@ -51,6 +55,8 @@ pub struct Carried {
     pub waiting: Vec<Waiting>,
     /// Paid to each asset's owner, by asset.
     pub to_owners: BTreeMap<AssetId, u64>,
+    /// Paid to payees, by script (hex).
+    pub to_payees: BTreeMap<String, u64>,
     pub fees: u64,
     /// For a direct payment (no vaults): `(asset, owed, paid)` as recorded; `amount` is the
     /// amount its marker declares, and `to_owners` what each contributor was paid.
@@ -64,6 +70,10 @@ impl Carried {
 
     pub fn owners_total(&self) -> u64 {
         self.to_owners.values().sum()
+    }
+
+    pub fn payees_total(&self) -> u64 {
+        self.to_payees.values().sum()
     }
 }
 
@@ -88,11 +98,16 @@ pub fn trace(index: &Index, txid: &Txid) -> Result<Vec<Carried>, Problem> {
                 asset,
                 amount,
                 payouts,
+                payee_payouts,
                 ..
             } => {
                 let mut to_owners = BTreeMap::new();
                 for (a, _, paid) in &payouts {
                     *to_owners.entry(*a).or_insert(0) += paid;
+                }
+                let mut to_payees = BTreeMap::new();
+                for (script, _, paid) in &payee_payouts {
+                    *to_payees.entry(script.clone()).or_insert(0) += paid;
                 }
                 out.push(Carried {
                     asset,
@@ -100,6 +115,7 @@ pub fn trace(index: &Index, txid: &Txid) -> Result<Vec<Carried>, Problem> {
                     steps: Vec::new(),
                     waiting: Vec::new(),
                     to_owners,
+                    to_payees,
                     // What the payer paid beyond the shares stayed with the payer's change or
                     // the miner; a direct payment records only what reached owners.
                     fees: 0,
@@ -119,6 +135,7 @@ fn follow(index: &Index, asset: AssetId, start: OutPoint, amount: u64) -> Result
         steps: Vec::new(),
         waiting: Vec::new(),
         to_owners: BTreeMap::new(),
+        to_payees: BTreeMap::new(),
         fees: 0,
         direct: None,
     };
@@ -142,8 +159,9 @@ fn follow(index: &Index, asset: AssetId, start: OutPoint, amount: u64) -> Result
                 amount,
                 fee,
                 to_parents,
-                to_owner,
-            } => Some((asset, amount, fee, Some((to_parents, to_owner)))),
+                to_payees,
+                ..
+            } => Some((asset, amount, fee, Some((to_parents, to_payees)))),
             Event::Merge {
                 asset, amount, fee, ..
             } => Some((asset, amount, fee, None)),
@@ -157,7 +175,7 @@ fn follow(index: &Index, asset: AssetId, start: OutPoint, amount: u64) -> Result
         let fee = part(x, f, a);
         c.fees += fee;
         match dist {
-            Some((parents, _)) => {
+            Some((parents, payees)) => {
                 let mut to_parents = Vec::new();
                 for (i, (p, v)) in parents.iter().enumerate() {
                     let share = part(x, *v, a);
@@ -165,7 +183,16 @@ fn follow(index: &Index, asset: AssetId, start: OutPoint, amount: u64) -> Result
                     // A distribute pays the parents first, in record order: vout i.
                     queue.push_back((OutPoint::new(spender, i as u32), *p, share));
                 }
-                let to_owner = x - fee - to_parents.iter().map(|t| t.1).sum::<u64>();
+                let mut to_payees = Vec::new();
+                for (script, v) in &payees {
+                    let share = part(x, *v, a);
+                    *c.to_payees.entry(script.clone()).or_insert(0) += share;
+                    to_payees.push((script.clone(), share));
+                }
+                let to_owner = x
+                    - fee
+                    - to_parents.iter().map(|t| t.1).sum::<u64>()
+                    - to_payees.iter().map(|t| t.1).sum::<u64>();
                 *c.to_owners.entry(spend_asset).or_insert(0) += to_owner;
                 c.steps.push(Step {
                     txid: spender,
@@ -177,6 +204,7 @@ fn follow(index: &Index, asset: AssetId, start: OutPoint, amount: u64) -> Result
                     fee,
                     to_owner,
                     to_parents,
+                    to_payees,
                 });
             }
             None => {
@@ -192,12 +220,16 @@ fn follow(index: &Index, asset: AssetId, start: OutPoint, amount: u64) -> Result
                     fee,
                     to_owner: 0,
                     to_parents: Vec::new(),
+                    to_payees: Vec::new(),
                 });
             }
         }
     }
     c.steps = merge_steps(c.steps);
-    debug_assert_eq!(c.amount, c.owners_total() + c.fees + c.waiting_total());
+    debug_assert_eq!(
+        c.amount,
+        c.owners_total() + c.payees_total() + c.fees + c.waiting_total()
+    );
     Ok(c)
 }
 
@@ -215,6 +247,12 @@ fn merge_steps(steps: Vec<Step>) -> Vec<Step> {
                     match o.to_parents.iter_mut().find(|t| t.0 == p) {
                         Some(t) => t.1 += v,
                         None => o.to_parents.push((p, v)),
+                    }
+                }
+                for (p, v) in s.to_payees {
+                    match o.to_payees.iter_mut().find(|t| t.0 == p) {
+                        Some(t) => t.1 += v,
+                        None => o.to_payees.push((p, v)),
                     }
                 }
             }

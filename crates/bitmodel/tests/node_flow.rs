@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use bitcoin::hashes::Hash as _;
 use bitcoin::{Amount, ScriptBuf};
 use bitmodel_devnet::{Config, Devnet};
 use bitmodel_index::Index;
@@ -658,4 +659,84 @@ fn shared_models_are_sold_through_the_gateway() {
     );
     let _ = stop.send(());
     rt.block_on(server).unwrap().unwrap();
+}
+
+/// Payees (record format v3) through the CLI: a record with one asset parent and two payees
+/// from `--parents-file`, paid and distributed; the payees' earnings are their exact shares,
+/// `asset` shows them, the books balance.
+#[test]
+fn payees_from_a_parents_file_are_paid_by_the_distribution() {
+    let (dn, cli) = setup("payees");
+    funded_wallet(&cli, &dn, 200_000_000);
+    let base = register(&cli, &dn, &["--name", "base", "--license", "MIT"]);
+    let addr = |b: u8| {
+        bitcoin::Address::from_script(
+            &bitcoin::ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array([b; 20])),
+            bitcoin::Network::Regtest,
+        )
+        .unwrap()
+        .to_string()
+    };
+    let (author, contributor) = (addr(0xa1), addr(0xc1));
+    let file = cli.datadir.join("parents.csv");
+    std::fs::write(
+        &file,
+        format!("parent,bps,relation\n{base},2000,finetune\n{author},300,author\n# data\n{contributor},45\n"),
+    )
+    .unwrap();
+    let tune = register(
+        &cli,
+        &dn,
+        &[
+            "--name",
+            "tune",
+            "--license",
+            "MIT",
+            "--parents-file",
+            file.to_str().unwrap(),
+        ],
+    );
+    let shown = cli.json(&["asset", &tune]);
+    let payees = shown["record"]["payees"].as_array().unwrap();
+    assert_eq!(payees.len(), 2, "{shown}");
+    assert_eq!(payees[0]["weight"], 300);
+    assert_eq!(payees[1]["relation"], "contributor");
+    cli.json(&["pay", &tune, "2000000"]);
+    dn.mine(1).unwrap();
+    let d = cli.json(&["distribute", &tune]);
+    assert_eq!(d["distributions"].as_array().unwrap().len(), 1, "{d}");
+    dn.mine(1).unwrap();
+    let a = cli.json(&["earnings", &author])["total"].as_u64().unwrap();
+    let c = cli.json(&["earnings", &contributor])["total"]
+        .as_u64()
+        .unwrap();
+    let index = Index::open(&cli.datadir.join("devnet/index.redb"), Chain::Devnet).unwrap();
+    let id: bitmodel_protocol::AssetId = tune.parse().unwrap();
+    let st = index.stats(&id).unwrap().unwrap();
+    let t = 2_000_000 - st.fees;
+    assert_eq!(
+        (a, c),
+        (t * 300 / 10_000, t * 45 / 10_000),
+        "the split rule's shares"
+    );
+    assert_eq!(st.to_payees, a + c);
+    let totals = index.totals().unwrap();
+    assert_eq!(
+        totals.payments_in,
+        totals.paid_out + totals.fees + totals.waiting,
+        "{totals:?}"
+    );
+    drop(index);
+    cli.fails(
+        &[
+            "register",
+            "--name",
+            "x",
+            "--license",
+            "MIT",
+            "--payee",
+            &format!("{author}:10001"),
+        ],
+        "must be 1..=10000",
+    );
 }

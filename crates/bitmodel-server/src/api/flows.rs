@@ -51,10 +51,12 @@ pub async fn by_txid(
                 "asset": c.asset,
                 "amount": c.amount,
                 "to_owners_total": c.owners_total(),
+                "to_payees_total": c.payees_total(),
                 "fees": c.fees,
                 "waiting_total": c.waiting_total(),
                 "steps": c.steps,
                 "to_owners": c.to_owners,
+                "to_payees": c.to_payees,
                 "waiting": c.waiting,
                 "direct": c.direct,
             })

@@ -1,5 +1,6 @@
 //! `GET /api/v1/assets/{id}/lineage`: every ancestor with its effective share of a payment
-//! to the asset (parts per million, exact C-Flow math), and the descendants.
+//! to the asset (parts per million, exact C-Flow math), every payee of the lineage (a leaf),
+//! and the descendants.
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -22,6 +23,11 @@ fn lineage(s: &AppState, id: bitmodel_protocol::AssetId) -> Result<Json<Value>, 
         .ok_or_else(|| Problem::not_found(format!("unknown asset {id}")))?;
     let rows = &flow.rows;
     let ppm = |i: usize| flow.ppm(i);
+    let address = |spk: &bitcoin::ScriptBuf| {
+        bitcoin::Address::from_script(spk, s.chain.network())
+            .map(|a| a.to_string())
+            .ok()
+    };
     let ancestors: Vec<Value> = rows
         .iter()
         .enumerate()
@@ -32,6 +38,23 @@ fn lineage(s: &AppState, id: bitmodel_protocol::AssetId) -> Result<Json<Value>, 
                 "kind": r.record.kind,
                 "effective_share_ppm": ppm(i),
                 "parents": r.record.parents.iter().map(|p| json!({"id": p.asset.to_string(), "weight": p.weight, "relation": p.relation})).collect::<Vec<_>>(),
+                "payees": r.record.payees.iter().map(|p| json!({"script": p.script.to_hex_string(), "address": address(&p.script), "weight": p.weight, "relation": p.relation})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    // Payees (record format v3) are leaves: their effective shares, by the asset naming them.
+    let payees: Vec<Value> = flow
+        .payees
+        .iter()
+        .enumerate()
+        .map(|(k, (i, p))| {
+            json!({
+                "of": rows[*i].id.to_string(),
+                "script": p.script.to_hex_string(),
+                "address": address(&p.script),
+                "relation": p.relation,
+                "weight": p.weight,
+                "effective_share_ppm": ppm(rows.len() + k),
             })
         })
         .collect();
@@ -43,6 +66,6 @@ fn lineage(s: &AppState, id: bitmodel_protocol::AssetId) -> Result<Json<Value>, 
         .map(|a| json!({ "id": a.id.to_string(), "name": a.record.name, "kind": a.record.kind }))
         .collect();
     Ok(Json(
-        json!({ "asset": id.to_string(), "ancestors": ancestors, "descendants": descendants }),
+        json!({ "asset": id.to_string(), "ancestors": ancestors, "payees": payees, "descendants": descendants }),
     ))
 }

@@ -147,7 +147,12 @@ fn asset_page(s: &AppState, id: &str) -> Result<Html<String>, Problem> {
     let flow = crate::flow::Flow::of(&s.index, &id, 1_000_000)?
         .ok_or_else(|| Problem::not_found(format!("unknown asset {id}")))?;
     let row = &flow.rows[0];
-    let nodes: Vec<Node> = flow
+    let address = |spk: &bitcoin::ScriptBuf| {
+        bitcoin::Address::from_script(spk, s.chain.network())
+            .map(|a| a.to_string())
+            .unwrap_or_else(|_| spk.to_hex_string())
+    };
+    let mut nodes: Vec<Node> = flow
         .rows
         .iter()
         .enumerate()
@@ -158,6 +163,16 @@ fn asset_page(s: &AppState, id: &str) -> Result<Html<String>, Problem> {
             parents: flow.parents(i),
         })
         .collect();
+    // Payees are leaves of the lineage: paid directly, nothing above them.
+    for (k, (_, p)) in flow.payees.iter().enumerate() {
+        let a = address(&p.script);
+        nodes.push(Node {
+            label: a.clone(),
+            href: format!("/earnings/{a}"),
+            share_ppm: flow.ppm(flow.rows.len() + k),
+            parents: Vec::new(),
+        });
+    }
     let all = nodes.len();
     let nodes = super::layout::largest(nodes, super::layout::MAX_DRAWN);
     let stats = s.index.stats(&id)?.unwrap_or_default();
@@ -177,6 +192,18 @@ fn asset_page(s: &AppState, id: &str) -> Result<Html<String>, Problem> {
         "<p>owner: <a href=\"/earnings/{0}\"><code>{0}</code></a></p>",
         esc(&owner)
     ));
+    if !row.record.payees.is_empty() {
+        body.push_str("<h2>Payees</h2><p>Contributors paid directly by every distribution (no vault, nothing further up):</p><table><tr><th>payee</th><th>relation</th><th class=num>weight</th></tr>");
+        for p in &row.record.payees {
+            body.push_str(&format!(
+                "<tr><td><a href=\"/earnings/{0}\"><code>{0}</code></a></td><td>{1}</td><td class=num>{2} bps</td></tr>",
+                esc(&address(&p.script)),
+                p.relation,
+                p.weight
+            ));
+        }
+        body.push_str("</table>");
+    }
     body.push_str("<h2>Lineage</h2>");
     body.push_str(&svg(&nodes));
     if nodes.len() < all {
@@ -191,7 +218,8 @@ fn asset_page(s: &AppState, id: &str) -> Result<Html<String>, Problem> {
         ("paid in", stats.payments_in),
         ("from children", stats.from_children),
         ("passed to parents", stats.to_parents),
-        ("paid to the owner", stats.paid_out),
+        ("paid to payees", stats.to_payees),
+        ("paid to the owner", stats.paid_out - stats.to_payees),
         ("fees", stats.fees),
         ("waiting in the vault", stats.waiting),
     ] {

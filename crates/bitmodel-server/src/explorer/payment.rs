@@ -14,6 +14,18 @@ use super::{esc, page as layout, sats};
 use crate::trace::{trace, Carried};
 use crate::{AppState, Problem};
 
+/// A payee's script (hex, as events record it) as its address, linked to its earnings page.
+fn payee_link(s: &AppState, script_hex: &str) -> String {
+    let text = bitcoin::ScriptBuf::from_hex(script_hex)
+        .ok()
+        .and_then(|spk| bitcoin::Address::from_script(&spk, s.chain.network()).ok())
+        .map_or_else(|| script_hex.to_owned(), |a| a.to_string());
+    format!(
+        "<a href=\"/earnings/{0}\">payee <code>{0}</code></a>",
+        esc(&text)
+    )
+}
+
 fn figure(key: &str, v: u64) -> String {
     format!(
         "<span data-check=\"{key}\" data-sats=\"{v}\">{} sats</span>",
@@ -51,7 +63,7 @@ pub async fn page(
             figure(&k("amount"), c.amount),
             link(&c.asset)?
         ));
-        body.push_str(&sankey(c, &name)?);
+        body.push_str(&sankey(c, &name, &|h: &str| payee_name(&s, h))?);
         if let Some(direct) = &c.direct {
             body.push_str("<p>Paid directly (no vaults on this chain): one transaction paid every contributor.</p><table><tr><th>contributor</th><th class=num>owed</th><th class=num>paid</th></tr>");
             for (i, (a, owed, paid)) in direct.iter().enumerate() {
@@ -65,8 +77,16 @@ pub async fn page(
             body.push_str("</table>");
             continue;
         }
+        let payees = if c.to_payees.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} reached payees",
+                figure(&k("payees"), c.payees_total())
+            )
+        };
         body.push_str(&format!(
-            "<p>Of it, {} reached owners, {} went to fees and {} waits in vaults.</p>",
+            "<p>Of it, {} reached owners{payees}, {} went to fees and {} waits in vaults.</p>",
             figure(&k("owners"), c.owners_total()),
             figure(&k("fees"), c.fees),
             figure(&k("waiting"), c.waiting_total())
@@ -74,11 +94,16 @@ pub async fn page(
         if !c.steps.is_empty() {
             body.push_str("<h3>Carried up by</h3><table><tr><th>transaction</th><th>spend</th><th class=num>of this payment</th><th class=num>fee</th><th class=num>to the owner</th><th>to parents</th></tr>");
             for (i, st) in c.steps.iter().enumerate() {
-                let parents: Vec<String> = st
+                let mut parents: Vec<String> = st
                     .to_parents
                     .iter()
                     .map(|(p, v)| Ok(format!("{} {} sats", link(p)?, sats(*v))))
                     .collect::<Result<_, Problem>>()?;
+                parents.extend(
+                    st.to_payees
+                        .iter()
+                        .map(|(h, v)| format!("{} {} sats", payee_link(&s, h), sats(*v))),
+                );
                 body.push_str(&format!(
                     "<tr><td><a href=\"/tx/{0}\"><code>{1}…</code></a></td><td>{2} of {3} ({4} sats, fee {5} sats)</td><td class=num>{6}</td><td class=num>{7} sats</td><td class=num>{8} sats</td><td>{9}</td></tr>",
                     st.txid,
@@ -112,6 +137,19 @@ pub async fn page(
             ));
         }
         body.push_str("</table>");
+        if !c.to_payees.is_empty() {
+            body.push_str(
+                "<h3>Paid to payees</h3><table><tr><th>payee</th><th class=num>paid</th></tr>",
+            );
+            for (i, (h, v)) in c.to_payees.iter().enumerate() {
+                body.push_str(&format!(
+                    "<tr><td>{}</td><td class=num>{}</td></tr>",
+                    payee_link(&s, h),
+                    figure(&k(&format!("payee{i}")), *v)
+                ));
+            }
+            body.push_str("</table>");
+        }
     }
     Ok(Html(layout("Payment", &body)))
 }
@@ -141,16 +179,25 @@ fn spend_page(s: &AppState, txid: &bitcoin::Txid) -> Result<Html<String>, Proble
                 fee,
                 to_parents,
                 to_owner,
+                to_payees,
             } => {
-                let parents: Vec<String> = to_parents
+                let mut parents: Vec<String> = to_parents
                     .iter()
                     .map(|(p, v)| Ok(format!("{} {} sats", link(p)?, sats(*v))))
                     .collect::<Result<_, Problem>>()?;
+                parents.extend(
+                    to_payees
+                        .iter()
+                        .map(|(h, v)| format!("{} {} sats", payee_link(s, h), sats(*v))),
+                );
                 format!(
-                    "distribution of {} sats from the vault of {}: {} to parents ({}), {} sats to the owner, fee {} sats",
+                    "distribution of {} sats from the vault of {}: {} to parents and payees ({}), {} sats to the owner, fee {} sats",
                     sats(*amount),
                     link(asset)?,
-                    sats(to_parents.iter().map(|t| t.1).sum()),
+                    sats(
+                        to_parents.iter().map(|t| t.1).sum::<u64>()
+                            + to_payees.iter().map(|t| t.1).sum::<u64>()
+                    ),
                     parents.join(", "),
                     sats(*to_owner),
                     sats(*fee)
@@ -179,14 +226,29 @@ fn spend_page(s: &AppState, txid: &bitcoin::Txid) -> Result<Html<String>, Proble
     Ok(Html(layout("Transaction", &body)))
 }
 
-/// The payment's flow as recorded: a bar per asset it reached, a band per share passed on.
+/// A payee's address (or script hex) for labels.
+fn payee_name(s: &AppState, script_hex: &str) -> String {
+    bitcoin::ScriptBuf::from_hex(script_hex)
+        .ok()
+        .and_then(|spk| bitcoin::Address::from_script(&spk, s.chain.network()).ok())
+        .map_or_else(|| script_hex.to_owned(), |a| a.to_string())
+}
+
+/// The payment's flow as recorded: a bar per asset it reached and per payee paid, a band per
+/// share passed on. Payees are leaves: what reaches them is what they keep.
 fn sankey(
     c: &Carried,
     name: &dyn Fn(&AssetId) -> Result<String, Problem>,
+    payee: &dyn Fn(&str) -> String,
 ) -> Result<String, Problem> {
-    let mut ids = vec![c.asset];
+    #[derive(Clone, PartialEq)]
+    enum Node {
+        Asset(AssetId),
+        Payee(String),
+    }
+    let mut ids = vec![Node::Asset(c.asset)];
     let mut flows: BTreeMap<(usize, usize), u64> = BTreeMap::new();
-    let pos = |ids: &mut Vec<AssetId>, a: AssetId| match ids.iter().position(|x| *x == a) {
+    let pos = |ids: &mut Vec<Node>, a: Node| match ids.iter().position(|x| *x == a) {
         Some(i) => i,
         None => {
             ids.push(a);
@@ -194,17 +256,21 @@ fn sankey(
         }
     };
     for st in &c.steps {
-        let from = pos(&mut ids, st.asset);
+        let from = pos(&mut ids, Node::Asset(st.asset));
         for (p, v) in &st.to_parents {
-            let to = pos(&mut ids, *p);
+            let to = pos(&mut ids, Node::Asset(*p));
+            *flows.entry((from, to)).or_insert(0) += v;
+        }
+        for (h, v) in &st.to_payees {
+            let to = pos(&mut ids, Node::Payee(h.clone()));
             *flows.entry((from, to)).or_insert(0) += v;
         }
     }
     for w in &c.waiting {
-        pos(&mut ids, w.asset);
+        pos(&mut ids, Node::Asset(w.asset));
     }
     for a in c.to_owners.keys() {
-        pos(&mut ids, *a);
+        pos(&mut ids, Node::Asset(*a));
     }
     let mut received = vec![0u64; ids.len()];
     received[0] = c.amount;
@@ -214,12 +280,23 @@ fn sankey(
     let nodes: Vec<FlowNode> = ids
         .iter()
         .enumerate()
-        .map(|(i, a)| {
-            Ok(FlowNode {
-                label: name(a)?,
-                href: format!("/asset/{a}"),
-                received: received[i],
-                keeps: c.to_owners.get(a).copied().unwrap_or(0),
+        .map(|(i, n)| {
+            Ok(match n {
+                Node::Asset(a) => FlowNode {
+                    label: name(a)?,
+                    href: format!("/asset/{a}"),
+                    received: received[i],
+                    keeps: c.to_owners.get(a).copied().unwrap_or(0),
+                },
+                Node::Payee(h) => {
+                    let label = payee(h);
+                    FlowNode {
+                        href: format!("/earnings/{label}"),
+                        label,
+                        received: received[i],
+                        keeps: received[i],
+                    }
+                }
             })
         })
         .collect::<Result<_, Problem>>()?;

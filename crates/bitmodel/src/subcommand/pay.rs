@@ -101,11 +101,12 @@ fn direct(
     if split.payouts[0] > 0 && split.payouts[0] < rows[0].record.owner.minimal_non_dust().to_sat() {
         bail!("{amount} sats leaves the owner of {id} a share below the dust limit; pay more");
     }
-    let mut outputs: Vec<(bitcoin::ScriptBuf, Amount)> = rows
+    // Every node: each asset's owner, then each payee (record format v3) — all paid here.
+    let mut outputs: Vec<(bitcoin::ScriptBuf, Amount)> = nodes
         .iter()
         .zip(&split.payouts)
         .filter(|(_, p)| **p > 0)
-        .map(|(r, p)| (r.record.owner.clone(), Amount::from_sat(*p)))
+        .map(|(n, p)| (n.owner.clone(), Amount::from_sat(*p)))
         .collect();
     outputs.push((marker(id, amount), Amount::ZERO));
     let rate = ctx.fee_rate(fee_rate)?;

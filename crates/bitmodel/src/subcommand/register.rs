@@ -13,7 +13,7 @@ use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::record::Content;
 use bitmodel_protocol::validate::static_violations;
 use bitmodel_protocol::AssetId;
-use bitmodel_protocol::{Kind, Parent, Record, Relation};
+use bitmodel_protocol::{Kind, Parent, Payee, Record, Relation};
 use bitmodel_wallet::inscribe::Reveal;
 use serde::Serialize;
 
@@ -39,6 +39,14 @@ pub struct Register {
     /// A parent as ASSET_ID:WEIGHT_BPS[:RELATION] (repeatable; relation defaults to finetune).
     #[arg(long = "parent")]
     parents: Vec<String>,
+    /// A payee — a contributor paid directly, not an asset — as ADDRESS:WEIGHT_BPS[:RELATION]
+    /// (repeatable; relation defaults to contributor; record format version 3).
+    #[arg(long = "payee")]
+    payees: Vec<String>,
+    /// Parents and payees from a CSV file: `parent,bps[,relation]` per line, parent an asset
+    /// id or an address (a header line and `#` comments are skipped).
+    #[arg(long)]
+    parents_file: Option<PathBuf>,
     /// The asset's file, inscribed as the body (its sha256 and size go into the record).
     #[arg(long)]
     content: Option<PathBuf>,
@@ -100,18 +108,88 @@ fn parse_parent(s: &str) -> anyhow::Result<(bitmodel_protocol::AssetId, u16, Rel
     Ok((asset_id(id)?, weight, relation))
 }
 
+/// `ADDRESS:WEIGHT_BPS[:RELATION]` for `network`.
+fn parse_payee(s: &str, network: bitcoin::Network) -> anyhow::Result<Payee> {
+    let mut parts = s.split(':');
+    let (Some(addr), Some(w)) = (parts.next(), parts.next()) else {
+        bail!("--payee '{s}' must look like ADDRESS:WEIGHT_BPS[:RELATION], e.g. bc1q…:150:author");
+    };
+    let weight: u16 = w
+        .parse()
+        .ok()
+        .filter(|w| (1..=10_000).contains(w))
+        .ok_or_else(|| {
+            anyhow::anyhow!("--payee '{s}': weight '{w}' must be 1..=10000 basis points")
+        })?;
+    let relation = match parts.next() {
+        Some(r) => r.parse().map_err(anyhow::Error::msg)?,
+        None => Relation::Contributor,
+    };
+    let script = parse_address(addr, network)
+        .with_context(|| format!("--payee '{s}'"))?
+        .script_pubkey();
+    Ok(Payee {
+        script,
+        weight,
+        relation,
+    })
+}
+
+/// The lines of a `--parents-file`: each `parent,bps[,relation]`, as `--parent` or
+/// `--payee` arguments (`:`-joined), by whether `parent` reads as an asset id.
+fn parents_file(path: &std::path::Path) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --parents-file {}", path.display()))?;
+    let (mut parents, mut payees) = (Vec::new(), Vec::new());
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || (n == 0 && line.starts_with("parent")) {
+            continue;
+        }
+        let cols: Vec<&str> = line.split(',').map(str::trim).collect();
+        if !(2..=3).contains(&cols.len()) {
+            bail!(
+                "{} line {}: '{line}' must be parent,bps[,relation] (parent an asset id or an address)",
+                path.display(),
+                n + 1
+            );
+        }
+        let arg = cols.join(":");
+        if asset_id(cols[0]).is_ok() {
+            parents.push(arg);
+        } else {
+            payees.push(arg);
+        }
+    }
+    Ok((parents, payees))
+}
+
 impl Register {
-    pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
+    pub fn run(mut self, s: &Settings) -> anyhow::Result<Output> {
+        if let Some(path) = &self.parents_file {
+            let (p, q) = parents_file(path)?;
+            self.parents.extend(p);
+            self.payees.extend(q);
+        }
         let parents: Vec<_> = self
             .parents
             .iter()
             .map(|p| parse_parent(p))
             .collect::<anyhow::Result<_>>()?;
-        let sum: u32 = parents.iter().map(|p| u32::from(p.1)).sum();
-        if sum > 10_000 {
-            bail!("parents' weights sum to {sum} basis points; they must sum to at most 10000");
-        }
         let ctx = Context::connect(s.resolve()?)?;
+        let payees: Vec<Payee> = self
+            .payees
+            .iter()
+            .map(|p| parse_payee(p, ctx.chain().network()))
+            .collect::<anyhow::Result<_>>()?;
+        let sum: u32 = parents
+            .iter()
+            .map(|p| u32::from(p.1))
+            .chain(payees.iter().map(|p| u32::from(p.weight)))
+            .sum();
+        if sum > 10_000 {
+            bail!("parents' and payees' weights sum to {sum} basis points; they must sum to at most 10000");
+        }
         let index = ctx.index()?;
         let start = index.start_height(ctx.settings.index_from, ctx.chain().activation_height())?;
         let tip = ctx.client.get_block_count()?;
@@ -172,7 +250,7 @@ impl Register {
             owner,
             fee_cap: self
                 .fee_cap
-                .unwrap_or_else(|| recommended_fee_cap(parents.len())),
+                .unwrap_or_else(|| recommended_fee_cap(parents.len() + payees.len())),
             price: self.price,
             parents: parents
                 .iter()
@@ -182,7 +260,7 @@ impl Register {
                     relation: *relation,
                 })
                 .collect(),
-            payees: Vec::new(),
+            payees,
         };
         let meta = record.to_cbor().len();
         if meta > bitmodel_protocol::record::MAX_RECORD_BYTES {
