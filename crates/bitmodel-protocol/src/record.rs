@@ -590,17 +590,28 @@ fn parent(index: usize, v: Value) -> Result<Parent, RecordError> {
     })?;
     let asset = AssetId::from_bytes(&bytes("parents.asset", id)?)
         .map_err(|source| RecordError::BadParentId { index, source })?;
-    let weight = uint("parents.weight", weight)?;
-    let weight = u16::try_from(weight).map_err(|_| RecordError::BadValue {
-        field: "parents.weight",
-        message: format!("{weight} is out of range; a weight is 1..=10000 basis points"),
-    })?;
-    let relation = parse_named("parents.relation", relation)?;
+    let (weight, relation) =
+        weight_and_relation(("parents.weight", "parents.relation"), weight, relation)?;
     Ok(Parent {
         asset,
         weight,
         relation,
     })
+}
+
+/// The weight (1..=10000 fits 16 bits; the range itself is a validation rule) and the
+/// relation of a parent or payee triple.
+fn weight_and_relation(
+    (weight_field, relation_field): (&'static str, &'static str),
+    weight: Value,
+    relation: Value,
+) -> Result<(u16, Relation), RecordError> {
+    let w = uint(weight_field, weight)?;
+    let w = u16::try_from(w).map_err(|_| RecordError::BadValue {
+        field: weight_field,
+        message: format!("{w} is out of range; a weight is 1..=10000 basis points"),
+    })?;
+    Ok((w, parse_named(relation_field, relation)?))
 }
 
 fn payee(v: Value) -> Result<Payee, RecordError> {
@@ -611,12 +622,8 @@ fn payee(v: Value) -> Result<Payee, RecordError> {
     let [script, weight, relation]: [Value; 3] =
         items.try_into().map_err(|_| wrong("payees", expected))?;
     let script = ScriptBuf::from_bytes(bytes("payees.script", script)?);
-    let weight = uint("payees.weight", weight)?;
-    let weight = u16::try_from(weight).map_err(|_| RecordError::BadValue {
-        field: "payees.weight",
-        message: format!("{weight} is out of range; a weight is 1..=10000 basis points"),
-    })?;
-    let relation = parse_named("payees.relation", relation)?;
+    let (weight, relation) =
+        weight_and_relation(("payees.weight", "payees.relation"), weight, relation)?;
     Ok(Payee {
         script,
         weight,

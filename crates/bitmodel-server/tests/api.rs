@@ -2,6 +2,8 @@
 //! payment and a distribution; bad ids, bad pagination, unknown routes, ETags; and the
 //! server bound on 127.0.0.1:0, answering a real HTTP request and shutting down cleanly.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::sync::Arc;
 
@@ -431,17 +433,7 @@ async fn payment_page_draws_the_flow() {
         d["fee"].as_u64().unwrap(),
     );
     assert_eq!(to_base + to_owner + fee, 1_000_000);
-    let sep = |v: u64| {
-        let s = v.to_string();
-        let mut out = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
-    };
+    let sep = common::thousands;
     assert!(
         html.contains(&format!("<title>{} sats</title>", sep(to_base))),
         "the band carries what the distribution paid the base: {html}"

@@ -202,6 +202,37 @@ async fn infer(state: &AppState, id: &AssetId, payment: Option<Value>) -> (Statu
     .await
 }
 
+/// POST a JSON body.
+async fn post(state: &AppState, uri: &str, body: &Value) -> (StatusCode, Value) {
+    call(
+        state,
+        uri,
+        Some("application/json"),
+        serde_json::to_vec(body).unwrap(),
+    )
+    .await
+}
+
+/// `n` calls with one payment at once; their answers.
+async fn concurrently(
+    state: &AppState,
+    id: AssetId,
+    pay: &Value,
+    n: usize,
+) -> Vec<(StatusCode, Value)> {
+    let calls: Vec<_> = (0..n)
+        .map(|_| {
+            let (state, pay) = (state.clone(), pay.clone());
+            tokio::spawn(async move { infer(&state, &id, Some(pay)).await })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for c in calls {
+        out.push(c.await.unwrap());
+    }
+    out
+}
+
 /// A tensor with its values back at float32.
 type Narrow = (Option<String>, Vec<usize>, String, Vec<f32>);
 
@@ -569,15 +600,8 @@ async fn one_payment_runs_the_model_once_and_replaceable_payments_wait() {
     let txid = w.pay(PRICE, Some(q["payment"]["memo_script"].as_str().unwrap()));
     let pay = json!({"txid": txid.to_string(), "token": tok});
     let before = gw.runs_started.load(std::sync::atomic::Ordering::SeqCst);
-    let calls: Vec<_> = (0..8)
-        .map(|_| {
-            let (state, pay) = (state.clone(), pay.clone());
-            tokio::spawn(async move { infer(&state, &id, Some(pay)).await })
-        })
-        .collect();
     let mut ok = 0;
-    for c in calls {
-        let (st, v) = c.await.unwrap();
+    for (st, v) in concurrently(&state, id, &pay, 8).await {
         match st {
             StatusCode::OK => ok += 1,
             StatusCode::PAYMENT_REQUIRED | StatusCode::TOO_MANY_REQUESTS => {}
@@ -652,26 +676,14 @@ async fn a_prepaid_payment_buys_exactly_its_calls() {
     let mut ask: Value = serde_json::from_str(INPUT).unwrap();
     ask["calls"] = json!(5);
     let uri = format!("/api/v1/assets/{id}/infer");
-    let (st, q) = call(
-        &state,
-        &uri,
-        Some("application/json"),
-        serde_json::to_vec(&ask).unwrap(),
-    )
-    .await;
+    let (st, q) = post(&state, &uri, &ask).await;
     assert_eq!(st, StatusCode::PAYMENT_REQUIRED, "{q}");
     assert_eq!(q["payment"]["amount"], 5 * PRICE);
     assert_eq!(q["payment"]["calls"], 5);
     assert_eq!(q["payment"]["price_per_call"], PRICE);
     for bad in [json!(0), json!(10_001)] {
         ask["calls"] = bad;
-        let (st, v) = call(
-            &state,
-            &uri,
-            Some("application/json"),
-            serde_json::to_vec(&ask).unwrap(),
-        )
-        .await;
+        let (st, v) = post(&state, &uri, &ask).await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
         says(&v, "one payment buys 1 to");
     }
@@ -684,13 +696,7 @@ async fn a_prepaid_payment_buys_exactly_its_calls() {
     let pay = json!({"txid": txid.to_string(), "token": tok});
     // One refused input gives its call back.
     let bad = json!({"inputs": [{"shape": [1, 63], "data": vec![0.0; 63]}], "payment": pay});
-    let (st, v) = call(
-        &state,
-        &uri,
-        Some("application/json"),
-        serde_json::to_vec(&bad).unwrap(),
-    )
-    .await;
+    let (st, v) = post(&state, &uri, &bad).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["calls_left"], 5);
     let (st, v) = infer(&state, &id, Some(pay.clone())).await;
@@ -700,16 +706,9 @@ async fn a_prepaid_payment_buys_exactly_its_calls() {
     // Eight concurrent calls for the four left: exactly four run.
     let gw = state.gateway.clone().unwrap();
     let before = gw.runs_started.load(std::sync::atomic::Ordering::SeqCst);
-    let calls: Vec<_> = (0..8)
-        .map(|_| {
-            let (state, pay) = (state.clone(), pay.clone());
-            tokio::spawn(async move { infer(&state, &id, Some(pay)).await })
-        })
-        .collect();
     let mut ok = 0;
     let mut busy = 0;
-    for c in calls {
-        let (st, v) = c.await.unwrap();
+    for (st, v) in concurrently(&state, id, &pay, 8).await {
         match st {
             StatusCode::OK => ok += 1,
             StatusCode::TOO_MANY_REQUESTS => busy += 1,

@@ -26,3 +26,22 @@ pub fn indexed_state(dn: &Devnet) -> (AppState, tempfile::TempDir) {
     let state = AppState::new(Arc::new(index), client.verify(Chain::Devnet).unwrap());
     (state, dir)
 }
+
+/// Sats with thousands separators, as the explorer should print them — computed by
+/// arithmetic (groups of 1000), not by the explorer's string walk, so it checks that code.
+pub fn thousands(v: u64) -> String {
+    if v < 1000 {
+        v.to_string()
+    } else {
+        format!("{},{:03}", thousands(v / 1000), v % 1000)
+    }
+}
+
+#[test]
+fn thousands_groups() {
+    assert_eq!(thousands(0), "0");
+    assert_eq!(thousands(999), "999");
+    assert_eq!(thousands(1_000), "1,000");
+    assert_eq!(thousands(1_234_567), "1,234,567");
+    assert_eq!(thousands(10_005), "10,005");
+}

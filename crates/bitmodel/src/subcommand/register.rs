@@ -89,22 +89,34 @@ struct Out {
     record: Record,
 }
 
-fn parse_parent(s: &str) -> anyhow::Result<(bitmodel_protocol::AssetId, u16, Relation)> {
-    let mut parts = s.split(':');
-    let (Some(id), Some(w)) = (parts.next(), parts.next()) else {
-        bail!("--parent '{s}' must look like ASSET_ID:WEIGHT_BPS[:RELATION], e.g. <txid>i0:2000:finetune");
-    };
+/// The `WEIGHT_BPS[:RELATION]` tail of a `--parent` or `--payee` argument.
+fn weight_and_relation<'a>(
+    flag: &str,
+    arg: &str,
+    w: &str,
+    mut rest: impl Iterator<Item = &'a str>,
+    default: Relation,
+) -> anyhow::Result<(u16, Relation)> {
     let weight: u16 = w
         .parse()
         .ok()
         .filter(|w| (1..=10_000).contains(w))
         .ok_or_else(|| {
-            anyhow::anyhow!("--parent '{s}': weight '{w}' must be 1..=10000 basis points")
+            anyhow::anyhow!("{flag} '{arg}': weight '{w}' must be 1..=10000 basis points")
         })?;
-    let relation = match parts.next() {
+    let relation = match rest.next() {
         Some(r) => r.parse().map_err(anyhow::Error::msg)?,
-        None => Relation::Finetune,
+        None => default,
     };
+    Ok((weight, relation))
+}
+
+fn parse_parent(s: &str) -> anyhow::Result<(bitmodel_protocol::AssetId, u16, Relation)> {
+    let mut parts = s.split(':');
+    let (Some(id), Some(w)) = (parts.next(), parts.next()) else {
+        bail!("--parent '{s}' must look like ASSET_ID:WEIGHT_BPS[:RELATION], e.g. <txid>i0:2000:finetune");
+    };
+    let (weight, relation) = weight_and_relation("--parent", s, w, parts, Relation::Finetune)?;
     Ok((asset_id(id)?, weight, relation))
 }
 
@@ -114,17 +126,7 @@ fn parse_payee(s: &str, network: bitcoin::Network) -> anyhow::Result<Payee> {
     let (Some(addr), Some(w)) = (parts.next(), parts.next()) else {
         bail!("--payee '{s}' must look like ADDRESS:WEIGHT_BPS[:RELATION], e.g. bc1q…:150:author");
     };
-    let weight: u16 = w
-        .parse()
-        .ok()
-        .filter(|w| (1..=10_000).contains(w))
-        .ok_or_else(|| {
-            anyhow::anyhow!("--payee '{s}': weight '{w}' must be 1..=10000 basis points")
-        })?;
-    let relation = match parts.next() {
-        Some(r) => r.parse().map_err(anyhow::Error::msg)?,
-        None => Relation::Contributor,
-    };
+    let (weight, relation) = weight_and_relation("--payee", s, w, parts, Relation::Contributor)?;
     let script = parse_address(addr, network)
         .with_context(|| format!("--payee '{s}'"))?
         .script_pubkey();
