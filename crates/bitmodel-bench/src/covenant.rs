@@ -39,6 +39,7 @@ fn vault(n: usize) -> Vault {
             bitmodel_protocol_owner(),
         )),
         fee_cap: 20_000,
+        denominator: 10_000,
     };
     Vault::new(terms, Chain::Devnet).expect("valid terms")
 }

@@ -9,8 +9,10 @@ pub enum CovenantError {
     TooManyParents(usize),
     #[error("parent {index} has weight {weight}; each weight must be 1..=10000 basis points")]
     BadWeight { index: usize, weight: u16 },
-    #[error("parents' weights sum to {0}; they must sum to at most 10000 basis points")]
+    #[error("parents' weights sum to {0}; they must sum to at most 10000 basis points (a splitter: its subtree weight)")]
     WeightSum(u32),
+    #[error("denominator {0}: weights are parts of 1..=10000")]
+    BadDenominator(u16),
     #[error("parent {0}'s script is not a vault (P2TR) or a standard payout script (P2PKH, P2SH, P2WPKH, P2WSH, P2TR)")]
     ParentNotVault(usize),
     #[error("owner script is not a standard payout script (P2PKH, P2SH, P2WPKH, P2WSH or P2TR)")]

@@ -60,7 +60,7 @@ pub const SLOTS: usize = 8;
 const BPS: u32 = 10_000;
 /// BIP341 hash type of the follower's signature.
 pub const SIGHASH_NONE: u8 = 2;
-/// Bits of the `q` table: 10000 and every weight are below 2^14.
+/// The most bits of the `q` table: 10000 and every weight are below 2^14.
 const Q_BITS: u32 = 14;
 
 const fn hex32(s: &str) -> [u8; 32] {
@@ -170,6 +170,8 @@ pub fn distribute_sections(terms: &VaultTerms) -> Vec<(&'static str, usize)> {
 
 fn distribute_stack(terms: &VaultTerms) -> Stack {
     let n = terms.parents.len();
+    // 10000 for a vault; a splitter's subtree weight (docs/splitters.md).
+    let den = u32::from(terms.denominator);
     let t_names: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
     let mut witness = vec!["e31", "b", "suf", "p2", "p1", "q", "f", "a"];
     witness.extend(t_names.iter().map(String::as_str));
@@ -192,13 +194,16 @@ fn distribute_stack(terms: &VaultTerms) -> Stack {
     // The q table: Q_b = q·2^b. Every product with q below is a sum of its entries, and each
     // entry is at most the product it serves, so nothing overflows 4 bytes on the way.
     s.roll("q").rename("q", "Q0");
-    for b in 1..Q_BITS {
+    // Entries up to the denominator's top bit (every weight is at most the denominator), so
+    // Q_b ≤ q·den ≤ T: for a vault 14 entries, for a small splitter fewer.
+    let bits = 32 - den.leading_zeros();
+    for b in 1..bits {
         s.dup("x").dup("y").bin(OP_ADD, &format!("Q{b}"));
     }
     s.section("q and r check");
-    add_table(&mut s, "Q", BPS, "x"); // 10000·q
+    add_table(&mut s, "Q", den, "x"); // den·q
     s.pick("t", "tc").roll("x").bin(OP_SUB, "r");
-    s.dup("rc").within(0, i64::from(BPS)); // 0 <= r = T − 10000·q < 10000
+    s.dup("rc").within(0, i64::from(den)); // 0 <= r = T − den·q < den
     s.int(0, "o");
     for (i, p) in terms.parents.iter().enumerate() {
         let w = u32::from(p.weight);
@@ -206,9 +211,9 @@ fn distribute_stack(terms: &VaultTerms) -> Stack {
         s.pop_alt("rem")
             .pop_alt(&t_names[i])
             .rename(&t_names[i], "ti");
-        // d = r·w − 10000·t by one double-and-add over both constants: |d| stays below 10^8.
+        // d = r·w − den·t by one double-and-add over both constants: |d| stays below 10^8.
         let mut started = false;
-        for bit in (0..Q_BITS).rev() {
+        for bit in (0..bits).rev() {
             if started {
                 s.dup("dd").bin(OP_ADD, "d");
             }
@@ -220,7 +225,7 @@ fn distribute_stack(terms: &VaultTerms) -> Stack {
                 }
                 started = true;
             }
-            if (BPS >> bit) & 1 == 1 {
+            if (den >> bit) & 1 == 1 {
                 if started {
                     s.pick("ti", "tt").bin(OP_SUB, "d");
                 } else {
@@ -229,7 +234,7 @@ fn distribute_stack(terms: &VaultTerms) -> Stack {
                 started = true;
             }
         }
-        s.within(0, i64::from(BPS)); // t = floor(r·w / 10000)
+        s.within(0, i64::from(den)); // t = floor(r·w / den)
                                      // share = q·w + t
         s.section("per parent: share = q·w + t");
         s.rename("ti", "share");

@@ -9,7 +9,7 @@
 use bitcoin::absolute::LockTime;
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
-use bitmodel_protocol::split::split;
+use bitmodel_protocol::split::split_over;
 
 use bitcoin::TapSighashType;
 
@@ -59,7 +59,8 @@ pub fn build_distribute(vault: &Vault, utxo: Utxo, fee: u64) -> Result<Built, Co
         }
     })?;
     let total = utxo.amount - fee;
-    let (q, r) = (total / 10_000, total % 10_000);
+    let den = u64::from(terms.denominator);
+    let (q, r) = (total / den, total % den);
     let spent = vec![TxOut {
         value: Amount::from_sat(utxo.amount),
         script_pubkey: vault.script_pubkey().clone(),
@@ -79,7 +80,7 @@ pub fn build_distribute(vault: &Vault, utxo: Utxo, fee: u64) -> Result<Built, Co
     w.push(scriptnum(fee as i64));
     w.push(scriptnum(utxo.amount as i64));
     for parent in &terms.parents {
-        w.push(scriptnum((r * u64::from(parent.weight) / 10_000) as i64));
+        w.push(scriptnum((r * u64::from(parent.weight) / den) as i64));
     }
     w.push(leaf.as_bytes());
     w.push(vault.control_block(leaf).serialize());
@@ -211,7 +212,7 @@ pub fn build_merge(vault: &Vault, utxos: &[Utxo], fee: u64) -> Result<Built, Cov
 
 /// The outputs `distribute` must create, or `None` if some output would be below dust.
 pub fn distribute_outputs(terms: &VaultTerms, amount: u64, fee: u64) -> Option<Vec<TxOut>> {
-    let s = split(amount, fee, &terms.weights()).ok()?;
+    let s = split_over(amount, fee, &terms.weights(), terms.denominator).ok()?;
     let mut outs = Vec::with_capacity(terms.parents.len() + 1);
     for (p, v) in terms.parents.iter().zip(&s.parents) {
         if *v < p.dust() {
@@ -237,24 +238,25 @@ pub fn distribute_outputs(terms: &VaultTerms, amount: u64, fee: u64) -> Option<V
 /// The smallest vault balance from which `distribute` with fee `fee` succeeds: below it a
 /// share would be dust and the vault simply waits for more payments.
 pub fn distribution_threshold(terms: &VaultTerms, fee: u64) -> Result<u64, CovenantError> {
+    let den = u64::from(terms.denominator);
     // Every parent needs floor(T·w/10000) >= dust, so T >= ceil(dust·10000/w).
     let mut t = terms
         .parents
         .iter()
-        .map(|p| (p.dust() * 10_000).div_ceil(u64::from(p.weight)))
+        .map(|p| (p.dust() * den).div_ceil(u64::from(p.weight)))
         .max()
         .unwrap_or(0);
     if terms.has_owner_output() {
         // owner = T − Σ floor(T·w/10000) ≤ T·(10000 − Σw)/10000 + k, so below this bound the
         // owner's output is certainly dust; start there instead of stepping up to it.
-        let free = 10_000
+        let free = den
             - terms
                 .parents
                 .iter()
                 .map(|p| u64::from(p.weight))
                 .sum::<u64>();
         let k = terms.parents.len() as u64;
-        let owner_floor = (terms.owner_dust().saturating_sub(k) * 10_000) / free;
+        let owner_floor = (terms.owner_dust().saturating_sub(k) * den) / free;
         t = t.max(terms.owner_dust()).max(owner_floor);
     }
     // The owner's remainder is not monotone in T, so step until everything fits (at most a

@@ -37,6 +37,9 @@ pub struct VaultTerms {
     pub parents: Vec<ParentShare>,
     pub owner: ScriptBuf,
     pub fee_cap: u64,
+    /// What weights are parts of: 10000 basis points for an asset's vault; a splitter's
+    /// subtree weight for a splitter (`docs/splitters.md`), whose "owner" is its first child.
+    pub denominator: u16,
 }
 
 impl VaultTerms {
@@ -60,6 +63,7 @@ impl VaultTerms {
             parents,
             owner: record.owner.clone(),
             fee_cap: record.fee_cap,
+            denominator: BPS,
         }
     }
 
@@ -73,7 +77,7 @@ impl VaultTerms {
             .iter()
             .map(|p| u32::from(p.weight))
             .sum::<u32>()
-            < u32::from(BPS)
+            < u32::from(self.denominator)
     }
 
     pub fn owner_dust(&self) -> u64 {
@@ -84,8 +88,11 @@ impl VaultTerms {
         if self.parents.len() > MAX_PARENTS {
             return Err(CovenantError::TooManyParents(self.parents.len()));
         }
+        if self.denominator == 0 || self.denominator > BPS {
+            return Err(CovenantError::BadDenominator(self.denominator));
+        }
         for (index, p) in self.parents.iter().enumerate() {
-            if p.weight == 0 || p.weight > BPS {
+            if p.weight == 0 || p.weight > self.denominator {
                 return Err(CovenantError::BadWeight {
                     index,
                     weight: p.weight,
@@ -97,7 +104,7 @@ impl VaultTerms {
             }
         }
         let sum: u32 = self.parents.iter().map(|p| u32::from(p.weight)).sum();
-        if sum > u32::from(BPS) {
+        if sum > u32::from(self.denominator) {
             return Err(CovenantError::WeightSum(sum));
         }
         if !is_standard_payout(&self.owner) {

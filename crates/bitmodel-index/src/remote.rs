@@ -301,6 +301,7 @@ impl Reader {
                             .collect(),
                         owner: t.owner,
                         fee_cap: t.fee_cap,
+                        denominator: bitmodel_protocol::BPS,
                     }))
             }
         }

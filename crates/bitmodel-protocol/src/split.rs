@@ -32,6 +32,52 @@ pub enum SplitError {
     WeightSum(u32),
 }
 
+/// `floor(total·weight/denominator)` without overflow, as a splitter's covenant computes it
+/// (`denominator` is the splitter's subtree weight, at most 10000; see `docs/splitters.md`).
+pub fn share_over(total: u64, weight: u16, denominator: u16) -> u64 {
+    let w = u64::from(weight);
+    let d = u64::from(denominator.max(1));
+    (total / d) * w + (total % d) * w / d
+}
+
+/// [`split`] over `denominator` instead of 10000: each weight 1..=denominator, their sum at
+/// most the denominator; the owner (a splitter's first child) takes the remainder.
+pub fn split_over(
+    amount: u64,
+    fee: u64,
+    weights: &[u16],
+    denominator: u16,
+) -> Result<Split, SplitError> {
+    if denominator == BPS {
+        return split(amount, fee, weights);
+    }
+    if let Some((index, &weight)) = weights
+        .iter()
+        .enumerate()
+        .find(|(_, w)| **w == 0 || **w > denominator)
+    {
+        return Err(SplitError::BadWeight { index, weight });
+    }
+    let sum: u32 = weights.iter().map(|w| u32::from(*w)).sum();
+    if sum > u32::from(denominator) || denominator > BPS {
+        return Err(SplitError::WeightSum(sum));
+    }
+    let total = amount
+        .checked_sub(fee)
+        .ok_or(SplitError::FeeExceedsAmount { amount, fee })?;
+    let parents: Vec<u64> = weights
+        .iter()
+        .map(|w| share_over(total, *w, denominator))
+        .collect();
+    let owner = total - parents.iter().sum::<u64>();
+    Ok(Split {
+        amount,
+        fee,
+        parents,
+        owner,
+    })
+}
+
 /// `floor(total·weight/10000)` without overflow, computed as the covenant computes it.
 #[inline]
 pub fn share(total: u64, weight: u16) -> u64 {
@@ -129,6 +175,25 @@ mod tests {
         assert_eq!((s.parents[0], s.owner), (u64::MAX, 0));
         let s = split(u64::MAX, 1, &[9_999, 1]).unwrap();
         assert_eq!(s.parents.iter().sum::<u64>() + s.owner + 1, u64::MAX);
+    }
+
+    #[test]
+    fn over_a_subtree_weight() {
+        // A splitter of weight 700 giving children of 300 and 150 (and child 1 the rest).
+        let s = split_over(10_000, 10, &[300, 150], 700).unwrap();
+        assert_eq!(s.parents, vec![9_990 * 300 / 700, 9_990 * 150 / 700]);
+        assert_eq!(s.owner, 9_990 - s.parents.iter().sum::<u64>());
+        assert_eq!(
+            split_over(5, 0, &[701], 700),
+            Err(SplitError::BadWeight {
+                index: 0,
+                weight: 701
+            })
+        );
+        assert_eq!(
+            split_over(100_000, 7, &[3000], 10_000),
+            split(100_000, 7, &[3000])
+        );
     }
 
     fn weights() -> impl Strategy<Value = Vec<u16>> {

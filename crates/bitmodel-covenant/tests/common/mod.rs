@@ -34,6 +34,7 @@ pub fn terms(weights: &[u16], fee_cap: u64) -> VaultTerms {
             .collect(),
         owner: owner_spk(),
         fee_cap,
+        denominator: 10_000,
     }
 }
 

@@ -1,0 +1,112 @@
+//! Splitters (`docs/splitters.md`, not yet wired into records): a vault whose weights are
+//! parts of a subtree weight instead of 10000 and whose "owner" is its first child. Honest
+//! splits verify and pay `floor((a − f)·W_c/W_g)` to every child but the first, which takes
+//! the rest; a spend computed for another level's denominator cannot spend it.
+
+mod common;
+
+use bitcoin::hashes::Hash;
+use bitcoin::ScriptBuf;
+use bitmodel_covenant::vault::ParentShare;
+use bitmodel_covenant::{build_distribute, Vault, VaultTerms};
+use bitmodel_protocol::split::split_over;
+use bitmodel_protocol::Chain;
+use bitmodel_script::ScriptError;
+use common::*;
+
+fn payee(b: u8) -> ScriptBuf {
+    ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array([b; 20]))
+}
+
+fn splitter(children: &[(u8, u16)], denominator: u16) -> Vault {
+    let (first, rest) = children.split_first().unwrap();
+    Vault::new(
+        VaultTerms {
+            parents: rest
+                .iter()
+                .map(|(b, w)| ParentShare {
+                    script_pubkey: payee(*b),
+                    weight: *w,
+                })
+                .collect(),
+            owner: payee(first.0),
+            fee_cap: 5_000,
+            denominator,
+        },
+        Chain::Devnet,
+    )
+    .unwrap()
+}
+
+#[test]
+fn honest_splits_over_subtree_weights() {
+    for (children, den) in [
+        (vec![(1u8, 250u16), (2, 300), (3, 150)], 700u16),
+        (vec![(1, 1), (2, 1), (3, 1), (4, 1)], 4),
+        (
+            (1..=11).map(|b| (b, 37 * u16::from(b))).collect::<Vec<_>>(),
+            2_442,
+        ),
+        (vec![(1, 9_000), (2, 1_000)], 10_000),
+    ] {
+        let v = splitter(&children, den);
+        for amount in [1_000_000u64, 7_654_321, 2_147_000_000] {
+            let b = build_distribute(&v, utxo(5, amount), 1_234).unwrap();
+            verify(&b.tx, &b.spent).unwrap_or_else(|e| panic!("{den} {amount}: {e}"));
+            let weights: Vec<u16> = children[1..].iter().map(|c| c.1).collect();
+            let s = split_over(amount, 1_234, &weights, den).unwrap();
+            let outs: Vec<u64> = b.tx.output.iter().map(|o| o.value.to_sat()).collect();
+            let mut expected = s.parents.clone();
+            expected.push(s.owner);
+            assert_eq!(outs, expected, "children 2.. by the rule, child 1 the rest");
+            assert!(s.owner < amount, "child 1's remainder");
+        }
+    }
+}
+
+#[test]
+fn a_spend_for_another_level_cannot_spend_a_splitter() {
+    // The same children over 10000 (the vault's level) instead of their subtree weight 700:
+    // another leaf, so another output key; and its numbers do not satisfy this leaf either.
+    let children = [(1u8, 250u16), (2, 300), (3, 150)];
+    let real = splitter(&children, 700);
+    let other = splitter(&children, 10_000);
+    assert_ne!(real.script_pubkey(), other.script_pubkey());
+    let mut b = build_distribute(&other, utxo(6, 1_000_000), 1_000).unwrap();
+    b.spent[0].script_pubkey = real.script_pubkey().clone();
+    assert!(matches!(
+        rejected(&b.tx, &b.spent),
+        ScriptError::WitnessProgramMismatch | ScriptError::SchnorrSig
+    ));
+    // The real leaf with the other level's quotients (q, t over 10000): refused in script.
+    let honest = build_distribute(&real, utxo(7, 1_000_000), 1_000).unwrap();
+    let mut items: Vec<Vec<u8>> = honest.tx.input[0]
+        .witness
+        .iter()
+        .map(|i| i.to_vec())
+        .collect();
+    let t = 1_000_000u64 - 1_000;
+    items[5] = bitmodel_covenant::asm::scriptnum((t / 10_000) as i64); // q over 10000
+    let mut tx = honest.tx.clone();
+    tx.input[0].witness = bitcoin::Witness::from_slice(&items);
+    assert_eq!(rejected(&tx, &honest.spent), ScriptError::Verify);
+}
+
+#[test]
+fn a_denominator_outside_1_to_10000_is_refused() {
+    let mut t = VaultTerms {
+        parents: vec![ParentShare {
+            script_pubkey: payee(2),
+            weight: 5,
+        }],
+        owner: payee(1),
+        fee_cap: 1_000,
+        denominator: 0,
+    };
+    assert!(Vault::new(t.clone(), Chain::Devnet).is_err());
+    t.denominator = 4;
+    assert!(
+        Vault::new(t, Chain::Devnet).is_err(),
+        "a weight above the denominator"
+    );
+}
