@@ -57,7 +57,6 @@ pub const MID_LEN: usize = 33;
 /// Amount slots of the merge leader: the most inputs one merge spends.
 pub const SLOTS: usize = 8;
 
-const BPS: u32 = 10_000;
 /// BIP341 hash type of the follower's signature.
 pub const SIGHASH_NONE: u8 = 2;
 /// The most bits of the `q` table: 10000 and every weight are below 2^14.

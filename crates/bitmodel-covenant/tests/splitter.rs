@@ -110,3 +110,28 @@ fn a_denominator_outside_1_to_10000_is_refused() {
         "a weight above the denominator"
     );
 }
+
+/// Vault leaves (denominator 10000) are what they were before splitters existed: the sizes
+/// `bitmodel-bench covenant` printed for covenant version 2 (weights 500 + 137·i mod 400,
+/// P2TR parents and owner), so no vault address moved.
+#[test]
+fn vault_leaves_are_unchanged_by_the_denominator() {
+    let sizes = [
+        419usize, 559, 680, 832, 947, 1069, 1184, 1312, 1439, 1561, 1694,
+    ];
+    for (n, size) in (1..=11usize).zip(sizes) {
+        let terms = VaultTerms {
+            parents: (0..n)
+                .map(|i| ParentShare {
+                    script_pubkey: parent_spk(i as u8),
+                    weight: 500 + (137 * i as u16) % 400,
+                })
+                .collect(),
+            owner: parent_spk(200),
+            fee_cap: 20_000,
+            denominator: 10_000,
+        };
+        let v = Vault::new(terms, Chain::Devnet).unwrap();
+        assert_eq!(v.distribute.len(), size, "{n} parents");
+    }
+}
