@@ -22,6 +22,7 @@ pub mod sigmsg;
 pub mod spend;
 mod stack;
 pub mod vault;
+pub mod wide;
 
 pub use error::CovenantError;
 pub use spend::{build_distribute, build_merge, distribution_threshold, Utxo};

@@ -135,3 +135,101 @@ fn vault_leaves_are_unchanged_by_the_denominator() {
         assert_eq!(v.distribute.len(), size, "{n} parents");
     }
 }
+
+thread_local! {
+    static VSIZE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The whole tree in script: a vault over a `wide::tree` of splitters, every spend built and
+/// verified, level by level, until each member's output exists; each member's sats equal
+/// `wide::pay` exactly, for widths 12, 121 and 1,000.
+#[test]
+fn a_wide_tree_pays_in_script_what_the_rule_says() {
+    use bitmodel_covenant::spend::recommended_fee_cap;
+    use bitmodel_covenant::Utxo;
+    use bitmodel_protocol::wide::{pay, tree, Node};
+
+    fn member(i: usize) -> ScriptBuf {
+        let mut h = [0u8; 20];
+        h[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+        ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array(h))
+    }
+    fn splitter_of(node: &Node, w: &[u16]) -> Vault {
+        bitmodel_covenant::wide::splitter(node, w, &member, Chain::Devnet).unwrap()
+    }
+    /// Spends a node's UTXO down to its members; returns (member, sats) paid and spends made.
+    fn push(node: &Node, utxo: Utxo, w: &[u16], paid: &mut Vec<u64>) -> usize {
+        let Node::Splitter { children, .. } = node else {
+            let Node::Member(i) = node else {
+                unreachable!()
+            };
+            paid[*i] += utxo.amount;
+            return 0;
+        };
+        let v = splitter_of(node, w);
+        let b = build_distribute(&v, utxo, 0).unwrap();
+        verify(&b.tx, &b.spent).expect("a splitter spend verifies");
+        VSIZE.with(|s| s.set(s.get() + b.tx.vsize()));
+        let txid = b.tx.compute_txid();
+        let mut spends = 1;
+        // Outputs: children 2.. in order, then child 1 (the splitter's "owner").
+        let order: Vec<&Node> = children[1..]
+            .iter()
+            .chain(std::iter::once(&children[0]))
+            .collect();
+        for (vout, c) in order.into_iter().enumerate() {
+            let u = Utxo {
+                outpoint: bitcoin::OutPoint::new(txid, vout as u32),
+                amount: b.tx.output[vout].value.to_sat(),
+            };
+            spends += push(c, u, w, paid);
+        }
+        spends
+    }
+
+    let mut rng = 0x5eed_u64;
+    for n in [12usize, 121, 1_000] {
+        let w: Vec<u16> = (0..n)
+            .map(|_| {
+                rng = rng
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                1 + (rng >> 33) as u16 % 9
+            })
+            .collect();
+        let top = tree(&w);
+        let terms = bitmodel_covenant::wide::top_terms(
+            &top,
+            &w,
+            &member,
+            payee(250),
+            recommended_fee_cap(top.len()),
+            Chain::Devnet,
+        )
+        .unwrap();
+        let vault = Vault::new(terms, Chain::Devnet).unwrap();
+        let amount = 2_000_000_000u64;
+        let b = build_distribute(&vault, utxo(8, amount), 0).unwrap();
+        verify(&b.tx, &b.spent).expect("the vault's spend verifies");
+        VSIZE.with(|s| s.set(b.tx.vsize()));
+        let txid = b.tx.compute_txid();
+        let mut paid = vec![0u64; n];
+        let mut spends = 1;
+        for (vout, c) in top.iter().enumerate() {
+            let u = Utxo {
+                outpoint: bitcoin::OutPoint::new(txid, vout as u32),
+                amount: b.tx.output[vout].value.to_sat(),
+            };
+            spends += push(c, u, &w, &mut paid);
+        }
+        let (expected, owner) = pay(&w, amount, 0);
+        assert_eq!(paid, expected, "width {n}: every member as the rule says");
+        assert_eq!(b.tx.output.last().unwrap().value.to_sat(), owner);
+        assert_eq!(paid.iter().sum::<u64>() + owner, amount);
+        let vbytes = VSIZE.with(|s| s.get());
+        eprintln!(
+            "width {n}: {spends} spends, {vbytes} vB, {:.1} vB per member",
+            vbytes as f64 / n as f64
+        );
+    }
+}

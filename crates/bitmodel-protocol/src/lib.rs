@@ -20,6 +20,7 @@ pub mod lineage;
 pub mod record;
 pub mod split;
 pub mod validate;
+pub mod wide;
 
 pub use asset_id::AssetId;
 pub use chain::Chain;
