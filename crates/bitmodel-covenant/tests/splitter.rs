@@ -233,3 +233,57 @@ fn a_wide_tree_pays_in_script_what_the_rule_says() {
         );
     }
 }
+
+/// The output attacks on a splitter's spend (redirect a child, skim one sat to child 1 or to
+/// the fee, reorder children), on a tree's splitter of width 121: the honest witness carries
+/// the challenge of the honest outputs, so only OP_CHECKSIG against the real transaction
+/// stands in the way, and it refuses each.
+#[test]
+fn splitter_spends_cannot_be_redirected_skimmed_or_reordered() {
+    use bitmodel_protocol::wide::tree;
+    let member = |i: usize| payee(i as u8);
+    let w: Vec<u16> = (0..121).map(|i| 1 + (i % 9) as u16).collect();
+    let top = tree(&w);
+    let node = top
+        .iter()
+        .find(|n| n.depth() == 1)
+        .expect("a splitter of members");
+    let v = bitmodel_covenant::wide::splitter(node, &w, &member, Chain::Devnet).unwrap();
+    let honest = build_distribute(&v, utxo(9, 50_000_000), 500).unwrap();
+    verify(&honest.tx, &honest.spent).unwrap();
+    let n = honest.tx.output.len();
+    type Attack = Box<dyn Fn(&mut bitcoin::Transaction)>;
+    let attacks: Vec<(&str, Attack)> = vec![
+        (
+            "redirect a child",
+            Box::new(|tx| tx.output[1].script_pubkey = payee(0xee)),
+        ),
+        (
+            "skim one sat to child 1",
+            Box::new(move |tx| {
+                tx.output[0].value -= bitcoin::Amount::from_sat(1);
+                tx.output[n - 1].value += bitcoin::Amount::from_sat(1);
+            }),
+        ),
+        (
+            "skim one sat to the fee",
+            Box::new(|tx| tx.output[2].value -= bitcoin::Amount::from_sat(1)),
+        ),
+        ("reorder two children", Box::new(|tx| tx.output.swap(0, 1))),
+        (
+            "drop child 1",
+            Box::new(|tx| {
+                tx.output.pop();
+            }),
+        ),
+    ];
+    for (what, attack) in attacks {
+        let mut tx = honest.tx.clone();
+        attack(&mut tx);
+        assert_eq!(
+            rejected(&tx, &honest.spent),
+            ScriptError::SchnorrSig,
+            "{what}"
+        );
+    }
+}
