@@ -582,32 +582,20 @@ fn shared_models_are_sold_through_the_gateway() {
         v["txid"].as_str().unwrap(),
         v["token"].as_str().unwrap()
     );
+    let with_prepaid = [
+        "infer",
+        &ids[1],
+        "--input",
+        vad,
+        "--server",
+        &url,
+        "--payment",
+        &prepaid,
+    ];
     for left in [1u64, 0] {
-        let v = cli.json(&[
-            "infer",
-            &ids[1],
-            "--input",
-            vad,
-            "--server",
-            &url,
-            "--payment",
-            &prepaid,
-        ]);
-        assert_eq!(v["calls_left"], left);
+        assert_eq!(cli.json(&with_prepaid)["calls_left"], left);
     }
-    cli.fails(
-        &[
-            "infer",
-            &ids[1],
-            "--input",
-            vad,
-            "--server",
-            &url,
-            "--payment",
-            &prepaid,
-        ],
-        "bought 3 call(s)",
-    );
+    cli.fails(&with_prepaid, "bought 3 call(s)");
 
     // What users get wrong.
     cli.fails(

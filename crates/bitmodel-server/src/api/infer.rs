@@ -146,16 +146,11 @@ pub async fn post(
         })?),
         None => s.index.vault_payment_block(&txid)?,
     };
+    // A payment whose calls are all used: 402 with the reason and a fresh quote.
+    let used_up = |c: &Calls| replayed(&id, &vault_text, price, gw.min_confirmations, &txid, c);
     if let Some(c) = gw.ledger.calls(&txid, &id).map_err(Problem::internal)? {
         if c.left() == 0 && c.in_flight.is_empty() {
-            return Err(replayed(
-                &id,
-                &vault_text,
-                price,
-                gw.min_confirmations,
-                &txid,
-                &c,
-            ));
+            return Err(used_up(&c));
         }
     }
     let found = {
@@ -230,16 +225,7 @@ pub async fn post(
         .map_err(Problem::internal)?
     {
         Ok((ticket, _)) => ticket,
-        Err(calls) => {
-            return Err(replayed(
-                &id,
-                &vault_text,
-                price,
-                gw.min_confirmations,
-                &txid,
-                &calls,
-            ))
-        }
+        Err(calls) => return Err(used_up(&calls)),
     };
     gw.runs_started
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
