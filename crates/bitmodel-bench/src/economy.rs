@@ -152,7 +152,7 @@ fn scenario(payment: u64, payments: u64) -> Books {
             break;
         }
         for (asset, push, _) in &round.pushed {
-            books.fees_by_hop[hop[asset]] += push.fee;
+            books.fees_by_hop[hop[&asset.asset]] += push.fee;
             books.to_owners += push
                 .tx
                 .output

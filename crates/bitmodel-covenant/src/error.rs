@@ -7,6 +7,8 @@ pub enum CovenantError {
     NoOpCat(Chain),
     #[error("{0} parents; a distribute leaf pays at most {max} parents", max = bitmodel_protocol::MAX_PARENTS)]
     TooManyParents(usize),
+    #[error("{0} members (parents and payees); a record's vaults serve at most {max}, one parent vault per parent", max = bitmodel_protocol::MAX_MEMBERS)]
+    TooManyMembers(usize),
     #[error("parent {index} has weight {weight}; each weight must be 1..=10000 basis points")]
     BadWeight { index: usize, weight: u16 },
     #[error("parents' weights sum to {0}; they must sum to at most 10000 basis points (a splitter: its subtree weight)")]

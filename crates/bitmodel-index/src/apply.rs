@@ -6,7 +6,9 @@
 //!    registered before it; valid ones become assets with a vault (on OP_CAT chains), invalid
 //!    ones are kept with their reason.
 //! 3. Every output to a vault becomes a vault UTXO. In a distribution of X, outputs to X's
-//!    parents' vaults are shares passed upstream; any other output to a vault is a payment.
+//!    parents' vaults are shares passed upstream; outputs to X's own splitters (records of
+//!    more than 11 members) stay X's, waiting; any other output to a vault or a splitter is
+//!    a payment.
 //!    Outputs of a distribution to X's owner script, or to one of X's payees' scripts (record
 //!    format v3) that is not a vault, are paid out (and earnings of that script).
 //! 4. An output `OP_RETURN "BMP1" <amount> <asset>` marks a direct-mode payment: it conforms
@@ -21,7 +23,8 @@ use crate::rows::{ContentRow, ContentStatus};
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::ScriptBuf;
 use bitcoin::{Transaction, TxOut};
-use bitmodel_covenant::{Vault, VaultTerms};
+use bitmodel_covenant::wide::record_vaults;
+use bitmodel_covenant::Vault;
 use bitmodel_protocol::chunk::ChunkRef;
 use bitmodel_protocol::direct;
 use bitmodel_protocol::envelope::parse_transaction;
@@ -31,12 +34,13 @@ use bitmodel_protocol::{AssetId, Chain};
 
 use crate::journal::Journal;
 use crate::rows::{
-    asset_key, decode, encode, outpoint_key, AssetRow, AssetStats, Earnings, Event, InvalidRow,
-    VaultUtxo,
+    asset_key, decode, encode, outpoint_key, AssetRow, AssetStats, Earnings, Event, Holder,
+    InvalidRow, VaultUtxo,
 };
 use crate::schema::{
     T_ASSETS, T_ASSET_EVENTS, T_ASSET_UTXOS, T_CHILDREN, T_CONTENT, T_EARNINGS, T_EARNINGS_LOG,
-    T_EVENTS, T_EVENT_LOG, T_INVALID, T_PARTS, T_SPENT_BY, T_STATS, T_VAULTS, T_VAULT_UTXOS,
+    T_EVENTS, T_EVENT_LOG, T_INVALID, T_PARTS, T_SPENT_BY, T_SPLITTERS, T_STATS, T_VAULTS,
+    T_VAULT_UTXOS,
 };
 use crate::IndexError;
 
@@ -49,8 +53,33 @@ const UNSPENDABLE: u64 = 1 << 31;
 
 enum Spend {
     None,
-    Distribution(AssetRow),
+    /// A distribution of the asset's vault (`None`) or of its splitter `Some(n)`.
+    Distribution(AssetRow, Option<u16>),
     Merge(AssetRow),
+}
+
+/// Whose money an output script holds: an asset's vault, or one of its splitters.
+fn holder_of(j: &Journal<'_>, spk: &bitcoin::Script) -> Result<Option<Holder>, IndexError> {
+    if let Some(v) = j.get(T_VAULTS, spk.as_bytes())? {
+        let asset = AssetId::from_bytes(&v).map_err(|e| IndexError::Corrupt(e.to_string()))?;
+        return Ok(Some(Holder {
+            asset,
+            splitter: None,
+        }));
+    }
+    let Some(v) = j.get(T_SPLITTERS, spk.as_bytes())? else {
+        return Ok(None);
+    };
+    let (id, n) = v.split_at(v.len().saturating_sub(2));
+    let asset = AssetId::from_bytes(id).map_err(|e| IndexError::Corrupt(e.to_string()))?;
+    let n = u16::from_be_bytes(
+        n.try_into()
+            .map_err(|_| IndexError::Corrupt("splitter row".into()))?,
+    );
+    Ok(Some(Holder {
+        asset,
+        splitter: Some(n),
+    }))
 }
 
 pub fn apply_tx(
@@ -66,6 +95,7 @@ pub fn apply_tx(
     // 1. Vault UTXOs spent.
     let mut spent_in = 0u64;
     let mut spent_asset: Option<AssetId> = None;
+    let mut spent_splitter: Option<u16> = None;
     let mut mixed = false;
     for input in &tx.input {
         let key = outpoint_key(&input.previous_output.txid, input.previous_output.vout);
@@ -74,12 +104,18 @@ pub fn apply_tx(
             j.delete(T_VAULT_UTXOS, &key)?;
             j.delete(T_ASSET_UTXOS, &asset_utxo_key(&utxo.asset, &key))?;
             j.put(T_SPENT_BY, &key, txid.as_ref())?;
-            bump(j, &utxo.asset, |s| s.waiting -= utxo.amount)?;
+            bump(j, &utxo.asset, |s| {
+                s.waiting -= utxo.amount;
+                if utxo.splitter.is_some() {
+                    s.in_splitters -= utxo.amount;
+                }
+            })?;
             spent_in += utxo.amount;
             if spent_asset.is_some_and(|a| a != utxo.asset) {
                 mixed = true;
             }
             spent_asset = Some(utxo.asset);
+            spent_splitter = utxo.splitter;
         }
     }
 
@@ -150,7 +186,10 @@ pub fn apply_tx(
                         });
                     }
                 }
-                let vault = vault_of(j, chain, &record)?;
+                let (vault, splitters) = match vault_of(j, chain, &record)? {
+                    Some((v, splitters)) => (Some(v), splitters),
+                    None => (None, Vec::new()),
+                };
                 let content_type = env
                     .inscription
                     .content_type
@@ -176,6 +215,15 @@ pub fn apply_tx(
                 if let Some(spk) = vault {
                     if j.get(T_VAULTS, spk.as_bytes())?.is_none() {
                         j.put(T_VAULTS, spk.as_bytes(), &id.to_bytes())?;
+                        // Its splitters are booked with it (equal terms, equal splitters).
+                        for (n, sv) in splitters.iter().enumerate() {
+                            let spk = sv.script_pubkey();
+                            if j.get(T_SPLITTERS, spk.as_bytes())?.is_none() {
+                                let mut v = id.to_bytes();
+                                v.extend_from_slice(&(n as u16).to_be_bytes());
+                                j.put(T_SPLITTERS, spk.as_bytes(), &v)?;
+                            }
+                        }
                     }
                 }
                 events.push(Event::Registered { asset: id });
@@ -200,12 +248,17 @@ pub fn apply_tx(
         Some(a) if !mixed => {
             let row = asset(j, &a)?
                 .ok_or_else(|| IndexError::Corrupt(format!("vault UTXO of unknown asset {a}")))?;
-            let is_merge =
-                tx.output.len() == 1 && row.vault.as_ref() == Some(&tx.output[0].script_pubkey);
+            // A merge returns everything to the one vault (or splitter) it spent.
+            let is_merge = tx.output.len() == 1
+                && holder_of(j, &tx.output[0].script_pubkey)?
+                    == Some(Holder {
+                        asset: a,
+                        splitter: spent_splitter,
+                    });
             if is_merge {
                 Spend::Merge(row)
             } else {
-                Spend::Distribution(row)
+                Spend::Distribution(row, spent_splitter)
             }
         }
         _ => Spend::None,
@@ -213,9 +266,11 @@ pub fn apply_tx(
     let mut to_parents = Vec::new();
     let mut to_owner = 0u64;
     let mut to_payees = Vec::new();
+    let mut to_splitters = Vec::new();
+    let mut parent_vouts = Vec::new();
     for (vout, out) in tx.output.iter().enumerate() {
-        let vault_of_output = j.get(T_VAULTS, out.script_pubkey.as_bytes())?;
-        if let Spend::Distribution(x) = &spend {
+        let vault_of_output = holder_of(j, &out.script_pubkey)?;
+        if let Spend::Distribution(x, _) = &spend {
             if out.script_pubkey == x.record.owner {
                 to_owner += out.value.to_sat();
                 pay_owner(j, x, out, height)?;
@@ -231,34 +286,46 @@ pub fn apply_tx(
                 bump(j, &x.id, |s| s.to_payees += out.value.to_sat())?;
             }
         }
-        let Some(target) = vault_of_output else {
+        let Some(Holder {
+            asset: target,
+            splitter,
+        }) = vault_of_output
+        else {
             continue;
         };
-        let target =
-            AssetId::from_bytes(&target).map_err(|e| IndexError::Corrupt(e.to_string()))?;
         let amount = out.value.to_sat();
         let utxo = VaultUtxo {
             asset: target,
             amount,
             height,
+            splitter,
         };
         let key = outpoint_key(&txid, vout as u32);
         j.put(T_VAULT_UTXOS, &key, &encode(&utxo))?;
         j.put(T_ASSET_UTXOS, &asset_utxo_key(&target, &key), &[])?;
         bump(j, &target, |s| {
             s.waiting += amount;
+            if splitter.is_some() {
+                s.in_splitters += amount;
+            }
             if amount >= UNSPENDABLE {
                 s.unspendable_utxos += 1;
             }
         })?;
         match &spend {
-            Spend::Distribution(x)
-                if x.record.parents.iter().any(|p| p.asset == target)
+            // Passed down the asset's own tree of splitters: still its money, waiting.
+            Spend::Distribution(x, _) if x.id == target && splitter.is_some() => {
+                to_splitters.push((splitter.unwrap_or_default(), vout as u32, amount));
+            }
+            Spend::Distribution(x, _)
+                if splitter.is_none()
+                    && x.record.parents.iter().any(|p| p.asset == target)
                     && x.record.owner != out.script_pubkey =>
             {
                 bump(j, &target, |s| s.from_children += amount)?;
                 bump(j, &x.id, |s| s.to_parents += amount)?;
                 to_parents.push((target, amount));
+                parent_vouts.push(vout as u32);
             }
             Spend::Merge(x) if x.id == target => {}
             _ => {
@@ -293,7 +360,7 @@ pub fn apply_tx(
     let out_total: u64 = tx.output.iter().map(|o| o.value.to_sat()).sum();
     let fee = spent_in.saturating_sub(out_total);
     match spend {
-        Spend::Distribution(x) => {
+        Spend::Distribution(x, splitter) => {
             bump(j, &x.id, |s| {
                 s.fees += fee;
                 s.distributions += 1;
@@ -305,6 +372,9 @@ pub fn apply_tx(
                 to_parents,
                 to_owner,
                 to_payees,
+                splitter,
+                parent_vouts,
+                to_splitters,
             });
         }
         Spend::Merge(x) => {
@@ -592,13 +662,13 @@ fn bump(
     j.put(T_STATS, &key, &encode(&s))
 }
 
-/// The asset's vault scriptPubKey on chains with OP_CAT (parents' vaults come first in chain
-/// order, so they are already known).
+/// The asset's vault scriptPubKey and its splitters on chains with OP_CAT (parents' vaults
+/// come first in chain order, so they are already known).
 fn vault_of(
     j: &Journal<'_>,
     chain: Chain,
     record: &bitmodel_protocol::Record,
-) -> Result<Option<bitcoin::ScriptBuf>, IndexError> {
+) -> Result<Option<(bitcoin::ScriptBuf, Vec<Vault>)>, IndexError> {
     if !chain.rules_have_op_cat() {
         return Ok(None);
     }
@@ -609,8 +679,10 @@ fn vault_of(
             None => return Ok(None),
         }
     }
-    let terms = VaultTerms::from_record(record, &parent_vaults);
-    Ok(Vault::new(terms, chain)
+    let Ok(vaults) = record_vaults(record, &parent_vaults, chain) else {
+        return Ok(None);
+    };
+    Ok(Vault::new(vaults.top, chain)
         .ok()
-        .map(|v| v.script_pubkey().clone()))
+        .map(|v| (v.script_pubkey().clone(), vaults.splitters)))
 }

@@ -17,6 +17,7 @@ use std::path::Path;
 
 use bitcoin::hashes::Hash;
 use bitcoin::{Block, BlockHash, Script};
+use bitmodel_covenant::wide::{record_vaults, RecordVaults};
 use bitmodel_covenant::{distribution_threshold, Vault, VaultTerms};
 use bitmodel_protocol::{AssetId, Chain};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
@@ -516,6 +517,12 @@ impl Index {
     /// The covenant terms of the asset's vault: its record with each parent's vault.
     /// `None` for an unknown asset, or on a chain without vaults.
     pub fn vault_terms(&self, id: &AssetId) -> Result<Option<VaultTerms>, IndexError> {
+        Ok(self.record_vaults(id)?.map(|v| v.top))
+    }
+
+    /// The asset's vault terms and, past 11 members, its splitters (numbered as the index
+    /// books their UTXOs). `None` for an unknown asset, or on a chain without vaults.
+    pub fn record_vaults(&self, id: &AssetId) -> Result<Option<RecordVaults>, IndexError> {
         let Some(row) = self.asset(id)? else {
             return Ok(None);
         };
@@ -529,7 +536,16 @@ impl Index {
                 None => return Ok(None),
             }
         }
-        Ok(Some(VaultTerms::from_record(&row.record, &parent_vaults)))
+        record_vaults(&row.record, &parent_vaults, self.chain)
+            .map(Some)
+            .map_err(|e| IndexError::Corrupt(format!("vaults of {id}: {e}")))
+    }
+
+    /// The asset's splitter `n`, ready to build covenant spends.
+    pub fn splitter(&self, id: &AssetId, n: u16) -> Result<Option<Vault>, IndexError> {
+        Ok(self
+            .record_vaults(id)?
+            .and_then(|v| v.splitters.into_iter().nth(usize::from(n))))
     }
 
     /// The asset's vault, ready to build covenant spends.

@@ -29,6 +29,8 @@ pub enum Query {
     Invalid(AssetId),
     Ancestry(AssetId),
     VaultTerms(AssetId),
+    /// The terms of the asset's splitter `n` (records with more than 11 members).
+    SplitterTerms(AssetId, u16),
     VaultStatus(AssetId),
     Stats(AssetId),
     EventsFor(AssetId),
@@ -53,6 +55,43 @@ struct Terms {
     parents: Vec<(ScriptBuf, u16)>,
     owner: ScriptBuf,
     fee_cap: u64,
+    #[serde(default = "bps")]
+    denominator: u16,
+}
+
+fn bps() -> u16 {
+    bitmodel_protocol::BPS
+}
+
+impl Terms {
+    fn of(t: VaultTerms) -> Terms {
+        Terms {
+            parents: t
+                .parents
+                .into_iter()
+                .map(|p| (p.script_pubkey, p.weight))
+                .collect(),
+            owner: t.owner,
+            fee_cap: t.fee_cap,
+            denominator: t.denominator,
+        }
+    }
+
+    fn into_terms(self) -> VaultTerms {
+        VaultTerms {
+            parents: self
+                .parents
+                .into_iter()
+                .map(|(script_pubkey, weight)| ParentShare {
+                    script_pubkey,
+                    weight,
+                })
+                .collect(),
+            owner: self.owner,
+            fee_cap: self.fee_cap,
+            denominator: self.denominator,
+        }
+    }
 }
 
 /// [`VaultStatus`] as it travels.
@@ -92,17 +131,8 @@ impl Index {
             Query::Asset(id) => json(self.asset(id)?),
             Query::Invalid(id) => json(self.invalid(id)?),
             Query::Ancestry(id) => json(self.ancestry(id)?),
-            Query::VaultTerms(id) => json(self.vault_terms(id)?.map(|t| {
-                Terms {
-                    parents: t
-                        .parents
-                        .into_iter()
-                        .map(|p| (p.script_pubkey, p.weight))
-                        .collect(),
-                    owner: t.owner,
-                    fee_cap: t.fee_cap,
-                }
-            })),
+            Query::VaultTerms(id) => json(self.vault_terms(id)?.map(Terms::of)),
+            Query::SplitterTerms(id, n) => json(self.splitter(id, *n)?.map(|v| Terms::of(v.terms))),
             Query::VaultStatus(id) => json(self.vault_status(id)?.map(|s| Status {
                 balance: s.balance,
                 utxos: s.utxos,
@@ -288,22 +318,23 @@ impl Reader {
     pub fn vault_terms(&self, id: &AssetId) -> Result<Option<VaultTerms>, IndexError> {
         match self {
             Reader::Local(i) => i.vault_terms(id),
-            Reader::Remote(r) => {
-                Ok(r.get::<Option<Terms>>(Query::VaultTerms(*id))?
-                    .map(|t| VaultTerms {
-                        parents: t
-                            .parents
-                            .into_iter()
-                            .map(|(script_pubkey, weight)| ParentShare {
-                                script_pubkey,
-                                weight,
-                            })
-                            .collect(),
-                        owner: t.owner,
-                        fee_cap: t.fee_cap,
-                        denominator: bitmodel_protocol::BPS,
-                    }))
-            }
+            Reader::Remote(r) => Ok(r
+                .get::<Option<Terms>>(Query::VaultTerms(*id))?
+                .map(Terms::into_terms)),
+        }
+    }
+
+    /// The asset's splitter `n`, ready to build covenant spends.
+    pub fn splitter(&self, id: &AssetId, n: u16) -> Result<Option<Vault>, IndexError> {
+        match self {
+            Reader::Local(i) => i.splitter(id, n),
+            Reader::Remote(r) => r
+                .get::<Option<Terms>>(Query::SplitterTerms(*id, n))?
+                .map(|t| {
+                    Vault::new(t.into_terms(), self.chain())
+                        .map_err(|e| IndexError::Corrupt(e.to_string()))
+                })
+                .transpose(),
         }
     }
 

@@ -36,11 +36,41 @@ pub struct InvalidRow {
     pub reason: String,
 }
 
+/// Whose money a covenant output holds: an asset's vault (`splitter: None`) or its splitter
+/// `n` (records with more than 11 members).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Holder {
+    pub asset: AssetId,
+    pub splitter: Option<u16>,
+}
+
+impl VaultUtxo {
+    pub fn holder(&self) -> Holder {
+        Holder {
+            asset: self.asset,
+            splitter: self.splitter,
+        }
+    }
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.splitter {
+            None => write!(f, "{}", self.asset),
+            Some(n) => write!(f, "{} splitter {n}", self.asset),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VaultUtxo {
     pub asset: AssetId,
     pub amount: u64,
     pub height: u32,
+    /// `Some(n)`: the UTXO is at the asset's splitter `n` (records with more than 11
+    /// members), not at its vault; still the asset's money, waiting on its way up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub splitter: Option<u16>,
 }
 
 /// Where an asset's money came from and went, in sats.
@@ -62,8 +92,11 @@ pub struct AssetStats {
     /// Fees its distributions and merges paid (including, when the parents take all 10000
     /// basis points, the owner's rounding remainder).
     pub fees: u64,
-    /// In its vault now.
+    /// In its vault now (and, past 11 members, in its splitters).
     pub waiting: u64,
+    /// The part of `waiting` in its splitters.
+    #[serde(default)]
+    pub in_splitters: u64,
     pub distributions: u64,
     pub merges: u64,
     /// Vault UTXOs of 2^31 sats or more, which the covenant can never spend.
@@ -133,6 +166,17 @@ pub enum Event {
         /// content would not read a script's bytes back.
         #[serde(default)]
         to_payees: Vec<(String, u64)>,
+        /// The asset's splitter that was spent (`None`: its vault).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        splitter: Option<u16>,
+        /// The output index of each of `to_parents` (a wide record's vault pays splitters
+        /// between them; empty in events written before splitters: parent i at vout i).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        parent_vouts: Vec<u32>,
+        /// Passed to the asset's own splitters, as (splitter number, vout, sats): still the
+        /// asset's money, waiting there.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        to_splitters: Vec<(u16, u32, u64)>,
     },
     Merge {
         asset: AssetId,

@@ -4,7 +4,7 @@
 use redb::TableDefinition;
 
 /// Bumped whenever a table's key or value layout changes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// `"schema_version"` → u32 LE; `"tip"` → height u32 LE ‖ block hash.
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -44,11 +44,15 @@ pub const ASSET_UTXOS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("ass
 /// Height u32 BE ‖ position in block u32 BE → txid, for every transaction with events: the
 /// chain's Bitmodel activity in order (recent flows).
 pub const EVENT_LOG: TableDefinition<&[u8], &[u8]> = TableDefinition::new("event_log");
+/// Splitter vault scriptPubKey → asset id bytes ‖ splitter number (u16 BE): the splitters
+/// of records with more than 11 members (`bitmodel_covenant::wide::record_vaults` numbers
+/// them), whose UTXOs are the asset's money on its way to its members.
+pub const SPLITTERS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("splitters");
 /// Height → [`crate::journal::Undo`]: the previous value of every key the block changed.
 pub const UNDO: TableDefinition<u32, &[u8]> = TableDefinition::new("undo");
 
 /// Tables whose writes are journaled, by a stable index used in undo records.
-pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 15] = [
+pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 16] = [
     ASSETS,
     INVALID,
     VAULTS,
@@ -64,6 +68,7 @@ pub const JOURNALED: [TableDefinition<&[u8], &[u8]>; 15] = [
     SPENT_BY,
     EVENT_LOG,
     ASSET_UTXOS,
+    SPLITTERS,
 ];
 pub const T_ASSETS: u8 = 0;
 pub const T_INVALID: u8 = 1;
@@ -80,3 +85,4 @@ pub const T_CHILDREN: u8 = 11;
 pub const T_SPENT_BY: u8 = 12;
 pub const T_EVENT_LOG: u8 = 13;
 pub const T_ASSET_UTXOS: u8 = 14;
+pub const T_SPLITTERS: u8 = 15;

@@ -2,7 +2,8 @@
 //! C-Flow — but somebody has to push. The keeper merges and distributes every vault whose
 //! balance clears its threshold, at a configured fee rate within each vault's fee cap, with
 //! bounded work per round (one round per new block), and says for every other vault why it
-//! waits. It needs no wallet. `bitmodel up` runs it; `bitmodel keeper` runs it against any
+//! waits. Splitters (records with more than 11 members) are vaults too: what a vault pays a
+//! splitter, the keeper pushes on to the splitter's children in a later round. It needs no wallet. `bitmodel up` runs it; `bitmodel keeper` runs it against any
 //! node; anyone else may push the same spends.
 //!
 //! [`plan`] decides for one vault and builds the transactions (no I/O); [`Keeper`] runs
@@ -15,7 +16,7 @@ mod source;
 use std::collections::HashSet;
 
 use bitcoin::{OutPoint, Transaction, Txid};
-use bitmodel_protocol::AssetId;
+use bitmodel_index::rows::Holder;
 
 pub use bitmodel_covenant::Utxo;
 pub use plan::{plan, Plan, Policy, Push, PushKind, Wait};
@@ -27,7 +28,7 @@ pub enum KeeperError {
     Index(#[from] bitmodel_index::IndexError),
     #[error("vault of {asset}: {source}")]
     Covenant {
-        asset: AssetId,
+        asset: Holder,
         #[source]
         source: bitmodel_covenant::CovenantError,
     },
@@ -36,12 +37,12 @@ pub enum KeeperError {
 /// What one round did.
 #[derive(Clone, Debug, Default)]
 pub struct Round {
-    /// Broadcast pushes: (asset, push, txid).
-    pub pushed: Vec<(AssetId, Push, Txid)>,
-    /// Pushes the node refused (another pusher was first, say): (asset, push, reason).
-    pub refused: Vec<(AssetId, Push, String)>,
-    /// Vaults with money that wait, and why.
-    pub waiting: Vec<(AssetId, Wait)>,
+    /// Broadcast pushes: (vault or splitter, push, txid).
+    pub pushed: Vec<(Holder, Push, Txid)>,
+    /// Pushes the node refused (another pusher was first, say): (vault, push, reason).
+    pub refused: Vec<(Holder, Push, String)>,
+    /// Vaults and splitters with money that wait, and why.
+    pub waiting: Vec<(Holder, Wait)>,
     /// Vaults not looked at because the round's push budget was spent.
     pub deferred: usize,
 }
@@ -62,7 +63,7 @@ impl Keeper {
     }
 
     /// Every vault's plan for this round, without broadcasting (for tests and benchmarks).
-    pub fn plan_all(&self, source: &impl VaultSource) -> Result<Vec<(AssetId, Plan)>, KeeperError> {
+    pub fn plan_all(&self, source: &impl VaultSource) -> Result<Vec<(Holder, Plan)>, KeeperError> {
         let mut out = Vec::new();
         for (asset, utxos) in source.vaults_with_money()? {
             if let Some(p) = self.plan_one(source, asset, utxos)? {
@@ -76,7 +77,7 @@ impl Keeper {
     fn plan_one(
         &self,
         source: &impl VaultSource,
-        asset: AssetId,
+        asset: Holder,
         utxos: Vec<bitmodel_covenant::Utxo>,
     ) -> Result<Option<Plan>, KeeperError> {
         let utxos: Vec<_> = utxos

@@ -219,7 +219,7 @@ fn rounds_push_once_and_respect_the_budget() {
     for kind in [PushKind::Merge, PushKind::Distribute] {
         let r = w.round(&mut keeper);
         assert_eq!(r.pushed.len(), 1, "{r:?}");
-        assert_eq!((r.pushed[0].0, r.pushed[0].1.kind), (root, kind));
+        assert_eq!((r.pushed[0].0.asset, r.pushed[0].1.kind), (root, kind));
         if kind == PushKind::Merge {
             assert_eq!(r.pushed[0].1.inputs.len(), 6);
         }

@@ -34,3 +34,9 @@ pub const BPS: u16 = 10_000;
 /// A distribution leaf has room for at most this many parents (12 P2TR outputs fit one
 /// 520-byte `OP_SHA256` operand, one of which is the owner's).
 pub const MAX_PARENTS: usize = 11;
+
+/// A record may name at most this many members (parents and payees together). Past
+/// [`MAX_PARENTS`] its vault pays a tree of splitters ([`wide`], `docs/splitters.md`); 1,000
+/// members are three levels deep, and the record stays well inside one reveal
+/// ([`record::MAX_RECORD_BYTES`]).
+pub const MAX_MEMBERS: usize = 1_000;

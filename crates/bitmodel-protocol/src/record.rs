@@ -28,8 +28,11 @@ pub const RECORD_VERSION_2: u64 = 2;
 pub const RECORD_VERSION_1: u64 = 1;
 
 /// Metadata larger than this is refused before decoding: it bounds memory per envelope
-/// (records are small; the asset's file goes in the body, not here).
-pub const MAX_RECORD_BYTES: usize = 16 * 1024;
+/// (the asset's file goes in the body, not here). A record of [`crate::MAX_MEMBERS`]
+/// members with the longest relations and scripts is about 56 KB, so every valid record
+/// fits one reveal: 128 KiB of witness is about 33,000 vB, a third of a standard
+/// transaction (`docs/adr/0006-wide-records-in-one-reveal.md`).
+pub const MAX_RECORD_BYTES: usize = 128 * 1024;
 
 macro_rules! named_enum {
     ($(#[$m:meta])* $name:ident, $err:literal { $($variant:ident = $text:literal),+ $(,)? }) => {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::asset_id::AssetId;
 use crate::envelope::{Envelope, EnvelopeFlaw};
 use crate::record::{Record, RecordError};
-use crate::{BPS, MAX_PARENTS};
+use crate::{BPS, MAX_MEMBERS};
 
 pub const MAX_NAME_BYTES: usize = 128;
 pub const MAX_VERSION_BYTES: usize = 64;
@@ -75,7 +75,7 @@ pub enum Invalid {
         "price {0} sats is too large; it must be at most {MAX_SCRIPT_AMOUNT} (one vault payment)"
     )]
     PriceTooLarge(u64),
-    #[error("{0} parents and payees; a record may name at most {MAX_PARENTS}")]
+    #[error("{0} parents and payees; a record may name at most {MAX_MEMBERS} (past 11 they are paid through splitters)")]
     TooManyParents(usize),
     #[error("payee {index} has weight {weight}; each weight must be 1..=10000 basis points")]
     BadPayeeWeight { index: usize, weight: u16 },
@@ -156,7 +156,7 @@ pub fn static_violations(record: &Record) -> Vec<Invalid> {
         out.push(Invalid::PriceTooLarge(price));
     }
     let edges = record.parents.len() + record.payees.len();
-    if edges > MAX_PARENTS {
+    if edges > MAX_MEMBERS {
         out.push(Invalid::TooManyParents(edges));
     }
     for (index, p) in record.parents.iter().enumerate() {
@@ -388,11 +388,9 @@ mod tests {
             validate_record(&r, &id(50), pos(100), &registry),
             Err(Invalid::WeightSum(10_001))
         );
+        // Past 11 members a record is paid through splitters; it is still valid.
         let r = record((1..=12).map(|n| (n, 1)).collect());
-        assert_eq!(
-            validate_record(&r, &id(50), pos(100), &registry),
-            Err(Invalid::TooManyParents(12))
-        );
+        assert_eq!(validate_record(&r, &id(50), pos(100), &registry), Ok(()));
         let r = record((1..=11).map(|n| (n, 909)).collect());
         assert_eq!(validate_record(&r, &id(50), pos(100), &registry), Ok(()));
     }
@@ -430,9 +428,31 @@ mod tests {
             relation: Relation::Contributor,
         }];
         assert_eq!(static_violations(&r), vec![Invalid::NonStandardPayee(0)]);
+        // Up to MAX_MEMBERS members, parents and payees together; one more is refused.
+        let wide_payee = |i: u16| Payee {
+            script: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array({
+                let mut h = [7u8; 20];
+                h[..2].copy_from_slice(&i.to_be_bytes());
+                h
+            })),
+            weight: 1,
+            relation: Relation::Contributor,
+        };
         let mut wide = record((1..=6).map(|n| (n, 100)).collect());
-        wide.payees = (0..6).map(|b| payee(b, 100)).collect();
-        assert_eq!(static_violations(&wide), vec![Invalid::TooManyParents(12)]);
+        wide.payees = (0..(crate::MAX_MEMBERS - 6) as u16)
+            .map(wide_payee)
+            .collect();
+        assert!(static_violations(&wide).is_empty());
+        assert!(
+            wide.to_cbor().len() <= crate::record::MAX_RECORD_BYTES,
+            "a record of {} members fits one reveal",
+            crate::MAX_MEMBERS
+        );
+        wide.payees.push(wide_payee(9_999));
+        assert_eq!(
+            static_violations(&wide),
+            vec![Invalid::TooManyParents(crate::MAX_MEMBERS + 1)]
+        );
     }
 
     #[test]

@@ -178,3 +178,59 @@ fn record_v3_with_payees_is_pinned_and_older_versions_are_unchanged() {
     // Without payees nothing changes: the version-1 vector above still pins the old bytes.
     assert_eq!(sample().to_cbor()[3], 0x01);
 }
+
+/// The widest record (`MAX_MEMBERS` members with the longest relations, P2TR payees, parent
+/// ids with large output indexes, the longest name, version, license and every URI) decodes
+/// back and fits the metadata limit, so a valid record never needs more than one reveal
+/// (`docs/adr/0006-wide-records-in-one-reveal.md`); one byte more than the limit is refused
+/// with the limit named.
+#[test]
+fn the_widest_record_fits_one_reveal() {
+    use bitmodel_protocol::record::MAX_RECORD_BYTES;
+    use bitmodel_protocol::validate::{
+        MAX_LICENSE_BYTES, MAX_NAME_BYTES, MAX_URIS, MAX_URI_BYTES, MAX_VERSION_BYTES,
+    };
+    use bitmodel_protocol::{Payee, MAX_MEMBERS};
+    let mut r = sample();
+    r.name = "n".repeat(MAX_NAME_BYTES);
+    r.version = "v".repeat(MAX_VERSION_BYTES);
+    r.license = "L".repeat(MAX_LICENSE_BYTES);
+    r.content.as_mut().unwrap().uris = (0..MAX_URIS)
+        .map(|i| format!("https://{i}{}", "u".repeat(MAX_URI_BYTES - 10)))
+        .collect();
+    let half = MAX_MEMBERS / 2;
+    r.parents = (0..half)
+        .map(|i| Parent {
+            asset: AssetId::new(Txid::from_byte_array([i as u8; 32]), u32::MAX - i as u32),
+            weight: 10_000,
+            relation: Relation::Architecture,
+        })
+        .collect();
+    r.payees = (0..MAX_MEMBERS - half)
+        .map(|i| Payee {
+            script: ScriptBuf::from_hex(&format!("5120{:064x}", i + 1)).unwrap(),
+            weight: 10_000,
+            relation: Relation::Contributor,
+        })
+        .collect();
+    let bytes = r.to_cbor();
+    assert!(
+        bytes.len() <= MAX_RECORD_BYTES / 2,
+        "the widest record is {} bytes; the limit is {MAX_RECORD_BYTES}",
+        bytes.len()
+    );
+    let (back, _) = Record::from_cbor(&bytes).unwrap();
+    assert_eq!(back, r);
+    // In one reveal script: the record and its envelope stay far below a standard
+    // transaction's 400,000 weight units (witness bytes weigh 1 each).
+    let key = XOnlyPublicKey::from_str(
+        "dff1d77f2a671c5f36183726db2341be58feae1da2deced843240f7b502ba659",
+    )
+    .unwrap();
+    let script =
+        Inscription::bitmodel(&r, "application/octet-stream", vec![0; 1]).reveal_script(&key);
+    assert!(script.len() < 400_000 / 3, "{} bytes", script.len());
+    let too_big = vec![0u8; MAX_RECORD_BYTES + 1];
+    let err = Record::from_cbor(&too_big).unwrap_err();
+    assert!(err.to_string().contains("at most 131072"), "{err}");
+}

@@ -160,8 +160,15 @@ fn follow(index: &Index, asset: AssetId, start: OutPoint, amount: u64) -> Result
                 fee,
                 to_parents,
                 to_payees,
+                parent_vouts,
+                to_splitters,
                 ..
-            } => Some((asset, amount, fee, Some((to_parents, to_payees)))),
+            } => Some((
+                asset,
+                amount,
+                fee,
+                Some((to_parents, to_payees, parent_vouts, to_splitters)),
+            )),
             Event::Merge {
                 asset, amount, fee, ..
             } => Some((asset, amount, fee, None)),
@@ -175,13 +182,22 @@ fn follow(index: &Index, asset: AssetId, start: OutPoint, amount: u64) -> Result
         let fee = part(x, f, a);
         c.fees += fee;
         match dist {
-            Some((parents, payees)) => {
+            Some((parents, payees, vouts, splitters)) => {
                 let mut to_parents = Vec::new();
                 for (i, (p, v)) in parents.iter().enumerate() {
                     let share = part(x, *v, a);
                     to_parents.push((*p, share));
-                    // A distribute pays the parents first, in record order: vout i.
-                    queue.push_back((OutPoint::new(spender, i as u32), *p, share));
+                    // A distribute pays the parents first, in record order: vout i (a wide
+                    // record's event names each parent's vout).
+                    let vout = vouts.get(i).copied().unwrap_or(i as u32);
+                    queue.push_back((OutPoint::new(spender, vout), *p, share));
+                }
+                // Shares on their way down the asset's splitters are followed there.
+                let mut down = 0;
+                for (_, vout, v) in &splitters {
+                    let share = part(x, *v, a);
+                    down += share;
+                    queue.push_back((OutPoint::new(spender, *vout), spend_asset, share));
                 }
                 let mut to_payees = Vec::new();
                 for (script, v) in &payees {
@@ -191,6 +207,7 @@ fn follow(index: &Index, asset: AssetId, start: OutPoint, amount: u64) -> Result
                 }
                 let to_owner = x
                     - fee
+                    - down
                     - to_parents.iter().map(|t| t.1).sum::<u64>()
                     - to_payees.iter().map(|t| t.1).sum::<u64>();
                 *c.to_owners.entry(spend_asset).or_insert(0) += to_owner;

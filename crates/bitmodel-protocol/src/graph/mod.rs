@@ -2,9 +2,9 @@
 //! hop along the DAG, for one payment ([`Graph::flatten`]) or for a payment to every asset at
 //! once ([`Graph::full_pass`]).
 //!
-//! Semantics (the indexer and the explorer show the same numbers): each asset that receives
-//! money from a payment distributes what it received *once*, with the split rule, after all
-//! of its children have distributed. An ancestor reached over several paths (a diamond)
+//! Semantics: each asset that receives money from a payment distributes what it received
+//! *once*, with the split rule (over its tree of splitters when it has more than 11
+//! members, as the chain pays it), after all of its children have distributed. An ancestor reached over several paths (a diamond)
 //! therefore receives the sum of what every path brings it, and rounds once. This equals a
 //! vault that merges everything one payment brought it and then distributes, and it makes
 //! both passes linear in the number of edges. Fees are not part of flattening.
@@ -164,14 +164,15 @@ impl Graph {
             let range = self.offsets[p] as usize..self.offsets[p + 1] as usize;
             let total = s.inflow[p];
             let mut passed = 0;
-            for (q, w) in self.parents[range.clone()]
-                .iter()
-                .zip(&self.weights[range.clone()])
-            {
-                let sh = share(total, *w);
-                s.inflow[*q as usize] += sh;
-                passed += sh;
-            }
+            for_each_share(
+                total,
+                &self.parents[range.clone()],
+                &self.weights[range.clone()],
+                |q, sh| {
+                    s.inflow[q as usize] += sh;
+                    passed += sh;
+                },
+            );
             let mut ppm = 0;
             if with_ppm {
                 let f = s.fraction[p];
@@ -244,11 +245,15 @@ impl Graph {
             let total = inflow[p];
             let (lo, hi) = (self.offsets[p] as usize, self.offsets[p + 1] as usize);
             let mut passed = 0;
-            for (q, w) in self.parents[lo..hi].iter().zip(&self.weights[lo..hi]) {
-                let sh = share(total, *w);
-                inflow[*q as usize] += sh;
-                passed += sh;
-            }
+            for_each_share(
+                total,
+                &self.parents[lo..hi],
+                &self.weights[lo..hi],
+                |q, sh| {
+                    inflow[q as usize] += sh;
+                    passed += sh;
+                },
+            );
             keeps[p] = total - passed;
         }
     }
@@ -264,6 +269,24 @@ impl Graph {
             acc = acc.wrapping_add(u64::from(*o));
         }
         acc
+    }
+}
+
+/// What a node holding `total` passes to each of its parents (positions `parents`, weights
+/// `weights`, in record order), as the chain pays it: the vault's split for up to
+/// [`crate::MAX_PARENTS`] members, else the tree of splitters' ([`crate::wide::pay`], with no
+/// splitter fees: fees are not part of flattening), so flattened figures equal the chain's
+/// sat for sat. Weights of 10000 at most in total; what is not passed is the node's to keep.
+fn for_each_share(total: u64, parents: &[u32], weights: &[u16], mut f: impl FnMut(u32, u64)) {
+    if parents.len() <= crate::MAX_PARENTS {
+        for (q, w) in parents.iter().zip(weights) {
+            f(*q, share(total, *w));
+        }
+    } else {
+        let (shares, _owner) = crate::wide::pay(weights, total, 0);
+        for (q, sh) in parents.iter().zip(shares) {
+            f(*q, sh);
+        }
     }
 }
 

@@ -180,6 +180,9 @@ fn spend_page(s: &AppState, txid: &bitcoin::Txid) -> Result<Html<String>, Proble
                 to_parents,
                 to_owner,
                 to_payees,
+                splitter,
+                to_splitters,
+                ..
             } => {
                 let mut parents: Vec<String> = to_parents
                     .iter()
@@ -190,13 +193,23 @@ fn spend_page(s: &AppState, txid: &bitcoin::Txid) -> Result<Html<String>, Proble
                         .iter()
                         .map(|(h, v)| format!("{} {} sats", payee_link(s, h), sats(*v))),
                 );
+                parents.extend(
+                    to_splitters
+                        .iter()
+                        .map(|(n, _, v)| format!("splitter {n} {} sats", sats(*v))),
+                );
+                let from = match splitter {
+                    Some(n) => format!("splitter {n} of"),
+                    None => "the vault of".to_string(),
+                };
                 format!(
-                    "distribution of {} sats from the vault of {}: {} to parents and payees ({}), {} sats to the owner, fee {} sats",
+                    "distribution of {} sats from {from} {}: {} to parents, payees and splitters ({}), {} sats to the owner, fee {} sats",
                     sats(*amount),
                     link(asset)?,
                     sats(
                         to_parents.iter().map(|t| t.1).sum::<u64>()
                             + to_payees.iter().map(|t| t.1).sum::<u64>()
+                            + to_splitters.iter().map(|t| t.2).sum::<u64>()
                     ),
                     parents.join(", "),
                     sats(*to_owner),

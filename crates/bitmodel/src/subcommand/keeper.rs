@@ -68,6 +68,9 @@ struct Out {
 #[derive(Serialize)]
 struct Pushed {
     asset: String,
+    /// Set when the push spent one of the asset's splitters (more than 11 members).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    splitter: Option<u16>,
     kind: PushKind,
     amount: u64,
     fee: u64,
@@ -131,8 +134,9 @@ impl KeeperCmd {
                 out.rounds += 1;
                 out.waiting = r.waiting.len();
                 out.pushed
-                    .extend(r.pushed.into_iter().map(|(asset, p, txid)| Pushed {
-                        asset: asset.to_string(),
+                    .extend(r.pushed.into_iter().map(|(holder, p, txid)| Pushed {
+                        asset: holder.asset.to_string(),
+                        splitter: holder.splitter,
                         kind: p.kind,
                         amount: p.amount,
                         fee: p.fee,
