@@ -122,6 +122,17 @@ pub struct VaultStatus {
     /// The earlier asset this vault is booked to, when both have equal terms (owner,
     /// parents, weights, fee cap) and therefore one vault.
     pub shared_with: Option<AssetId>,
+    /// UTXOs at the asset's splitters (records with more than 11 members): its money on the
+    /// way to its members, each waiting until its splitter can pay every child above dust.
+    /// Not in `balance` or `utxos`, which are the vault's own.
+    pub splitters: Vec<(bitcoin::OutPoint, VaultUtxo)>,
+}
+
+impl VaultStatus {
+    /// Sats waiting in the asset's splitters.
+    pub fn in_splitters(&self) -> u64 {
+        self.splitters.iter().map(|(_, u)| u.amount).sum()
+    }
 }
 
 impl Index {
@@ -576,6 +587,7 @@ impl Index {
         let mut hi = lo.clone();
         hi.extend_from_slice(&[0xff; 36]);
         let mut utxos = Vec::new();
+        let mut splitters = Vec::new();
         for item in by_asset.range(lo.as_slice()..=hi.as_slice())? {
             let (k, _) = item?;
             let op_key = &k.value()[36..];
@@ -584,10 +596,13 @@ impl Index {
                     "asset_utxos names a spent outpoint".into(),
                 ));
             };
-            utxos.push((
-                rows::outpoint_from_key(op_key)?,
-                decode::<VaultUtxo>(v.value())?,
-            ));
+            let u = decode::<VaultUtxo>(v.value())?;
+            let at = rows::outpoint_from_key(op_key)?;
+            if u.splitter.is_some() {
+                splitters.push((at, u));
+            } else {
+                utxos.push((at, u));
+            }
         }
         let balance = utxos.iter().map(|(_, u)| u.amount).sum();
         let threshold_at_cap = self
@@ -598,6 +613,7 @@ impl Index {
             utxos,
             threshold_at_cap,
             shared_with: (holder != *id).then_some(holder),
+            splitters,
         }))
     }
 

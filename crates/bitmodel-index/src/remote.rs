@@ -101,6 +101,8 @@ struct Status {
     utxos: Vec<(OutPoint, VaultUtxo)>,
     threshold_at_cap: Option<u64>,
     shared_with: Option<AssetId>,
+    #[serde(default)]
+    splitters: Vec<(OutPoint, VaultUtxo)>,
 }
 
 /// [`Totals`] as they travel.
@@ -138,6 +140,7 @@ impl Index {
                 utxos: s.utxos,
                 threshold_at_cap: s.threshold_at_cap,
                 shared_with: s.shared_with,
+                splitters: s.splitters,
             })),
             Query::Stats(id) => json(self.stats(id)?),
             Query::EventsFor(id) => json(self.events_for(id)?),
@@ -361,6 +364,7 @@ impl Reader {
                         utxos: s.utxos,
                         threshold_at_cap: s.threshold_at_cap,
                         shared_with: s.shared_with,
+                        splitters: s.splitters,
                     }))
             }
         }

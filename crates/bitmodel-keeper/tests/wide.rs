@@ -278,12 +278,7 @@ fn parents_behind_splitters_are_booked_and_dust_waits_in_its_splitter() {
     w.keep(&mut keeper, 6);
     let st = w.index.stats(&id).unwrap().unwrap();
     let status = w.index.vault_status(&id).unwrap().unwrap();
-    let in_splitters: u64 = status
-        .utxos
-        .iter()
-        .filter(|(_, u)| u.splitter.is_some())
-        .map(|(_, u)| u.amount)
-        .sum();
+    let in_splitters = status.in_splitters();
     assert!(in_splitters > 0, "dust waits in a splitter: {status:?}");
     assert_eq!(st.in_splitters, in_splitters);
     assert_eq!(
@@ -326,7 +321,7 @@ fn the_devnet_refuses_attacks_on_splitters_at_widths_12_121_and_1000() {
         w.sync();
         let status = w.index.vault_status(&id).unwrap().unwrap();
         let (op, u) = status
-            .utxos
+            .splitters
             .iter()
             .find(|(_, u)| u.splitter == Some(0))
             .expect("splitter 0 holds its share");

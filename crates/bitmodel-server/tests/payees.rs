@@ -161,3 +161,151 @@ async fn payees_are_leaves_in_the_api_and_the_explorer() {
     assert!(page.contains(&common::thousands(s.parents[1])), "{page}");
     let _: AssetId = tune;
 }
+
+/// A wide record (a base model and 150 payees, so a vault over 11 splitters): while its money
+/// waits in the splitters the vault API lists each splitter with its UTXOs and the asset page
+/// shows them; once every splitter is pushed, the payment's trace follows the money through
+/// them and gives each payee exactly what the chain paid it, and the payment's books close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wide_records_splitters_are_shown_and_traced_to_the_sat() {
+    let dn = Devnet::spawn().unwrap();
+    let base = bitmodel_testkit::inscribe::register(
+        &dn,
+        &record("base", 1, vec![], vec![]),
+        "text/plain",
+        b"base".to_vec(),
+    );
+    let mut rng = bitmodel_testkit::rng::Rng::new(15);
+    let payees: Vec<Payee> = (0..150u16)
+        .map(|i| Payee {
+            script: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array({
+                let mut h = [0x5a; 20];
+                h[..2].copy_from_slice(&i.to_be_bytes());
+                h
+            })),
+            weight: 1 + rng.below(9) as u16,
+            relation: Relation::Contributor,
+        })
+        .collect();
+    let mut r = record(
+        "wide",
+        3,
+        vec![Parent {
+            asset: base,
+            weight: 1000,
+            relation: Relation::Dataset,
+        }],
+        payees.clone(),
+    );
+    r.fee_cap = recommended_fee_cap(11);
+    let wide = bitmodel_testkit::inscribe::register(&dn, &r, "text/plain", b"wide".to_vec());
+    let (state, _dir) = common::indexed_state(&dn);
+    let client = common::client(&dn);
+    let vaults = state.index.record_vaults(&wide).unwrap().unwrap();
+    assert_eq!(
+        vaults.splitters.len(),
+        16,
+        "151 members: one over 121 (with 11 of 11) and one over 30 (with 3)"
+    );
+    let vault = state.index.vault(&wide).unwrap().unwrap();
+    let paid = 300_000_000u64;
+    let pay = dn
+        .fund(vault.script_pubkey(), Amount::from_sat(paid))
+        .unwrap();
+    dn.mine(1).unwrap();
+    sync(&state.index, &client, 0, |_, _| {}).unwrap();
+    let push = |v: &bitmodel_covenant::Vault, u| {
+        let d = build_distribute_at_rate(v, u, 2).unwrap();
+        client.send_raw_transaction(&d.tx).unwrap();
+    };
+    push(
+        &vault,
+        state
+            .index
+            .vault_status(&wide)
+            .unwrap()
+            .unwrap()
+            .covenant_utxos()[0],
+    );
+    dn.mine(1).unwrap();
+    sync(&state.index, &client, 0, |_, _| {}).unwrap();
+
+    // Waiting in the splitters: the vault API lists them, the asset page shows them.
+    let (st, body) = get(&state, &format!("/api/v1/assets/{wide}/vault")).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["splitters"].as_array().unwrap().len(), 16, "{v}");
+    let holding: Vec<&Value> = v["splitters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| !s["utxos"].as_array().unwrap().is_empty())
+        .collect();
+    assert!(!holding.is_empty());
+    let in_splitters = v["in_splitters"].as_u64().unwrap();
+    let listed: u64 = holding
+        .iter()
+        .flat_map(|s| s["utxos"].as_array().unwrap())
+        .map(|u| u["amount"].as_u64().unwrap())
+        .sum();
+    assert_eq!(in_splitters, listed);
+    assert_eq!(
+        state.index.stats(&wide).unwrap().unwrap().in_splitters,
+        in_splitters
+    );
+    let (st, page) = get(&state, &format!("/asset/{wide}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        page.contains("<h2>Splitters</h2>") && page.contains("waiting in splitters"),
+        "{page}"
+    );
+    assert!(page.contains(&common::thousands(in_splitters)), "{page}");
+
+    // Push every splitter, level by level, as anyone may.
+    for _ in 0..3 {
+        let status = state.index.vault_status(&wide).unwrap().unwrap();
+        if status.splitters.is_empty() {
+            break;
+        }
+        for (op, u) in &status.splitters {
+            let sv = &vaults.splitters[usize::from(u.splitter.unwrap())];
+            push(
+                sv,
+                bitmodel_covenant::Utxo {
+                    outpoint: *op,
+                    amount: u.amount,
+                },
+            );
+        }
+        dn.mine(1).unwrap();
+        sync(&state.index, &client, 0, |_, _| {}).unwrap();
+    }
+    assert_eq!(state.index.stats(&wide).unwrap().unwrap().waiting, 0);
+
+    // The trace follows the payment through the splitters: each payee's figure is what the
+    // chain paid it, and the books of the payment close.
+    let (st, body) = get(&state, &format!("/api/v1/tx/{}", pay.txid)).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let p = &v["payments"][0];
+    let mut to_payees = 0;
+    for payee in &payees {
+        let earned = state.index.earnings(&payee.script).unwrap().total;
+        assert!(earned > 0);
+        assert_eq!(p["to_payees"][payee.script.to_hex_string()], earned);
+        to_payees += earned;
+    }
+    assert_eq!(p["to_payees_total"], to_payees);
+    let sum = |k: &str| p[k].as_u64().unwrap();
+    assert_eq!(
+        paid,
+        sum("to_owners_total") + sum("to_payees_total") + sum("fees") + sum("waiting_total"),
+        "{p}"
+    );
+    let base_waiting = state.index.stats(&base).unwrap().unwrap().waiting;
+    assert_eq!(
+        sum("waiting_total"),
+        base_waiting,
+        "the base's share waits in its vault"
+    );
+}

@@ -728,3 +728,122 @@ fn payees_from_a_parents_file_are_paid_by_the_distribution() {
         "must be 1..=10000",
     );
 }
+
+/// Through the CLI, as a user does it: `register --parents-file` with 1,000 payees of random
+/// weights (one reveal), `pay`, and the keeper (`bitmodel keeper --once`, a block after each
+/// round) pushes the money down the splitters to every payee with nobody pushing by hand;
+/// `bitmodel asset` shows what waits on the way; every payee gets what the rule gives with
+/// the fees each splitter paid, and the books balance.
+#[test]
+fn a_thousand_payees_from_a_parents_file_are_paid_by_the_keeper() {
+    let (dn, cli) = setup("thousand");
+    funded_wallet(&cli, &dn, 2_000_000_000);
+    let mut rng = bitmodel_testkit::rng::Rng::new(1_000);
+    let scripts: Vec<ScriptBuf> = (0..1_000u16)
+        .map(|i| {
+            let mut h = [0x3c; 20];
+            h[..2].copy_from_slice(&i.to_be_bytes());
+            ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array(h))
+        })
+        .collect();
+    let weights: Vec<u16> = (0..1_000).map(|_| 1 + rng.below(10) as u16).collect();
+    let mut csv = String::from("parent,bps,relation\n");
+    for (s, w) in scripts.iter().zip(&weights) {
+        let a = bitcoin::Address::from_script(s, bitcoin::Network::Regtest).unwrap();
+        csv.push_str(&format!("{a},{w},contributor\n"));
+    }
+    let file = cli.datadir.join("contributors.csv");
+    std::fs::write(&file, csv).unwrap();
+    let id = register(
+        &cli,
+        &dn,
+        &[
+            "--name",
+            "contributors",
+            "--kind",
+            "dataset",
+            "--license",
+            "CC-BY-4.0",
+            "--parents-file",
+            file.to_str().unwrap(),
+        ],
+    );
+    let shown = cli.json(&["asset", &id]);
+    assert_eq!(shown["record"]["payees"].as_array().unwrap().len(), 1_000);
+    let paid = 1_000_000_000u64;
+    cli.json(&["pay", &id, &paid.to_string()]);
+    dn.mine(1).unwrap();
+    let mut pushes = Vec::new();
+    for _ in 0..6 {
+        let r = cli.json(&["keeper", "--once"]);
+        let n = r["pushed"].as_array().unwrap().len();
+        if n == 0 {
+            break;
+        }
+        if pushes.is_empty() {
+            // The vault is pushed; its shares wait in the top splitters until the next round.
+            dn.mine(1).unwrap();
+            let a = cli.json(&["asset", &id]);
+            assert_eq!(a["splitters_waiting"].as_array().unwrap().len(), 9, "{a}");
+            pushes.push(n);
+            continue;
+        }
+        pushes.push(n);
+        dn.mine(1).unwrap();
+    }
+    assert_eq!(pushes, vec![1, 9, 91], "one level a block");
+    let index = Index::open(&cli.datadir.join("devnet/index.redb"), Chain::Devnet).unwrap();
+    let asset: bitmodel_protocol::AssetId = id.parse().unwrap();
+    let mut fees = std::collections::HashMap::new();
+    for (_, e) in index.events_for(&asset).unwrap() {
+        if let bitmodel_index::rows::Event::Distribution { splitter, fee, .. } = e {
+            fees.insert(splitter, fee);
+        }
+    }
+    assert_eq!(fees.len(), 101);
+    // The rule, level by level, with each spend's real fee (splitters in pre-order).
+    fn give(
+        node: &bitmodel_protocol::wide::Node,
+        amount: u64,
+        w: &[u16],
+        fees: &std::collections::HashMap<Option<u16>, u64>,
+        next: &mut u16,
+        out: &mut [u64],
+    ) {
+        use bitmodel_protocol::wide::Node;
+        match node {
+            Node::Member(i) => out[*i] += amount,
+            Node::Splitter { weight, children } => {
+                let a = amount - fees[&Some(*next)];
+                *next += 1;
+                let shares: Vec<u64> = children[1..]
+                    .iter()
+                    .map(|c| bitmodel_protocol::split::share_over(a, c.weight(w), *weight))
+                    .collect();
+                let first = a - shares.iter().sum::<u64>();
+                for (c, s) in children.iter().zip(std::iter::once(first).chain(shares)) {
+                    give(c, s, w, fees, next, out);
+                }
+            }
+        }
+    }
+    let t = paid - fees[&None];
+    let mut want = vec![0u64; 1_000];
+    let mut next = 0;
+    for c in bitmodel_protocol::wide::tree(&weights) {
+        let s = bitmodel_protocol::split::share(t, c.weight(&weights));
+        give(&c, s, &weights, &fees, &mut next, &mut want);
+    }
+    for (i, s) in scripts.iter().enumerate() {
+        assert_eq!(index.earnings(s).unwrap().total, want[i], "payee {i}");
+    }
+    let st = index.stats(&asset).unwrap().unwrap();
+    assert_eq!((st.waiting, st.in_splitters), (0, 0), "{st:?}");
+    assert_eq!(st.to_payees, want.iter().sum::<u64>());
+    let totals = index.totals().unwrap();
+    assert_eq!(
+        totals.payments_in,
+        totals.paid_out + totals.fees + totals.waiting,
+        "{totals:?}"
+    );
+}

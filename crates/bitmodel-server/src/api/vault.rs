@@ -32,8 +32,34 @@ pub async fn get(
             |(op, u)| json!({ "outpoint": op.to_string(), "amount": u.amount, "height": u.height }),
         )
         .collect();
+    // A wide record's splitters (more than 11 members): every one, and what waits in each.
+    let splitters: Vec<Value> = match s.index.record_vaults(&id)? {
+        Some(v) if !v.splitters.is_empty() => v
+            .splitters
+            .iter()
+            .enumerate()
+            .map(|(n, sv)| {
+                let waiting: Vec<Value> = st
+                    .splitters
+                    .iter()
+                    .filter(|(_, u)| u.splitter == Some(n as u16))
+                    .map(|(op, u)| json!({ "outpoint": op.to_string(), "amount": u.amount, "height": u.height }))
+                    .collect();
+                json!({
+                    "splitter": n,
+                    "address": sv.address(s.chain.network()).to_string(),
+                    "weight": sv.terms.denominator,
+                    "children": sv.terms.parents.len() + 1,
+                    "utxos": waiting,
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     Ok(Json(json!({
         "asset": id.to_string(),
+        "splitters": splitters,
+        "in_splitters": st.in_splitters(),
         "vault": bitcoin::Address::from_script(&vault, s.chain.network()).map(|a| a.to_string()).ok(),
         "balance": st.balance,
         "utxos": utxos,

@@ -213,6 +213,8 @@ fn asset_page(s: &AppState, id: &str) -> Result<Html<String>, Problem> {
             all - 1
         ));
     }
+    let members = row.record.parents.len() + row.record.payees.len();
+    let wide = members > bitmodel_protocol::MAX_PARENTS;
     body.push_str("<h2>Money</h2><table>");
     for (label, v) in [
         ("paid in", stats.payments_in),
@@ -221,8 +223,12 @@ fn asset_page(s: &AppState, id: &str) -> Result<Html<String>, Problem> {
         ("paid to payees", stats.to_payees),
         ("paid to the owner", stats.paid_out - stats.to_payees),
         ("fees", stats.fees),
-        ("waiting in the vault", stats.waiting),
+        ("waiting in the vault", stats.waiting - stats.in_splitters),
+        ("waiting in splitters", stats.in_splitters),
     ] {
+        if label == "waiting in splitters" && v == 0 && !wide {
+            continue;
+        }
         body.push_str(&format!(
             "<tr><td>{label}</td><td class=num>{} sats</td></tr>",
             sats(v)
@@ -242,6 +248,9 @@ fn asset_page(s: &AppState, id: &str) -> Result<Html<String>, Problem> {
         ));
         if let Some(next) = crate::keeper::next(s, &id)? {
             body.push_str(&format!("<p class=keeper>{}</p>", esc(&next.describe())));
+        }
+        if wide {
+            body.push_str(&splitters(s, &id, &v, members)?);
         }
         if let Some(other) = v.shared_with {
             body.push_str(&format!(
@@ -410,4 +419,45 @@ fn contributor_page(s: &AppState, payee: &str) -> Result<Html<String>, Problem> 
         body.push_str("</table>");
     }
     Ok(Html(page("Contributor", &body)))
+}
+
+/// A wide record's splitters: how its members are reached, and the splitters where money
+/// waits (a child's share below dust keeps the whole splitter waiting; nothing is lost).
+fn splitters(
+    s: &AppState,
+    id: &bitmodel_protocol::AssetId,
+    v: &bitmodel_index::VaultStatus,
+    members: usize,
+) -> Result<String, Problem> {
+    let Some(vaults) = s.index.record_vaults(id)? else {
+        return Ok(String::new());
+    };
+    let mut out = format!(
+        "<h2>Splitters</h2><p>{members} members are more than one distribution pays, so the vault pays {} splitters, each a covenant like the vault that pays its part of the members (anyone can push it; <a href=\"/api/v1/assets/{id}/vault\">the vault API</a> lists them).</p>",
+        vaults.splitters.len()
+    );
+    if v.splitters.is_empty() {
+        out.push_str("<p>No money waits in a splitter.</p>");
+        return Ok(out);
+    }
+    out.push_str(&format!(
+        "<p>{} sats wait in {} splitter UTXO(s), until each splitter can pay every child at least the dust limit:</p><table><tr><th>splitter</th><th>address</th><th class=num>waiting</th></tr>",
+        sats(v.in_splitters()),
+        v.splitters.len()
+    ));
+    for (_, u) in &v.splitters {
+        let n = u.splitter.unwrap_or_default();
+        let addr = vaults
+            .splitters
+            .get(usize::from(n))
+            .map(|sv| sv.address(s.chain.network()).to_string())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "<tr><td>{n}</td><td><code>{}</code></td><td class=num>{} sats</td></tr>",
+            esc(&addr),
+            sats(u.amount)
+        ));
+    }
+    out.push_str("</table>");
+    Ok(out)
 }

@@ -23,6 +23,10 @@ struct Out {
     vault_balance: u64,
     vault_utxos: usize,
     distribution_threshold: Option<u64>,
+    /// Sats waiting in the asset's splitters (records with more than 11 members), by
+    /// splitter number.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    splitters_waiting: Vec<(u16, u64)>,
 }
 
 impl Asset {
@@ -47,6 +51,11 @@ impl Asset {
             vault_balance: vs.balance,
             vault_utxos: vs.utxos.len(),
             distribution_threshold: vs.threshold_at_cap,
+            splitters_waiting: vs
+                .splitters
+                .iter()
+                .map(|(_, u)| (u.splitter.unwrap_or_default(), u.amount))
+                .collect(),
         };
         let mut h = format!(
             "{} ({}, {}) — asset {}\n",
@@ -67,6 +76,13 @@ impl Asset {
                 "  vault {v}: {} sats in {} UTXO(s)\n",
                 sats(vs.balance),
                 vs.utxos.len()
+            ));
+        }
+        if !vs.splitters.is_empty() {
+            h.push_str(&format!(
+                "  splitters: {} sats wait in {} UTXO(s) (`bitmodel distribute {id}` pushes them once they clear dust)\n",
+                sats(vs.in_splitters()),
+                vs.splitters.len()
             ));
         }
         h.push_str(&format!(

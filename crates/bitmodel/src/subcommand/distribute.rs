@@ -1,6 +1,7 @@
-//! `bitmodel distribute ASSET`: push the money in an asset's vault one hop up C-Flow. Anyone
-//! may run it: the covenant fixes every output, the caller only pays nothing and chooses the
-//! fee within the record's cap (the fee comes out of the vault).
+//! `bitmodel distribute ASSET`: push the money in an asset's vault (and, past 11 members, in
+//! its splitters) one hop up C-Flow. Anyone may run it: the covenant fixes every output, the
+//! caller only pays nothing and chooses the fee within the record's cap (the fee comes out of
+//! the vault).
 
 use anyhow::bail;
 use bitmodel_covenant::spend::{build_distribute, build_distribute_at_rate};
@@ -10,7 +11,7 @@ use serde::Serialize;
 use crate::context::{asset_id, Context};
 use crate::output::{sats, Output};
 use crate::settings::Settings;
-use crate::subcommand::vault::vault_and_utxos;
+use crate::subcommand::vault::vaults_and_utxos;
 
 #[derive(Debug, clap::Args)]
 pub struct Distribute {
@@ -21,6 +22,9 @@ pub struct Distribute {
 
 #[derive(Serialize)]
 struct Spent {
+    /// Set when the spend was of one of the asset's splitters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    splitter: Option<u16>,
     txid: String,
     amount: u64,
     fee: u64,
@@ -39,16 +43,19 @@ impl Distribute {
         let id = asset_id(&self.asset)?;
         let ctx = Context::connect(s.resolve()?)?;
         let index = ctx.index()?;
-        let (vault, utxos) = vault_and_utxos(&ctx, &index, &id, "distribute")?;
+        let held = vaults_and_utxos(&ctx, &index, &id, "distribute")?;
         let rate = ctx.fee_rate(self.fee_rate)?.to_sat_per_vb_ceil();
         let mut done = Vec::new();
         let mut waiting = Vec::new();
-        for u in &utxos {
-            let built = match build_distribute_at_rate(&vault, *u, rate) {
+        for (splitter, vault, u) in held
+            .iter()
+            .flat_map(|h| h.utxos.iter().map(move |u| (h.splitter, &h.vault, u)))
+        {
+            let built = match build_distribute_at_rate(vault, *u, rate) {
                 // The fee rate asks for more than the cap allows: pay the cap if it still
                 // clears the relay floor.
                 Err(CovenantError::FeeAboveCap { .. }) => {
-                    build_distribute(&vault, *u, vault.terms.fee_cap)
+                    build_distribute(vault, *u, vault.terms.fee_cap)
                 }
                 other => other,
             };
@@ -57,6 +64,7 @@ impl Distribute {
                     let txid = ctx.broadcast(&b.tx)?;
                     let outputs: Vec<u64> = b.tx.output.iter().map(|o| o.value.to_sat()).collect();
                     done.push(Spent {
+                        splitter,
                         txid: txid.to_string(),
                         amount: u.amount,
                         fee: u.amount - outputs.iter().sum::<u64>(),
@@ -68,7 +76,22 @@ impl Distribute {
             }
         }
         if done.is_empty() {
+            let vault = &held[0].vault;
+            let utxos = &held[0].utxos;
             let balance: u64 = utxos.iter().map(|u| u.amount).sum();
+            let in_splitters: u64 = held[1..]
+                .iter()
+                .flat_map(|h| &h.utxos)
+                .map(|u| u.amount)
+                .sum();
+            let splitters = if in_splitters > 0 {
+                format!(
+                    "; its splitters hold {} sats, each below what pays all its children above dust",
+                    sats(in_splitters)
+                )
+            } else {
+                String::new()
+            };
             let needed = distribution_threshold(&vault.terms, vault.terms.fee_cap.min(rate * 600))?;
             let hint = if balance >= needed && utxos.len() > 1 {
                 format!("; merge its UTXOs first with `bitmodel merge {id}`")
@@ -76,7 +99,7 @@ impl Distribute {
                 String::new()
             };
             bail!(
-                "vault of {id} holds {} sats in {} UTXO(s), below its distribution threshold: one UTXO needs about {} sats so every share clears the dust limit{hint}",
+                "vault of {id} holds {} sats in {} UTXO(s), below its distribution threshold: one UTXO needs about {} sats so every share clears the dust limit{hint}{splitters}",
                 sats(balance),
                 utxos.len(),
                 sats(needed)
@@ -84,8 +107,11 @@ impl Distribute {
         }
         let mut human = String::new();
         for d in &done {
+            let from = d
+                .splitter
+                .map_or(String::new(), |n| format!(" from splitter {n}"));
             human.push_str(&format!(
-                "distributed {} sats (fee {}) in {}\n",
+                "distributed {} sats{from} (fee {}) in {}\n",
                 sats(d.amount),
                 sats(d.fee),
                 d.txid

@@ -1,5 +1,6 @@
-//! `bitmodel merge ASSET`: join up to 8 small UTXOs of an asset's vault into one, so that
-//! together they clear the distribution threshold. Keyless, like `distribute`.
+//! `bitmodel merge ASSET`: join up to 8 small UTXOs of an asset's vault (or, with
+//! `--splitter N`, of one of its splitters) into one, so that together they clear the
+//! distribution threshold. Keyless, like `distribute`.
 
 use anyhow::bail;
 use bitmodel_covenant::{build_merge, MAX_MERGE, MAX_VAULT_AMOUNT};
@@ -8,13 +9,17 @@ use serde::Serialize;
 use crate::context::{asset_id, Context};
 use crate::output::{sats, Output};
 use crate::settings::Settings;
-use crate::subcommand::vault::vault_and_utxos;
+use crate::subcommand::vault::vaults_and_utxos;
 
 #[derive(Debug, clap::Args)]
 pub struct Merge {
     asset: String,
     #[arg(long)]
     fee_rate: Option<u64>,
+    /// Merge the UTXOs of the asset's splitter N instead of its vault (records with more than
+    /// 11 members; `bitmodel asset` lists the splitters that hold money).
+    #[arg(long)]
+    splitter: Option<u16>,
 }
 
 #[derive(Serialize)]
@@ -30,7 +35,14 @@ impl Merge {
         let id = asset_id(&self.asset)?;
         let ctx = Context::connect(s.resolve()?)?;
         let index = ctx.index()?;
-        let (vault, mut utxos) = vault_and_utxos(&ctx, &index, &id, "merge")?;
+        let held = vaults_and_utxos(&ctx, &index, &id, "merge")?;
+        let Some(h) = held.into_iter().find(|h| h.splitter == self.splitter) else {
+            bail!(
+                "splitter {} of {id} holds no UTXOs (or the record has no such splitter)",
+                self.splitter.unwrap_or_default()
+            );
+        };
+        let (vault, mut utxos) = (h.vault, h.utxos);
         // Smallest first: those are the ones that cannot be distributed on their own.
         utxos.sort_by_key(|u| u.amount);
         let mut pick = Vec::new();

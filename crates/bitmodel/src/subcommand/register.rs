@@ -250,9 +250,13 @@ impl Register {
             license: self.license.clone(),
             content,
             owner,
-            fee_cap: self
-                .fee_cap
-                .unwrap_or_else(|| recommended_fee_cap(parents.len() + payees.len())),
+            // The vault pays at most 11 outputs besides the owner's (past 11 members, the
+            // top of its splitter tree; each splitter has its own cap).
+            fee_cap: self.fee_cap.unwrap_or_else(|| {
+                recommended_fee_cap(
+                    (parents.len() + payees.len()).min(bitmodel_protocol::MAX_PARENTS),
+                )
+            }),
             price: self.price,
             parents: parents
                 .iter()

@@ -1,4 +1,5 @@
-//! Shared by `distribute` and `merge`: the vault of an asset, rebuilt from the index.
+//! Shared by `distribute` and `merge`: the vault of an asset and, past 11 members, its
+//! splitters, rebuilt from the index with their confirmed UTXOs.
 
 use anyhow::bail;
 use bitmodel_covenant::{Utxo, Vault};
@@ -7,13 +8,20 @@ use bitmodel_protocol::AssetId;
 
 use crate::context::{known_asset, Context};
 
-/// The asset's vault and its confirmed UTXOs.
-pub fn vault_and_utxos(
+/// A covenant holding the asset's money: its vault (`splitter: None`) or splitter `n`.
+pub struct Held {
+    pub splitter: Option<u16>,
+    pub vault: Vault,
+    pub utxos: Vec<Utxo>,
+}
+
+/// The asset's vault (always first, maybe without UTXOs), then each splitter holding UTXOs.
+pub fn vaults_and_utxos(
     ctx: &Context,
     index: &Reader,
     id: &AssetId,
     action: &str,
-) -> anyhow::Result<(Vault, Vec<Utxo>)> {
+) -> anyhow::Result<Vec<Held>> {
     if !ctx.chain().rules_have_op_cat() {
         bail!("{action} is a covenant spend and {} has no OP_CAT; there, payments are split directly when they are made", ctx.chain());
     }
@@ -23,5 +31,29 @@ pub fn vault_and_utxos(
         bail!("a parent of {id} has no vault");
     };
     let status = index.vault_status(id)?.expect("the asset exists");
-    Ok((vault, status.covenant_utxos()))
+    let mut out = vec![Held {
+        splitter: None,
+        vault,
+        utxos: status.covenant_utxos(),
+    }];
+    let mut by: std::collections::BTreeMap<u16, Vec<Utxo>> = Default::default();
+    for (outpoint, u) in &status.splitters {
+        if let Some(n) = u.splitter {
+            by.entry(n).or_default().push(Utxo {
+                outpoint: *outpoint,
+                amount: u.amount,
+            });
+        }
+    }
+    for (n, utxos) in by {
+        let Some(vault) = index.splitter(id, n)? else {
+            bail!("the index books UTXOs to splitter {n} of {id}, which its record does not have");
+        };
+        out.push(Held {
+            splitter: Some(n),
+            vault,
+            utxos,
+        });
+    }
+    Ok(out)
 }
