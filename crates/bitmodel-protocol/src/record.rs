@@ -29,7 +29,7 @@ pub const RECORD_VERSION_1: u64 = 1;
 
 /// Metadata larger than this is refused before decoding: it bounds memory per envelope
 /// (the asset's file goes in the body, not here). A record of [`crate::MAX_MEMBERS`]
-/// members with the longest relations and scripts is about 56 KB, so every valid record
+/// members with the longest relations and scripts is about 58 KB, so every valid record
 /// fits one reveal: 128 KiB of witness is about 33,000 vB, a third of a standard
 /// transaction (`docs/adr/0006-wide-records-in-one-reveal.md`).
 pub const MAX_RECORD_BYTES: usize = 128 * 1024;

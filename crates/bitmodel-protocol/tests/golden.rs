@@ -214,6 +214,7 @@ fn the_widest_record_fits_one_reveal() {
         })
         .collect();
     let bytes = r.to_cbor();
+    eprintln!("the widest record: {} bytes of CBOR", bytes.len());
     assert!(
         bytes.len() <= MAX_RECORD_BYTES / 2,
         "the widest record is {} bytes; the limit is {MAX_RECORD_BYTES}",

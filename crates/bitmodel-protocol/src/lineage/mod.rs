@@ -4,7 +4,7 @@
 //! Imported data is messy (self-references, cycles from mislabelled cards, a model listing
 //! thirty merge parents), so nothing here is fatal per row: every edge that cannot be a
 //! C-Flow edge is skipped with its reason and the import goes on. What is kept obeys the
-//! protocol's rules — at most 11 parents, weights from a documented [`WeightPolicy`] that sum
+//! protocol's rules — at most 1,000 parents (past 11 paid through splitters), weights from a documented [`WeightPolicy`] that sum
 //! to at most 10000, an acyclic graph, and a node's edges fixed once set — so the result can
 //! be registered on chain as is.
 
@@ -26,7 +26,7 @@ pub use policy::WeightPolicy;
 
 use crate::graph::{Graph, GraphError};
 use crate::record::{Kind, Relation};
-use crate::MAX_PARENTS;
+use crate::MAX_MEMBERS;
 
 /// The input formats [`Lineage`] imports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,15 +267,18 @@ impl Lineage {
                 kept.push(c);
             }
         }
-        if kept.len() > MAX_PARENTS {
+        // A record names up to MAX_MEMBERS members (past 11 through splitters), each with at
+        // least 1 basis point of the policy's total.
+        let limit = MAX_MEMBERS.min(usize::from(policy.max_total()));
+        if kept.len() > limit {
             // Keep the heaviest relations (stable: earlier rows first among equals).
             let mut order: Vec<usize> = (0..kept.len()).collect();
             order.sort_by_key(|i| std::cmp::Reverse(policy.weight(kept[*i].relation)));
-            let drop: HashSet<usize> = order[MAX_PARENTS..].iter().copied().collect();
+            let drop: HashSet<usize> = order[limit..].iter().copied().collect();
             let mut rest = Vec::new();
             for (i, c) in kept.into_iter().enumerate() {
                 if drop.contains(&i) {
-                    skip(report, &c, format!("more than {MAX_PARENTS} parents; a record can name at most {MAX_PARENTS}"));
+                    skip(report, &c, format!("more than {limit} parents; a record can name at most {MAX_MEMBERS}, each with at least 1 of the policy's {} basis points", policy.max_total()));
                 } else {
                     rest.push(c);
                 }

@@ -96,7 +96,8 @@ impl WeightPolicy {
         Ok(())
     }
 
-    /// Weights for a child's parents (at most 11), summing to at most `max_total`.
+    /// Weights for a child's parents (at most `max_total` of them, so each gets at least
+    /// 1), summing to at most `max_total`.
     pub fn assign(&self, relations: &[Relation]) -> Vec<u16> {
         let raw: Vec<u32> = relations
             .iter()

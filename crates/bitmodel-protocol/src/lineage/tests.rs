@@ -64,15 +64,34 @@ fn self_loops_cycles_and_duplicates_are_skipped_with_reasons() {
 }
 
 #[test]
-fn more_than_eleven_parents_keeps_the_heaviest() {
+fn more_than_eleven_parents_are_kept_up_to_a_thousand() {
+    // 13 parents: a wide record (paid through splitters), all kept.
     let mut text = String::from("child,parent,relation\n");
     for i in 0..12 {
+        text.push_str(&format!("w,d{i},dataset\n"));
+    }
+    text.push_str("w,base,finetune\n");
+    let (_, r) = import(&text);
+    assert_eq!(r.edges_added, 13);
+    assert!(r.skipped.is_empty());
+}
+
+#[test]
+fn more_than_a_thousand_parents_keeps_the_heaviest() {
+    let mut text = String::from("child,parent,relation\n");
+    for i in 0..crate::MAX_MEMBERS + 1 {
         text.push_str(&format!("m,d{i},dataset\n"));
     }
     text.push_str("m,base,finetune\n");
     let (l, r) = import(&text);
-    assert_eq!(r.edges_added, 11);
+    assert_eq!(r.edges_added, crate::MAX_MEMBERS as u64);
     assert_eq!(r.skipped.len(), 2);
+    assert!(
+        r.skipped[0].reason.contains("at most 1000"),
+        "{:?}",
+        r.skipped
+    );
+    assert!(l.edges.iter().all(|e| e.weight >= 1));
     assert!(l
         .edges
         .iter()
