@@ -3,14 +3,15 @@
 //! the keeper alone pushes the money down its tree of splitters to every payee — each paid
 //! exactly what the rule says with the fees each splitter really paid, the books balanced
 //! — and, at widths 12, 121 and 1,000, the devnet's mempool refuses the attacks on a
-//! splitter's spend (redirect, skim, wrong level, reorder, fee over the cap).
+//! splitter's spend (redirect, skim, wrong level, reorder, fee over the cap) and on its
+//! merges (into another vault, skimming).
 
 use std::collections::HashMap;
 
 use bitcoin::hashes::Hash;
 use bitcoin::{Amount, ScriptBuf, Transaction, WPubkeyHash};
 use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
-use bitmodel_covenant::Utxo;
+use bitmodel_covenant::{build_merge, Utxo};
 use bitmodel_devnet::{Devnet, RejectClass};
 use bitmodel_index::rows::Event;
 use bitmodel_index::sync::sync;
@@ -286,6 +287,31 @@ fn parents_behind_splitters_are_booked_and_dust_waits_in_its_splitter() {
         st.paid_out + st.fees + st.waiting + st.to_parents,
         "{st:?}"
     );
+    // More such payments: the splitters' small UTXOs add up, the keeper merges them with the
+    // splitters' own merge leaves and distributes the result; nothing is lost on the way.
+    let mut merged = false;
+    for _ in 0..4 {
+        w.pay(&id, 1_000_000);
+        w.dn.mine(1).unwrap();
+        merged |= w
+            .keep(&mut keeper, 6)
+            .iter()
+            .flatten()
+            .any(|(s, k)| s.is_some() && *k == PushKind::Merge);
+    }
+    assert!(merged, "splitter UTXOs were merged");
+    let st = w.index.stats(&id).unwrap().unwrap();
+    assert!(st.merges > 0);
+    assert_eq!(
+        st.payments_in,
+        st.paid_out + st.fees + st.waiting + st.to_parents,
+        "{st:?}"
+    );
+    let status = w.index.vault_status(&id).unwrap().unwrap();
+    assert!(
+        status.splitters.len() <= 2,
+        "what still waits is merged, not scattered: {status:?}"
+    );
 }
 
 fn refused(dn: &Devnet, tx: &Transaction, what: &str) {
@@ -330,6 +356,52 @@ fn the_devnet_refuses_attacks_on_splitters_at_widths_12_121_and_1000() {
             amount: u.amount,
         };
         let v = w.index.splitter(&id, 0).unwrap().unwrap();
+        // A payment straight into a splitter is the asset's payment, and can be merged with
+        // what the vault passed down — but only into the same splitter, whole.
+        let extra = 50_000u64;
+        w.dn.fund(v.script_pubkey(), Amount::from_sat(extra))
+            .unwrap();
+        w.dn.mine(1).unwrap();
+        w.sync();
+        assert_eq!(
+            w.index.stats(&id).unwrap().unwrap().payments_in,
+            400_000_000 + extra
+        );
+        let (xop, _) = *w
+            .index
+            .vault_status(&id)
+            .unwrap()
+            .unwrap()
+            .splitters
+            .iter()
+            .find(|(_, u)| u.amount == extra)
+            .unwrap();
+        let m = build_merge(
+            &v,
+            &[
+                utxo,
+                Utxo {
+                    outpoint: xop,
+                    amount: extra,
+                },
+            ],
+            1_000,
+        )
+        .unwrap();
+        let mut t = m.tx.clone();
+        t.output[0].script_pubkey = vault.script_pubkey().clone();
+        refused(
+            &w.dn,
+            &t,
+            &format!("width {n}: a splitter merge into the vault"),
+        );
+        let mut t = m.tx.clone();
+        t.output[0].value -= Amount::from_sat(1);
+        refused(
+            &w.dn,
+            &t,
+            &format!("width {n}: a splitter merge skimming one sat"),
+        );
         let honest = build_distribute_at_rate(&v, utxo, 2).unwrap();
         let k = honest.tx.output.len();
         let mut attacks: Vec<(String, Transaction)> = Vec::new();
