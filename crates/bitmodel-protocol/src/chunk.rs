@@ -84,12 +84,27 @@ impl ChunkRef {
     }
 }
 
-/// Splits a file into the record's body (part 0) and the further parts.
-pub fn parts(file: &[u8]) -> Vec<&[u8]> {
+/// What one reveal carries besides its transaction: a part and the record's metadata (16 KiB
+/// at most before wide records), each pushed in 520-byte pieces.
+const REVEAL_PAYLOAD: usize = MAX_PART_BYTES + 16 * 1024;
+
+/// The part size for a file inscribed with a record of `meta` bytes of metadata. Part 0 is
+/// the record's own body and shares its reveal with the metadata, and the record commits to
+/// one size for every part, so a wide record (up to 128 KiB of metadata) makes every part
+/// shorter by what its metadata takes; records of up to 16 KiB keep `MAX_PART_BYTES`.
+pub fn part_size(meta: usize) -> usize {
+    // 520-byte pushes cost 3 bytes each, and the field's tag 2 more.
+    let pushed = meta + meta.div_ceil(520) * 5;
+    MAX_PART_BYTES.min(REVEAL_PAYLOAD.saturating_sub(pushed))
+}
+
+/// Splits a file into the record's body (part 0) and the further parts, of `size` bytes each
+/// (the last holds the rest; [`part_size`] says which size fits beside the record).
+pub fn parts_of(file: &[u8], size: usize) -> Vec<&[u8]> {
     if file.is_empty() {
         return vec![file];
     }
-    file.chunks(MAX_PART_BYTES).collect()
+    file.chunks(size.max(1)).collect()
 }
 
 #[cfg(test)]
@@ -122,11 +137,23 @@ mod tests {
     }
 
     #[test]
+    fn a_wide_records_parts_leave_room_for_its_metadata() {
+        assert_eq!(part_size(0), MAX_PART_BYTES);
+        assert_eq!(part_size(16 * 1024 - 200), MAX_PART_BYTES);
+        let meta = crate::record::MAX_RECORD_BYTES;
+        let size = part_size(meta);
+        assert!(size + meta + meta.div_ceil(520) * 5 <= REVEAL_PAYLOAD);
+        assert!(size > 240_000, "{size}");
+        let f = vec![2u8; size * 2 + 1];
+        assert_eq!(parts_of(&f, size).len(), 3);
+    }
+
+    #[test]
     fn parts_cover_the_file() {
         let f = vec![1u8; MAX_PART_BYTES * 2 + 5];
-        let p = parts(&f);
+        let p = parts_of(&f, MAX_PART_BYTES);
         assert_eq!(p.len(), 3);
         assert_eq!(p.concat(), f);
-        assert_eq!(parts(&[]).len(), 1);
+        assert_eq!(parts_of(&[], MAX_PART_BYTES).len(), 1);
     }
 }

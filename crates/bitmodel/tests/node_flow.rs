@@ -847,3 +847,63 @@ fn a_thousand_payees_from_a_parents_file_are_paid_by_the_keeper() {
         "{totals:?}"
     );
 }
+
+/// A wide record with its file on chain: 700 payees make about 30 KB of metadata, which
+/// shares a reveal with the file's first part, so `register` cuts the file into shorter
+/// parts (every reveal standard) and the index reassembles and verifies it.
+#[test]
+fn a_wide_record_with_its_file_in_parts() {
+    let (dn, cli) = setup_with("wide-file", Some(std::time::Duration::from_millis(300)));
+    funded_wallet(&cli, &dn, 500_000_000);
+    let mut csv = String::from("parent,bps\n");
+    for i in 0..700u16 {
+        let mut h = [0x71; 20];
+        h[..2].copy_from_slice(&i.to_be_bytes());
+        let s = ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array(h));
+        let a = bitcoin::Address::from_script(&s, bitcoin::Network::Regtest).unwrap();
+        csv.push_str(&format!("{a},{}\n", 1 + i % 9));
+    }
+    let list = cli.datadir.join("payees.csv");
+    std::fs::write(&list, csv).unwrap();
+    let file = cli.datadir.join("weights.bin");
+    let bytes: Vec<u8> = (0..700_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    std::fs::write(&file, &bytes).unwrap();
+    let v = cli.json(&[
+        "register",
+        "--name",
+        "wide-weights",
+        "--license",
+        "MIT",
+        "--parents-file",
+        list.to_str().unwrap(),
+        "--content",
+        file.to_str().unwrap(),
+    ]);
+    let part_size = v["record"]["content"]["parts"]["size"].as_u64().unwrap();
+    assert!(
+        part_size < bitmodel_protocol::chunk::MAX_PART_BYTES as u64,
+        "shorter parts beside a wide record: {v}"
+    );
+    dn.mine(1).unwrap();
+    let id = v["asset"].as_str().unwrap().to_string();
+    cli.json(&["asset", &id]); // syncs the index
+    let index = Index::open(&cli.datadir.join("devnet/index.redb"), Chain::Devnet).unwrap();
+    let (row, got) = index
+        .content(&id.parse().unwrap())
+        .unwrap()
+        .expect("content indexed");
+    assert_eq!(row.status, bitmodel_index::rows::ContentStatus::Verified);
+    assert_eq!(got.unwrap(), bytes);
+    assert_eq!(
+        index
+            .asset(&id.parse().unwrap())
+            .unwrap()
+            .unwrap()
+            .record
+            .payees
+            .len(),
+        700
+    );
+}

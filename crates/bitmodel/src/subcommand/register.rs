@@ -268,6 +268,20 @@ impl Register {
                 .collect(),
             payees,
         };
+        // Part 0 shares its reveal with the record: a wide record makes every part shorter
+        // by its metadata (the commitments then grow a little, so settle the size).
+        let mut record = record;
+        let mut part_size = chunk::MAX_PART_BYTES;
+        for _ in 0..8 {
+            let fits = chunk::part_size(record.to_cbor().len());
+            if fits >= part_size {
+                break;
+            }
+            part_size = fits;
+            if let Some(c) = record.content.as_mut() {
+                c.parts = Some(bitmodel_protocol::record::Parts::of(&body, part_size));
+            }
+        }
         let meta = record.to_cbor().len();
         if meta > bitmodel_protocol::record::MAX_RECORD_BYTES {
             bail!(
@@ -287,7 +301,7 @@ impl Register {
         // The record's body is part 0 of the file; further parts follow as their own
         // inscriptions once the record's id (its reveal txid) is known.
         let file_len = body.len();
-        let parts: Vec<Vec<u8>> = chunk::parts(&body)
+        let parts: Vec<Vec<u8>> = chunk::parts_of(&body, part_size)
             .into_iter()
             .map(<[u8]>::to_vec)
             .collect();
