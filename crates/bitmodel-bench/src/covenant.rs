@@ -219,6 +219,7 @@ fn slug(s: &str) -> String {
 /// transaction from the asset's vault down to the payees, built and verified, their vsize per
 /// payee, and the tree's depth (levels of spends).
 fn wide(n: usize) {
+    use bitmodel_covenant::wide::{spend_tree, tree_vaults};
     use bitmodel_protocol::wide::{tree, Node};
     let member = |i: usize| {
         let mut h = [0u8; 20];
@@ -226,45 +227,24 @@ fn wide(n: usize) {
         ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array(h))
     };
     let w: Vec<u16> = (0..n).map(|i| 1 + (i * 7 % 9) as u16).collect();
-    let top = tree(&w);
-    let terms =
-        bitmodel_covenant::wide::top_terms(&top, &w, &member, member(n + 1), 20_000, Chain::Devnet)
-            .expect("top terms");
-    let vault = Vault::new(terms, Chain::Devnet).expect("a vault");
-    let first = build_distribute(&vault, utxo(9, 2_000_000_000), 2_000).expect("builds");
-    let mut vsize = first.tx.vsize();
-    let mut queue: Vec<(&Node, Utxo)> = top
-        .iter()
-        .enumerate()
-        .map(|(vout, c)| {
-            (
-                c,
-                Utxo {
-                    outpoint: OutPoint::new(first.tx.compute_txid(), vout as u32),
-                    amount: first.tx.output[vout].value.to_sat(),
-                },
-            )
-        })
-        .collect();
-    while let Some((node, u)) = queue.pop() {
-        let Node::Splitter { children, .. } = node else {
-            continue;
-        };
-        let v = bitmodel_covenant::wide::splitter(node, &w, &member, Chain::Devnet)
-            .expect("a splitter");
-        let b = build_distribute(&v, u, 0).expect("a splitter spend");
-        vsize += b.tx.vsize();
-        let order = children[1..].iter().chain(std::iter::once(&children[0]));
-        for (vout, c) in order.enumerate() {
-            queue.push((
-                c,
-                Utxo {
-                    outpoint: OutPoint::new(b.tx.compute_txid(), vout as u32),
-                    amount: b.tx.output[vout].value.to_sat(),
-                },
-            ));
+    let scripts: Vec<ScriptBuf> = (0..n).map(member).collect();
+    let vaults =
+        tree_vaults(&w, &scripts, member(n + 1), 20_000, Chain::Devnet).expect("the vaults");
+    // The vault pays 2,000 sats of fee, each splitter none (fees do not change sizes here).
+    let top_spk = Vault::new(vaults.top.clone(), Chain::Devnet)
+        .expect("a vault")
+        .script_pubkey()
+        .clone();
+    let spends = spend_tree(&vaults, Chain::Devnet, utxo(9, 2_000_000_000), |v| {
+        if *v.script_pubkey() == top_spk {
+            2_000
+        } else {
+            0
         }
-    }
+    })
+    .expect("every spend builds");
+    let vsize: usize = spends.iter().map(|b| b.tx.vsize()).sum();
+    let top = tree(&w);
     let depth = 1 + top.iter().map(Node::depth).max().unwrap_or(0);
     line(
         &format!("covenant.wide_vsize_per_parent.{n}"),

@@ -1,82 +1,16 @@
-//! Vaults for the split of splits (`docs/splitters.md`): the asset's vault pays the top of a
-//! `bitmodel_protocol::wide::tree`, each splitter is a vault over its subtree's weight whose
-//! "owner" is its first child. Every script follows from the members' scripts and weights.
+//! Vaults for the split of splits (`docs/splitters.md`): a record with more than 11 members
+//! has a vault over the top of `bitmodel_protocol::wide::tree`, and each splitter is a vault
+//! over its subtree's weight whose "owner" is its first child. Every script follows from the
+//! record and its parents' vaults alone, so the indexer, the keeper and anyone else derive
+//! the same splitters, numbered the same way.
 
-use bitcoin::ScriptBuf;
+use bitcoin::{OutPoint, ScriptBuf};
 use bitmodel_protocol::wide::{tree, Node};
 use bitmodel_protocol::{Chain, Record, BPS, MAX_MEMBERS, MAX_PARENTS};
 
-use crate::spend::recommended_fee_cap;
+use crate::spend::{build_distribute, recommended_fee_cap, Built, Utxo};
 use crate::vault::{ParentShare, Vault, VaultTerms};
 use crate::CovenantError;
-
-/// The script a node is paid to: a member's own, or its splitter's vault.
-pub fn node_script(
-    node: &Node,
-    weights: &[u16],
-    member: &dyn Fn(usize) -> ScriptBuf,
-    chain: Chain,
-) -> Result<ScriptBuf, CovenantError> {
-    match node {
-        Node::Member(i) => Ok(member(*i)),
-        Node::Splitter { .. } => Ok(splitter(node, weights, member, chain)?
-            .script_pubkey()
-            .clone()),
-    }
-}
-
-fn shares(
-    nodes: &[Node],
-    weights: &[u16],
-    member: &dyn Fn(usize) -> ScriptBuf,
-    chain: Chain,
-) -> Result<Vec<ParentShare>, CovenantError> {
-    nodes
-        .iter()
-        .map(|c| {
-            Ok(ParentShare {
-                script_pubkey: node_script(c, weights, member, chain)?,
-                weight: c.weight(weights),
-            })
-        })
-        .collect()
-}
-
-/// A splitter's vault: children 2.. as parents over the splitter's weight, child 1 as owner.
-pub fn splitter(
-    node: &Node,
-    weights: &[u16],
-    member: &dyn Fn(usize) -> ScriptBuf,
-    chain: Chain,
-) -> Result<Vault, CovenantError> {
-    let Node::Splitter { weight, children } = node else {
-        return Err(CovenantError::TooManyParents(0));
-    };
-    let terms = VaultTerms {
-        parents: shares(&children[1..], weights, member, chain)?,
-        owner: node_script(&children[0], weights, member, chain)?,
-        fee_cap: recommended_fee_cap(children.len()),
-        denominator: *weight,
-    };
-    Vault::new(terms, chain)
-}
-
-/// The asset's vault terms over the top of the tree.
-pub fn top_terms(
-    top: &[Node],
-    weights: &[u16],
-    member: &dyn Fn(usize) -> ScriptBuf,
-    owner: ScriptBuf,
-    fee_cap: u64,
-    chain: Chain,
-) -> Result<VaultTerms, CovenantError> {
-    Ok(VaultTerms {
-        parents: shares(top, weights, member, chain)?,
-        owner,
-        fee_cap,
-        denominator: BPS,
-    })
-}
 
 /// Every vault a record's money passes through: the asset's own terms and, past 11
 /// members, its splitters in pre-order (a splitter before its own splitters, top children
@@ -116,26 +50,43 @@ pub fn record_vaults(
     if members > MAX_MEMBERS || parent_vaults.len() != record.parents.len() {
         return Err(CovenantError::TooManyMembers(members));
     }
-    let weights = member_weights(record);
     let scripts: Vec<ScriptBuf> = parent_vaults
         .iter()
         .cloned()
         .chain(record.payees.iter().map(|p| p.script.clone()))
         .collect();
-    let top = tree(&weights);
+    tree_vaults(
+        &member_weights(record),
+        &scripts,
+        record.owner.clone(),
+        record.fee_cap,
+        chain,
+    )
+}
+
+/// The vaults of a tree over members with these weights and scripts (in order), an owner and
+/// the vault's fee cap.
+pub fn tree_vaults(
+    weights: &[u16],
+    scripts: &[ScriptBuf],
+    owner: ScriptBuf,
+    fee_cap: u64,
+    chain: Chain,
+) -> Result<RecordVaults, CovenantError> {
+    let top = tree(weights);
     let mut built: Vec<Option<Vault>> = Vec::new();
     let mut parents = Vec::with_capacity(top.len());
     for node in &top {
         parents.push(ParentShare {
-            script_pubkey: build(node, &weights, &scripts, chain, &mut built)?,
-            weight: node.weight(&weights),
+            script_pubkey: build(node, weights, scripts, chain, &mut built)?,
+            weight: node.weight(weights),
         });
     }
     Ok(RecordVaults {
         top: VaultTerms {
             parents,
-            owner: record.owner.clone(),
-            fee_cap: record.fee_cap,
+            owner,
+            fee_cap,
             denominator: BPS,
         },
         splitters: built.into_iter().flatten().collect(),
@@ -151,11 +102,9 @@ fn build(
     chain: Chain,
     out: &mut Vec<Option<Vault>>,
 ) -> Result<ScriptBuf, CovenantError> {
-    let Node::Splitter { weight, children } = node else {
-        let Node::Member(i) = node else {
-            unreachable!("a node is a member or a splitter")
-        };
-        return Ok(scripts[*i].clone());
+    let (weight, children) = match node {
+        Node::Member(i) => return Ok(scripts[*i].clone()),
+        Node::Splitter { weight, children } => (*weight, children),
     };
     let slot = out.len();
     out.push(None);
@@ -174,10 +123,44 @@ fn build(
             .collect(),
         owner: child_scripts[0].clone(),
         fee_cap: recommended_fee_cap(children.len()),
-        denominator: *weight,
+        denominator: weight,
     };
     let vault = Vault::new(terms, chain)?;
     let spk = vault.script_pubkey().clone();
     out[slot] = Some(vault);
     Ok(spk)
+}
+
+/// Every spend from the vault's UTXO `utxo` down to the members, each splitter spent as soon
+/// as the spend above it pays it, each at fee `fee(vault)` (honest, unbroadcast): what the
+/// keeper would push over `depth` blocks, at once, for estimates, tests and benchmarks.
+pub fn spend_tree(
+    vaults: &RecordVaults,
+    chain: Chain,
+    utxo: Utxo,
+    fee: impl Fn(&Vault) -> u64,
+) -> Result<Vec<Built>, CovenantError> {
+    let by_script: std::collections::HashMap<&ScriptBuf, &Vault> = vaults
+        .splitters
+        .iter()
+        .map(|v| (v.script_pubkey(), v))
+        .collect();
+    let top = Vault::new(vaults.top.clone(), chain)?;
+    let mut out = Vec::new();
+    let mut queue = vec![(top, utxo)];
+    while let Some((v, u)) = queue.pop() {
+        let b = build_distribute(&v, u, fee(&v))?;
+        let txid = b.tx.compute_txid();
+        for (vout, o) in b.tx.output.iter().enumerate() {
+            if let Some(s) = by_script.get(&o.script_pubkey) {
+                let at = Utxo {
+                    outpoint: OutPoint::new(txid, vout as u32),
+                    amount: o.value.to_sat(),
+                };
+                queue.push(((*s).clone(), at));
+            }
+        }
+        out.push(b);
+    }
+    Ok(out)
 }

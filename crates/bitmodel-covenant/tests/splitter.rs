@@ -136,8 +136,44 @@ fn vault_leaves_are_unchanged_by_the_denominator() {
     }
 }
 
-thread_local! {
-    static VSIZE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+/// Spends a tree down from its vault (every spend verified in our interpreter at fee 0) and
+/// tallies what reached each member script and the owner: (per member, owner, spends, vB).
+fn paid_by_tree(
+    vaults: &bitmodel_covenant::wide::RecordVaults,
+    amount: u64,
+    members: &[ScriptBuf],
+    owner: &ScriptBuf,
+) -> (Vec<u64>, u64, usize, usize) {
+    use bitmodel_covenant::wide::spend_tree;
+    let spends = spend_tree(vaults, Chain::Devnet, utxo(9, amount), |_| 0).unwrap();
+    let splitters: std::collections::HashSet<&ScriptBuf> =
+        vaults.splitters.iter().map(|v| v.script_pubkey()).collect();
+    let at: std::collections::HashMap<&ScriptBuf, usize> =
+        members.iter().enumerate().map(|(i, s)| (s, i)).collect();
+    let (mut paid, mut to_owner, mut vsize) = (vec![0u64; members.len()], 0, 0);
+    for b in &spends {
+        verify(&b.tx, &b.spent).expect("every spend of the tree verifies");
+        vsize += b.tx.vsize();
+        for o in &b.tx.output {
+            if let Some(i) = at.get(&o.script_pubkey) {
+                paid[*i] += o.value.to_sat();
+            } else if o.script_pubkey == *owner {
+                to_owner += o.value.to_sat();
+            } else {
+                assert!(
+                    splitters.contains(&o.script_pubkey),
+                    "an output to nobody: {o:?}"
+                );
+            }
+        }
+    }
+    (paid, to_owner, spends.len(), vsize)
+}
+
+fn member(i: usize) -> ScriptBuf {
+    let mut h = [0u8; 20];
+    h[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+    ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array(h))
 }
 
 /// The whole tree in script: a vault over a `wide::tree` of splitters, every spend built and
@@ -146,46 +182,8 @@ thread_local! {
 #[test]
 fn a_wide_tree_pays_in_script_what_the_rule_says() {
     use bitmodel_covenant::spend::recommended_fee_cap;
-    use bitmodel_covenant::Utxo;
-    use bitmodel_protocol::wide::{pay, tree, Node};
-
-    fn member(i: usize) -> ScriptBuf {
-        let mut h = [0u8; 20];
-        h[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
-        ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array(h))
-    }
-    fn splitter_of(node: &Node, w: &[u16]) -> Vault {
-        bitmodel_covenant::wide::splitter(node, w, &member, Chain::Devnet).unwrap()
-    }
-    /// Spends a node's UTXO down to its members; returns (member, sats) paid and spends made.
-    fn push(node: &Node, utxo: Utxo, w: &[u16], paid: &mut Vec<u64>) -> usize {
-        let Node::Splitter { children, .. } = node else {
-            let Node::Member(i) = node else {
-                unreachable!()
-            };
-            paid[*i] += utxo.amount;
-            return 0;
-        };
-        let v = splitter_of(node, w);
-        let b = build_distribute(&v, utxo, 0).unwrap();
-        verify(&b.tx, &b.spent).expect("a splitter spend verifies");
-        VSIZE.with(|s| s.set(s.get() + b.tx.vsize()));
-        let txid = b.tx.compute_txid();
-        let mut spends = 1;
-        // Outputs: children 2.. in order, then child 1 (the splitter's "owner").
-        let order: Vec<&Node> = children[1..]
-            .iter()
-            .chain(std::iter::once(&children[0]))
-            .collect();
-        for (vout, c) in order.into_iter().enumerate() {
-            let u = Utxo {
-                outpoint: bitcoin::OutPoint::new(txid, vout as u32),
-                amount: b.tx.output[vout].value.to_sat(),
-            };
-            spends += push(c, u, w, paid);
-        }
-        spends
-    }
+    use bitmodel_covenant::wide::tree_vaults;
+    use bitmodel_protocol::wide::pay;
 
     let mut rng = 0x5eed_u64;
     for n in [12usize, 121, 1_000] {
@@ -197,36 +195,26 @@ fn a_wide_tree_pays_in_script_what_the_rule_says() {
                 1 + (rng >> 33) as u16 % 9
             })
             .collect();
-        let top = tree(&w);
-        let terms = bitmodel_covenant::wide::top_terms(
-            &top,
+        let scripts: Vec<ScriptBuf> = (0..n).map(member).collect();
+        let vaults = tree_vaults(
             &w,
-            &member,
+            &scripts,
             payee(250),
-            recommended_fee_cap(top.len()),
+            recommended_fee_cap(11),
             Chain::Devnet,
         )
         .unwrap();
-        let vault = Vault::new(terms, Chain::Devnet).unwrap();
         let amount = 2_000_000_000u64;
-        let b = build_distribute(&vault, utxo(8, amount), 0).unwrap();
-        verify(&b.tx, &b.spent).expect("the vault's spend verifies");
-        VSIZE.with(|s| s.set(b.tx.vsize()));
-        let txid = b.tx.compute_txid();
-        let mut paid = vec![0u64; n];
-        let mut spends = 1;
-        for (vout, c) in top.iter().enumerate() {
-            let u = Utxo {
-                outpoint: bitcoin::OutPoint::new(txid, vout as u32),
-                amount: b.tx.output[vout].value.to_sat(),
-            };
-            spends += push(c, u, &w, &mut paid);
-        }
-        let (expected, owner) = pay(&w, amount, 0);
+        let (paid, owner, spends, vbytes) = paid_by_tree(&vaults, amount, &scripts, &payee(250));
+        let (expected, expected_owner) = pay(&w, amount, 0);
         assert_eq!(paid, expected, "width {n}: every member as the rule says");
-        assert_eq!(b.tx.output.last().unwrap().value.to_sat(), owner);
+        assert_eq!(owner, expected_owner);
+        assert_eq!(
+            spends,
+            1 + vaults.splitters.len(),
+            "every splitter spent once"
+        );
         assert_eq!(paid.iter().sum::<u64>() + owner, amount);
-        let vbytes = VSIZE.with(|s| s.get());
         eprintln!(
             "width {n}: {spends} spends, {vbytes} vB, {:.1} vB per member",
             vbytes as f64 / n as f64
@@ -240,15 +228,14 @@ fn a_wide_tree_pays_in_script_what_the_rule_says() {
 /// stands in the way, and it refuses each.
 #[test]
 fn splitter_spends_cannot_be_redirected_skimmed_or_reordered() {
-    use bitmodel_protocol::wide::tree;
-    let member = |i: usize| payee(i as u8);
     let w: Vec<u16> = (0..121).map(|i| 1 + (i % 9) as u16).collect();
-    let top = tree(&w);
-    let node = top
-        .iter()
-        .find(|n| n.depth() == 1)
-        .expect("a splitter of members");
-    let v = bitmodel_covenant::wide::splitter(node, &w, &member, Chain::Devnet).unwrap();
+    let scripts: Vec<ScriptBuf> = (0..121).map(|i| payee(i as u8)).collect();
+    let vaults =
+        bitmodel_covenant::wide::tree_vaults(&w, &scripts, payee(250), 20_000, Chain::Devnet)
+            .unwrap();
+    // Splitter 0 (pre-order): the first of the 11 splitters of 11 members each.
+    let v = vaults.splitters[0].clone();
+    assert_eq!(v.terms.parents.len(), 10);
     let honest = build_distribute(&v, utxo(9, 50_000_000), 500).unwrap();
     verify(&honest.tx, &honest.spent).unwrap();
     let n = honest.tx.output.len();
@@ -300,16 +287,9 @@ proptest::proptest! {
         amount in 10_000_000u64..(1 << 31),
     ) {
         use bitmodel_covenant::wide::record_vaults;
-        use bitmodel_covenant::Utxo;
         use bitmodel_protocol::graph::Graph;
         use bitmodel_protocol::{Kind, Payee, Record, Relation};
-        use std::collections::HashMap;
 
-        let member = |i: usize| {
-            let mut h = [0u8; 20];
-            h[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
-            ScriptBuf::new_p2wpkh(&bitcoin::WPubkeyHash::from_byte_array(h))
-        };
         let record = Record {
             kind: Kind::Dataset,
             name: "wide".into(),
@@ -327,34 +307,8 @@ proptest::proptest! {
                 .collect(),
         };
         let vaults = record_vaults(&record, &[], Chain::Devnet).unwrap();
-        let by_script: HashMap<ScriptBuf, &Vault> = vaults
-            .splitters
-            .iter()
-            .map(|v| (v.script_pubkey().clone(), v))
-            .collect();
-        let of_member: HashMap<ScriptBuf, usize> =
-            (0..weights.len()).map(|i| (member(i), i)).collect();
-        let mut paid = vec![0u64; weights.len()];
-        let mut owner = 0u64;
-        let mut spent = 0usize;
-        let mut queue = vec![(Vault::new(vaults.top.clone(), Chain::Devnet).unwrap(), utxo(9, amount))];
-        while let Some((v, u)) = queue.pop() {
-            let b = build_distribute(&v, u, 0).unwrap();
-            verify(&b.tx, &b.spent).expect("every spend of the tree verifies");
-            spent += 1;
-            let txid = b.tx.compute_txid();
-            for (vout, o) in b.tx.output.iter().enumerate() {
-                let here = Utxo { outpoint: bitcoin::OutPoint::new(txid, vout as u32), amount: o.value.to_sat() };
-                if let Some(s) = by_script.get(&o.script_pubkey) {
-                    queue.push(((*s).clone(), here));
-                } else if let Some(i) = of_member.get(&o.script_pubkey) {
-                    paid[*i] += here.amount;
-                } else {
-                    proptest::prop_assert_eq!(&o.script_pubkey, &record.owner);
-                    owner += here.amount;
-                }
-            }
-        }
+        let scripts: Vec<ScriptBuf> = (0..weights.len()).map(member).collect();
+        let (paid, owner, spent, _) = paid_by_tree(&vaults, amount, &scripts, &record.owner);
         proptest::prop_assert_eq!(spent, 1 + vaults.splitters.len(), "every splitter spent once");
         let edges: Vec<(u32, u32, u16)> =
             weights.iter().enumerate().map(|(i, w)| (0, i as u32 + 1, *w)).collect();
