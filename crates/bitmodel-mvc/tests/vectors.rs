@@ -70,7 +70,7 @@ fn tx(rng: &mut Rng) -> Transaction {
 
 #[test]
 fn txids_and_sighash_preimages_match_mvclib() {
-    let mut rng = Rng::new(0x6d76_63);
+    let mut rng = Rng::new(0x006d_7663);
     let types = [
         SighashType::ALL,
         SighashType::NONE,
