@@ -10,7 +10,11 @@
 //!
 //! - [`txid`]: the ordinary and the version-10 txid.
 //! - [`sighash`]: the FORKID signature digest and P2PKH signing.
+//! - [`pin`]: records and files as MetaID PINs in `OP_FALSE OP_RETURN` outputs.
+//! - [`keys`]: P2PKH keys from the wallet's BIP39 seed.
 
+pub mod keys;
+pub mod pin;
 pub mod sighash;
 pub mod txid;
 

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use bitcoin::consensus::encode::{deserialize_hex, serialize_hex};
+use bitcoin::consensus::encode::serialize_hex;
 use bitcoin::{Block, BlockHash, Transaction, Txid};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -315,4 +315,17 @@ impl Client {
     pub fn get_raw_mempool(&self) -> Result<Vec<Txid>, Error> {
         self.call("getrawmempool", &[])
     }
+}
+
+/// Decodes a block or transaction from hex, whole: rust-bitcoin's plain decoder stops
+/// reading at 4,000,000 bytes, and Bitcoin SV and MVC blocks (and transactions) are larger.
+fn deserialize_hex<T: bitcoin::consensus::Decodable>(hex: &str) -> Result<T, String> {
+    let bytes: Vec<u8> = bitcoin::hex::FromHex::from_hex(hex)
+        .map_err(|e: bitcoin::hex::HexToBytesError| e.to_string())?;
+    let mut slice: &[u8] = &bytes;
+    let v = T::consensus_decode_from_finite_reader(&mut slice).map_err(|e| e.to_string())?;
+    if !slice.is_empty() {
+        return Err(format!("{} bytes left over after decoding", slice.len()));
+    }
+    Ok(v)
 }

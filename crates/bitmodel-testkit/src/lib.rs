@@ -8,6 +8,7 @@
 //! Keep Litecoin regtest chains below height 431: MWEB activates at 432 and changes the block
 //! format.
 
+pub mod bsv;
 pub mod inscribe;
 pub mod rng;
 pub mod webdriver;
@@ -29,7 +30,7 @@ pub struct Litecoind {
     dir: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free loopback port")

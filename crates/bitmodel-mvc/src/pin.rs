@@ -1,0 +1,157 @@
+//! Bitmodel records on MVC as MetaID PINs. MVC's data protocol (MetaID) puts data in an
+//! unspendable `OP_FALSE OP_RETURN` output: the marker `metaid`, then the operation, a path,
+//! an encryption flag, a version, a content type and the body (any number of pushes,
+//! joined). A Bitmodel asset is one transaction with two PINs: its record (path
+//! `/protocols/bitmodel`, content type `application/cbor`, the same versioned CBOR record as
+//! on Fractal) and, when the record names content, its file (path
+//! `/protocols/bitmodel/content`) in the same transaction, up to the node's policy (10 MB a
+//! transaction by default). MetaID indexers see both as ordinary PINs; the asset's id is the
+//! record output's `txid` and index (`<txid>i<vout>`, as MetaID names PINs).
+
+use bitcoin::opcodes::all::OP_RETURN;
+use bitcoin::opcodes::OP_FALSE;
+use bitcoin::script::{Builder, Instruction, PushBytesBuf};
+use bitcoin::{Amount, Script, ScriptBuf, TxOut};
+
+/// The MetaID marker on mainnet; MetaID's test networks use `testid`.
+pub const MARKER: &[u8] = b"metaid";
+pub const TEST_MARKER: &[u8] = b"testid";
+/// The path of a Bitmodel record and of its file.
+pub const RECORD_PATH: &str = "/protocols/bitmodel";
+pub const CONTENT_PATH: &str = "/protocols/bitmodel/content";
+pub const RECORD_CONTENT_TYPE: &str = "application/cbor";
+/// Bytes per push of a body (a push may be larger on MVC; this keeps every push an ordinary
+/// `OP_PUSHDATA4`-free one that other parsers read).
+const PUSH: usize = 65_535;
+
+/// One MetaID PIN as it stands in a data output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pin {
+    pub operation: String,
+    pub path: String,
+    pub encryption: String,
+    pub version: String,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+impl Pin {
+    /// A `create` PIN at `path`, unencrypted, version 1.0.0.
+    pub fn create(path: &str, content_type: &str, body: Vec<u8>) -> Pin {
+        Pin {
+            operation: "create".into(),
+            path: path.into(),
+            encryption: "0".into(),
+            version: "1.0.0".into(),
+            content_type: content_type.into(),
+            body,
+        }
+    }
+
+    /// The data output (0 sats: an `OP_FALSE OP_RETURN` output is unspendable and not dust).
+    pub fn to_output(&self, marker: &[u8]) -> TxOut {
+        let mut b = Builder::new()
+            .push_opcode(OP_FALSE)
+            .push_opcode(OP_RETURN)
+            .push_slice(push(marker));
+        for field in [
+            &self.operation,
+            &self.path,
+            &self.encryption,
+            &self.version,
+            &self.content_type,
+        ] {
+            b = b.push_slice(push(field.as_bytes()));
+        }
+        if self.body.is_empty() {
+            b = b.push_slice(push(&[]));
+        }
+        for chunk in self.body.chunks(PUSH) {
+            b = b.push_slice(push(chunk));
+        }
+        TxOut {
+            value: Amount::ZERO,
+            script_pubkey: b.into_script(),
+        }
+    }
+
+    /// The PIN in a data output with `marker`; `None` for any other script (a malformed one
+    /// included: a PIN is read whole or not at all).
+    pub fn parse(script: &Script, marker: &[u8]) -> Option<Pin> {
+        let mut ins = script.instructions();
+        if !matches!(ins.next(), Some(Ok(Instruction::PushBytes(p))) if p.is_empty()) {
+            return None;
+        }
+        if !matches!(ins.next(), Some(Ok(Instruction::Op(op))) if op == OP_RETURN) {
+            return None;
+        }
+        let mut pushes = Vec::new();
+        for i in ins {
+            match i {
+                Ok(Instruction::PushBytes(p)) => pushes.push(p.as_bytes().to_vec()),
+                _ => return None,
+            }
+        }
+        if pushes.len() < 7 || pushes[0] != marker {
+            return None;
+        }
+        let text = |b: &[u8]| String::from_utf8(b.to_vec()).ok();
+        Some(Pin {
+            operation: text(&pushes[1])?,
+            path: text(&pushes[2])?,
+            encryption: text(&pushes[3])?,
+            version: text(&pushes[4])?,
+            content_type: text(&pushes[5])?,
+            body: pushes[6..].concat(),
+        })
+    }
+}
+
+fn push(bytes: &[u8]) -> PushBytesBuf {
+    PushBytesBuf::try_from(bytes.to_vec()).expect("pushes are at most 65,535 bytes")
+}
+
+/// A P2PKH output (MVC has no segwit: payouts are P2PKH or bare scripts).
+pub fn p2pkh(pk: &bitcoin::PublicKey, sats: u64) -> TxOut {
+    TxOut {
+        value: Amount::from_sat(sats),
+        script_pubkey: ScriptBuf::new_p2pkh(&pk.pubkey_hash()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_round_trip_and_others_are_not_pins() {
+        let big = Pin::create(CONTENT_PATH, "application/onnx", vec![7u8; 200_000]);
+        for p in [
+            Pin::create(RECORD_PATH, RECORD_CONTENT_TYPE, vec![1, 2, 3]),
+            Pin::create(RECORD_PATH, "text/plain", Vec::new()),
+            big,
+        ] {
+            let out = p.to_output(MARKER);
+            assert_eq!(out.value, Amount::ZERO);
+            assert_eq!(Pin::parse(&out.script_pubkey, MARKER), Some(p.clone()));
+            assert_eq!(
+                Pin::parse(&out.script_pubkey, TEST_MARKER),
+                None,
+                "another marker"
+            );
+        }
+        // A bare OP_RETURN (no OP_FALSE), a short PIN and a non-push are not PINs.
+        let bare = Builder::new()
+            .push_opcode(OP_RETURN)
+            .push_slice(push(MARKER))
+            .into_script();
+        assert_eq!(Pin::parse(&bare, MARKER), None);
+        let short = Builder::new()
+            .push_opcode(OP_FALSE)
+            .push_opcode(OP_RETURN)
+            .push_slice(push(MARKER))
+            .push_slice(push(b"create"))
+            .into_script();
+        assert_eq!(Pin::parse(&short, MARKER), None);
+    }
+}

@@ -1,0 +1,164 @@
+//! Against a real Bitcoin SV 1.0.13 regtest node (MVC's script rules; `.ci/tools` installs
+//! it): a wallet key from the BIP39 test mnemonic is paid by the node's coinbase, and a
+//! FORKID-signed P2PKH transaction registers an asset — its record and a 5 MB file as MetaID
+//! PINs in the same transaction — which the node accepts and mines; the record and file are
+//! read back from the mined block. The node itself refuses a signature without FORKID, one
+//! over another amount, and one by another key.
+
+use bitcoin::hashes::{sha256, Hash};
+use bitcoin::secp256k1::{Message, Secp256k1, SecretKey};
+use bitcoin::transaction::Version;
+use bitcoin::{
+    absolute::LockTime, Amount, Network, OutPoint, Sequence, Transaction, TxIn, Witness,
+};
+use bitmodel_mvc::keys::receive_key;
+use bitmodel_mvc::pin::{p2pkh, Pin, CONTENT_PATH, MARKER, RECORD_CONTENT_TYPE, RECORD_PATH};
+use bitmodel_mvc::sign_p2pkh;
+use bitmodel_protocol::record::Content;
+use bitmodel_protocol::{Kind, Record};
+use bitmodel_testkit::bsv::BsvNode;
+
+const WORDS: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
+/// Bytes of the file per content PIN: rust-bitcoin decodes no script above 4,000,000 bytes,
+/// so a file is cut into PINs of 1 MB, in output order.
+const CONTENT_PIN: usize = 1_000_000;
+
+fn refused(node: &BsvNode, tx: &Transaction, what: &str, reason: &str) {
+    match node.client().send_raw_transaction(tx) {
+        Ok(txid) => panic!("the node accepted {what}: {txid}"),
+        Err(e) => assert!(e.to_string().contains(reason), "{what}: {e}"),
+    }
+}
+
+#[test]
+fn a_forkid_signed_record_with_a_5_mb_file_is_mined_and_read_back() {
+    let node = BsvNode::start();
+    let c = node.client();
+    let secp = Secp256k1::new();
+    let seed = bip39::Mnemonic::parse(WORDS).unwrap().to_seed("");
+    let key = receive_key(&secp, &seed, 0).unwrap();
+    let pk = bitcoin::PublicKey::new(key.public_key(&secp));
+    let address = bitcoin::Address::p2pkh(pk, Network::Regtest);
+    node.mine_to(101, &address.to_string());
+    let block = c.get_block(&c.get_block_hash(1).unwrap()).unwrap();
+    let coinbase = &block.txdata[0];
+    assert_eq!(coinbase.output[0].script_pubkey, address.script_pubkey());
+    let value = coinbase.output[0].value;
+
+    let file: Vec<u8> = (0..5_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let record = Record {
+        kind: Kind::Model,
+        name: "big-on-chain".into(),
+        version: "1".into(),
+        license: "MIT".into(),
+        content: Some(Content {
+            sha256: sha256::Hash::hash(&file).to_byte_array(),
+            size: file.len() as u64,
+            uris: Vec::new(),
+            parts: None,
+        }),
+        owner: address.script_pubkey(),
+        fee_cap: 5_000,
+        price: None,
+        parents: Vec::new(),
+        payees: Vec::new(),
+    };
+    let mut outputs =
+        vec![Pin::create(RECORD_PATH, RECORD_CONTENT_TYPE, record.to_cbor()).to_output(MARKER)];
+    for part in file.chunks(CONTENT_PIN) {
+        outputs.push(
+            Pin::create(CONTENT_PATH, "application/octet-stream", part.to_vec()).to_output(MARKER),
+        );
+    }
+    let mut tx = Transaction {
+        version: Version::TWO,
+        lock_time: LockTime::ZERO,
+        input: vec![TxIn {
+            previous_output: OutPoint::new(coinbase.compute_txid(), 0),
+            script_sig: bitcoin::ScriptBuf::new(),
+            sequence: Sequence::MAX,
+            witness: Witness::new(),
+        }],
+        output: outputs,
+    };
+    // 1 sat a byte (the node asks 0.25), change back to the wallet.
+    let fee = 5_100_000;
+    tx.output.push(p2pkh(&pk, value.to_sat() - fee));
+    let honest = {
+        let mut t = tx.clone();
+        sign_p2pkh(&secp, &mut t, 0, &key, value).unwrap();
+        t
+    };
+    assert!(bitcoin::consensus::serialize(&honest).len() > 5_000_000);
+
+    // Without FORKID (Bitcoin's legacy digest and type 0x01): the node refuses it.
+    let mut t = tx.clone();
+    let legacy = bitcoin::sighash::SighashCache::new(&t)
+        .legacy_signature_hash(0, &address.script_pubkey(), 1)
+        .unwrap();
+    let sig = secp.sign_ecdsa(&Message::from_digest(legacy.to_byte_array()), &key);
+    let mut bytes = sig.serialize_der().to_vec();
+    bytes.push(0x01);
+    t.input[0].script_sig = bitcoin::script::Builder::new()
+        .push_slice(bitcoin::script::PushBytesBuf::try_from(bytes).unwrap())
+        .push_key(&pk)
+        .into_script();
+    refused(&node, &t, "a signature without FORKID", "FORKID");
+    // A FORKID signature over another amount, and one by another key.
+    let mut t = tx.clone();
+    sign_p2pkh(&secp, &mut t, 0, &key, value + Amount::from_sat(1)).unwrap();
+    refused(
+        &node,
+        &t,
+        "a signature over another amount",
+        "mandatory-script-verify-flag-failed",
+    );
+    let mut t = tx.clone();
+    let other = SecretKey::from_slice(&[7u8; 32]).unwrap();
+    sign_p2pkh(&secp, &mut t, 0, &other, value).unwrap();
+    refused(
+        &node,
+        &t,
+        "a signature by another key",
+        "mandatory-script-verify-flag-failed",
+    );
+
+    let txid = c.send_raw_transaction(&honest).unwrap();
+    assert_eq!(txid, honest.compute_txid(), "BSV keeps the ordinary txid");
+    let mined = node.mine_to(1, &address.to_string());
+    let block = c.get_block(&mined[0].parse().unwrap()).unwrap();
+    let got = block
+        .txdata
+        .iter()
+        .find(|t| t.compute_txid() == txid)
+        .expect("the registration is in the block");
+    let pins: Vec<Pin> = got
+        .output
+        .iter()
+        .filter_map(|o| Pin::parse(&o.script_pubkey, MARKER))
+        .collect();
+    assert_eq!(pins.len(), 1 + file.len().div_ceil(CONTENT_PIN));
+    assert_eq!(pins[0].path, RECORD_PATH);
+    let (back, flaws) = Record::from_cbor(&pins[0].body).unwrap();
+    assert!(flaws.is_empty());
+    assert_eq!(back, record);
+    let whole: Vec<u8> = pins[1..]
+        .iter()
+        .filter(|p| p.path == CONTENT_PATH)
+        .flat_map(|p| p.body.clone())
+        .collect();
+    assert_eq!(
+        sha256::Hash::hash(&whole).to_byte_array(),
+        record.content.unwrap().sha256
+    );
+    eprintln!(
+        "bsv regtest: a {} byte registration (record and a {} byte file) mined in {}",
+        bitcoin::consensus::serialize(&honest).len(),
+        file.len(),
+        mined[0]
+    );
+}
