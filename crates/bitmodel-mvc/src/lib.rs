@@ -12,10 +12,12 @@
 //! - [`sighash`]: the FORKID signature digest and P2PKH signing.
 //! - [`pin`]: records and files as MetaID PINs in `OP_FALSE OP_RETURN` outputs.
 //! - [`keys`]: P2PKH keys from the wallet's BIP39 seed.
+//! - [`splitter`]: the C-Flow splitter covenant (OP_PUSH_TX), any number of parents.
 
 pub mod keys;
 pub mod pin;
 pub mod sighash;
+pub mod splitter;
 pub mod txid;
 
 pub use sighash::{sign_p2pkh, SighashType};
