@@ -8,6 +8,7 @@ mod devnet;
 mod economy;
 mod index;
 mod keeper;
+mod mvc;
 mod report;
 mod script;
 mod server;
@@ -15,7 +16,7 @@ mod server;
 use std::process::ExitCode;
 
 const GROUPS: &[&str] = &[
-    "cflow", "covenant", "devnet", "economy", "index", "keeper", "script", "server",
+    "cflow", "covenant", "devnet", "economy", "index", "keeper", "mvc", "script", "server",
 ];
 
 fn main() -> ExitCode {
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
             "economy" => economy::run(),
             "index" => index::run(),
             "keeper" => keeper::run(),
+            "mvc" => mvc::run(),
             "script" => script::run(),
             "server" => server::run(),
             other => {
