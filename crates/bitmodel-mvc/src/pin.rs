@@ -155,3 +155,77 @@ mod tests {
         assert_eq!(Pin::parse(&short, MARKER), None);
     }
 }
+
+/// A Bitmodel registration read from one MVC transaction: the record PIN and, when the
+/// record names content, the file from the content PINs that follow it in output order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registration {
+    /// The record output's index: the asset is `<txid>i<vout>`.
+    pub vout: u32,
+    pub record: bitmodel_protocol::Record,
+    /// The file when the content PINs hash to the record's sha256 and size; `None` when the
+    /// record names no content or its file is not (wholly, exactly) in the transaction.
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+/// Why a record PIN is not a registration.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PinError {
+    #[error("output {vout}: {source}")]
+    Record {
+        vout: u32,
+        #[source]
+        source: bitmodel_protocol::record::RecordError,
+    },
+}
+
+/// Every registration in a transaction's outputs (a record PIN each), with the reason for
+/// each record PIN that does not decode. Content PINs belong to the record PIN before them.
+pub fn registrations(outputs: &[TxOut], marker: &[u8]) -> Vec<Result<Registration, PinError>> {
+    use bitcoin::hashes::{sha256, Hash};
+    let pins: Vec<(u32, Pin)> = outputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| Pin::parse(&o.script_pubkey, marker).map(|p| (i as u32, p)))
+        .collect();
+    let mut out = Vec::new();
+    for (k, (vout, pin)) in pins.iter().enumerate() {
+        if pin.path != RECORD_PATH || pin.operation != "create" {
+            continue;
+        }
+        let record = match bitmodel_protocol::Record::from_cbor(&pin.body) {
+            Ok((r, _)) => r,
+            Err(source) => {
+                out.push(Err(PinError::Record {
+                    vout: *vout,
+                    source,
+                }));
+                continue;
+            }
+        };
+        let parts: Vec<&Pin> = pins[k + 1..]
+            .iter()
+            .map(|(_, p)| p)
+            .take_while(|p| p.path == CONTENT_PATH)
+            .collect();
+        let file = record.content.as_ref().and_then(|c| {
+            let bytes: Vec<u8> = parts.iter().flat_map(|p| p.body.iter().copied()).collect();
+            (bytes.len() as u64 == c.size && sha256::Hash::hash(&bytes).to_byte_array() == c.sha256)
+                .then(|| {
+                    (
+                        parts
+                            .first()
+                            .map(|p| p.content_type.clone())
+                            .unwrap_or_default(),
+                        bytes,
+                    )
+                })
+        });
+        out.push(Ok(Registration {
+            vout: *vout,
+            record,
+            file,
+        }));
+    }
+    out
+}

@@ -136,25 +136,21 @@ fn a_forkid_signed_record_with_a_5_mb_file_is_mined_and_read_back() {
         .iter()
         .find(|t| t.compute_txid() == txid)
         .expect("the registration is in the block");
-    let pins: Vec<Pin> = got
-        .output
-        .iter()
-        .filter_map(|o| Pin::parse(&o.script_pubkey, MARKER))
-        .collect();
-    assert_eq!(pins.len(), 1 + file.len().div_ceil(CONTENT_PIN));
-    assert_eq!(pins[0].path, RECORD_PATH);
-    let (back, flaws) = Record::from_cbor(&pins[0].body).unwrap();
-    assert!(flaws.is_empty());
-    assert_eq!(back, record);
-    let whole: Vec<u8> = pins[1..]
-        .iter()
-        .filter(|p| p.path == CONTENT_PATH)
-        .flat_map(|p| p.body.clone())
-        .collect();
-    assert_eq!(
-        sha256::Hash::hash(&whole).to_byte_array(),
-        record.content.unwrap().sha256
-    );
+    let regs = bitmodel_mvc::pin::registrations(&got.output, MARKER);
+    assert_eq!(regs.len(), 1);
+    let reg = regs[0].as_ref().unwrap();
+    assert_eq!(reg.vout, 0, "the asset is <txid>i0");
+    assert_eq!(reg.record, record);
+    let (content_type, bytes) = reg.file.as_ref().expect("the file, whole and verified");
+    assert_eq!(content_type, "application/octet-stream");
+    assert_eq!(bytes, &file);
+    // One content byte changed: the file no longer matches its record and is not taken.
+    let mut spoiled = got.output.clone();
+    let mut pin = Pin::parse(&spoiled[2].script_pubkey, MARKER).unwrap();
+    pin.body[0] ^= 1;
+    spoiled[2] = pin.to_output(MARKER);
+    let regs = bitmodel_mvc::pin::registrations(&spoiled, MARKER);
+    assert_eq!(regs[0].as_ref().unwrap().file, None);
     eprintln!(
         "bsv regtest: a {} byte registration (record and a {} byte file) mined in {}",
         bitcoin::consensus::serialize(&honest).len(),
