@@ -4,15 +4,13 @@
 //! owner within a bounded number of blocks with nobody pushing by hand.
 
 use bitcoin::hashes::Hash;
-use bitcoin::{Amount, ScriptBuf, WPubkeyHash};
+use bitcoin::{ScriptBuf, WPubkeyHash};
 use bitmodel_covenant::spend::recommended_fee_cap;
-use bitmodel_covenant::Utxo;
-use bitmodel_devnet::Devnet;
-use bitmodel_index::sync::sync;
-use bitmodel_index::Index;
 use bitmodel_keeper::{plan, Keeper, Policy, PushKind};
-use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
-use bitmodel_rpc::{Auth, Client};
+use bitmodel_protocol::{AssetId, Kind, Parent, Record, Relation};
+
+mod common;
+use common::World;
 
 fn owner(n: u8) -> ScriptBuf {
     ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20]))
@@ -37,67 +35,6 @@ fn record(n: u8, parents: &[(AssetId, u16)]) -> Record {
             })
             .collect(),
         payees: Vec::new(),
-    }
-}
-
-struct World {
-    dn: Devnet,
-    client: Client,
-    index: Index,
-    _dir: tempfile::TempDir,
-}
-
-impl World {
-    fn new() -> World {
-        let dn = Devnet::spawn().unwrap();
-        let (u, p) = dn.rpc_credentials();
-        let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let index = Index::open(&dir.path().join("i.redb"), Chain::Devnet).unwrap();
-        World {
-            dn,
-            client,
-            index,
-            _dir: dir,
-        }
-    }
-
-    fn register(&self, r: &Record) -> AssetId {
-        bitmodel_testkit::inscribe::register(&self.dn, r, "text/plain", b"card".to_vec())
-    }
-
-    fn sync(&self) {
-        sync(&self.index, &self.client, 0, |_, _| {}).unwrap();
-    }
-
-    fn pay(&self, id: &AssetId, sats: u64) {
-        self.sync();
-        let vault = self.index.asset(id).unwrap().unwrap().vault.unwrap();
-        self.dn.fund(&vault, Amount::from_sat(sats)).unwrap();
-    }
-
-    fn utxos(&self, id: &AssetId) -> Vec<Utxo> {
-        self.index
-            .vault_status(id)
-            .unwrap()
-            .unwrap()
-            .utxos
-            .iter()
-            .map(|(outpoint, u)| Utxo {
-                outpoint: *outpoint,
-                amount: u.amount,
-            })
-            .collect()
-    }
-
-    /// One keeper round; pushes go to the devnet's mempool.
-    fn round(&self, keeper: &mut Keeper) -> bitmodel_keeper::Round {
-        self.sync();
-        keeper
-            .round(&self.index, |tx| {
-                self.dn.submit(tx.clone()).map_err(|r| format!("{r:?}"))
-            })
-            .unwrap()
     }
 }
 

@@ -14,14 +14,14 @@ use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
 use bitmodel_covenant::{build_merge, Utxo};
 use bitmodel_devnet::{Devnet, RejectClass};
 use bitmodel_index::rows::Event;
-use bitmodel_index::sync::sync;
-use bitmodel_index::Index;
 use bitmodel_keeper::{Keeper, Policy, PushKind};
-use bitmodel_protocol::split::{share, share_over};
-use bitmodel_protocol::wide::{tree, Node};
+use bitmodel_protocol::split::share;
+use bitmodel_protocol::wide::{pay_with, tree};
 use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Payee, Record, Relation};
-use bitmodel_rpc::{Auth, Client};
 use bitmodel_testkit::rng::Rng;
+
+mod common;
+use common::World;
 
 fn script(tag: u8, i: usize) -> ScriptBuf {
     let mut h = [tag; 20];
@@ -60,122 +60,6 @@ fn wide(name: &str, parents: &[AssetId], payees: usize, seed: u64) -> Record {
     }
 }
 
-struct World {
-    dn: Devnet,
-    client: Client,
-    index: Index,
-    _dir: tempfile::TempDir,
-}
-
-impl World {
-    fn new() -> World {
-        let dn = Devnet::spawn().unwrap();
-        let (u, p) = dn.rpc_credentials();
-        let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let index = Index::open(&dir.path().join("i.redb"), Chain::Devnet).unwrap();
-        World {
-            dn,
-            client,
-            index,
-            _dir: dir,
-        }
-    }
-
-    fn register(&self, r: &Record) -> AssetId {
-        let id = bitmodel_testkit::inscribe::register(&self.dn, r, "text/plain", b"card".to_vec());
-        self.sync();
-        assert!(
-            self.index.asset(&id).unwrap().is_some(),
-            "{} registered: {:?}",
-            r.name,
-            self.index.invalid(&id).unwrap()
-        );
-        id
-    }
-
-    fn sync(&self) {
-        sync(&self.index, &self.client, 0, |_, _| {}).unwrap();
-    }
-
-    fn pay(&self, id: &AssetId, sats: u64) {
-        let vault = self.index.asset(id).unwrap().unwrap().vault.unwrap();
-        self.dn.fund(&vault, Amount::from_sat(sats)).unwrap();
-        self.sync();
-    }
-
-    /// Keeper rounds, a block after each, until a round pushes nothing; the pushes per round.
-    fn keep(&self, keeper: &mut Keeper, max_rounds: usize) -> Vec<Vec<(Option<u16>, PushKind)>> {
-        let mut rounds = Vec::new();
-        for _ in 0..max_rounds {
-            self.sync();
-            let r = keeper
-                .round(&self.index, |tx| {
-                    self.dn.submit(tx.clone()).map_err(|r| format!("{r:?}"))
-                })
-                .unwrap();
-            assert!(
-                r.refused.is_empty(),
-                "the devnet refused a push: {:?}",
-                r.refused
-            );
-            if r.pushed.is_empty() {
-                break;
-            }
-            rounds.push(
-                r.pushed
-                    .iter()
-                    .map(|(h, p, _)| (h.splitter, p.kind))
-                    .collect(),
-            );
-            self.dn.mine(1).unwrap();
-        }
-        self.sync();
-        rounds
-    }
-}
-
-/// What every member gets by the rule, level by level, with the fee each spend really paid
-/// (`fees[None]`: the vault's; `fees[Some(n)]`: splitter n's, numbered in pre-order as
-/// `record_vaults` numbers them), and what the owner keeps.
-fn expected(weights: &[u16], amount: u64, fees: &HashMap<Option<u16>, u64>) -> (Vec<u64>, u64) {
-    fn give(
-        node: &Node,
-        amount: u64,
-        w: &[u16],
-        fees: &HashMap<Option<u16>, u64>,
-        next: &mut u16,
-        out: &mut [u64],
-    ) {
-        match node {
-            Node::Member(i) => out[*i] += amount,
-            Node::Splitter { weight, children } => {
-                let n = *next;
-                *next += 1;
-                let a = amount - fees[&Some(n)];
-                let shares: Vec<u64> = children[1..]
-                    .iter()
-                    .map(|c| share_over(a, c.weight(w), *weight))
-                    .collect();
-                let first = a - shares.iter().sum::<u64>();
-                for (c, s) in children.iter().zip(std::iter::once(first).chain(shares)) {
-                    give(c, s, w, fees, next, out);
-                }
-            }
-        }
-    }
-    let t = amount - fees[&None];
-    let mut out = vec![0; weights.len()];
-    let mut next = 0;
-    let mut owner = t;
-    for c in &tree(weights) {
-        let s = share(t, c.weight(weights));
-        owner -= s;
-        give(c, s, weights, fees, &mut next, &mut out);
-    }
-    (out, owner)
-}
-
 #[test]
 fn a_thousand_payees_are_paid_by_the_keeper_down_the_splitters() {
     let w = World::new();
@@ -207,7 +91,9 @@ fn a_thousand_payees_are_paid_by_the_keeper_down_the_splitters() {
         }
     }
     assert_eq!(fees.len(), 101, "the vault and its 100 splitters");
-    let (want, owner) = expected(&weights, amount, &fees);
+    // The rule, level by level, with the fee each spend really paid (`splitter n` in
+    // pre-order, as `record_vaults` numbers them).
+    let (want, owner) = pay_with(&weights, amount - fees[&None], |n| fees[&Some(n)]);
     for (i, p) in record.payees.iter().enumerate() {
         let got = w.index.earnings(&p.script).unwrap().total;
         assert_eq!(got, want[i], "payee {i} (weight {})", p.weight);

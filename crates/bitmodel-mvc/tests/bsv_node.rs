@@ -8,18 +8,14 @@
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::secp256k1::{Message, Secp256k1, SecretKey};
 use bitcoin::transaction::Version;
-use bitcoin::{
-    absolute::LockTime, Amount, Network, OutPoint, Sequence, Transaction, TxIn, Witness,
-};
-use bitmodel_mvc::keys::receive_key;
+use bitcoin::{absolute::LockTime, Amount, Sequence, Transaction, TxIn, Witness};
 use bitmodel_mvc::pin::{p2pkh, Pin, CONTENT_PATH, MARKER, RECORD_CONTENT_TYPE, RECORD_PATH};
 use bitmodel_mvc::sign_p2pkh;
 use bitmodel_protocol::record::Content;
 use bitmodel_protocol::{Kind, Record};
 use bitmodel_testkit::bsv::BsvNode;
 
-const WORDS: &str =
-    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+mod common;
 
 /// Bytes of the file per content PIN: rust-bitcoin decodes no script above 4,000,000 bytes,
 /// so a file is cut into PINs of 1 MB, in output order.
@@ -34,18 +30,16 @@ fn refused(node: &BsvNode, tx: &Transaction, what: &str, reason: &str) {
 
 #[test]
 fn a_forkid_signed_record_with_a_5_mb_file_is_mined_and_read_back() {
-    let node = BsvNode::start();
+    let common::Funded {
+        node,
+        key,
+        pk,
+        address,
+        coin,
+    } = common::funded();
     let c = node.client();
     let secp = Secp256k1::new();
-    let seed = bip39::Mnemonic::parse(WORDS).unwrap().to_seed("");
-    let key = receive_key(&secp, &seed, 0).unwrap();
-    let pk = bitcoin::PublicKey::new(key.public_key(&secp));
-    let address = bitcoin::Address::p2pkh(pk, Network::Regtest);
-    node.mine_to(101, &address.to_string());
-    let block = c.get_block(&c.get_block_hash(1).unwrap()).unwrap();
-    let coinbase = &block.txdata[0];
-    assert_eq!(coinbase.output[0].script_pubkey, address.script_pubkey());
-    let value = coinbase.output[0].value;
+    let value = coin.1.value;
 
     let file: Vec<u8> = (0..5_000_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
@@ -78,7 +72,7 @@ fn a_forkid_signed_record_with_a_5_mb_file_is_mined_and_read_back() {
         version: Version::TWO,
         lock_time: LockTime::ZERO,
         input: vec![TxIn {
-            previous_output: OutPoint::new(coinbase.compute_txid(), 0),
+            previous_output: coin.0,
             script_sig: bitcoin::ScriptBuf::new(),
             sequence: Sequence::MAX,
             witness: Witness::new(),

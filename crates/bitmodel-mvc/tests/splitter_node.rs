@@ -7,15 +7,13 @@
 use bitcoin::hashes::Hash;
 use bitcoin::secp256k1::Secp256k1;
 use bitcoin::{Amount, Network, OutPoint, ScriptBuf, Transaction, TxOut};
-use bitmodel_mvc::keys::receive_key;
 use bitmodel_mvc::pin::p2pkh;
 use bitmodel_mvc::sighash::{preimage, SighashType};
 use bitmodel_mvc::sign_p2pkh;
 use bitmodel_mvc::splitter::Splitter;
 use bitmodel_testkit::bsv::BsvNode;
 
-const WORDS: &str =
-    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+mod common;
 const FEE: u64 = 20_000;
 const VERSION: i32 = 2;
 
@@ -35,21 +33,12 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let node = BsvNode::start();
-        let secp = Secp256k1::new();
-        let seed = bip39::Mnemonic::parse(WORDS).unwrap().to_seed("");
-        let key = receive_key(&secp, &seed, 0).unwrap();
-        let pk = bitcoin::PublicKey::new(key.public_key(&secp));
-        let address = bitcoin::Address::p2pkh(pk, Network::Regtest);
-        node.mine_to(101, &address.to_string());
-        let c = node.client();
-        let cb = &c.get_block(&c.get_block_hash(1).unwrap()).unwrap().txdata[0];
-        let coin = (OutPoint::new(cb.compute_txid(), 0), cb.output[0].value);
+        let f = common::funded();
         World {
-            node,
-            key,
-            pk,
-            coin,
+            node: f.node,
+            key: f.key,
+            pk: f.pk,
+            coin: (f.coin.0, f.coin.1.value),
         }
     }
 

@@ -78,29 +78,46 @@ fn build(weights: &[u16], from: usize, to: usize) -> Vec<Node> {
 /// `c` `floor(total·W_c/10000)`; a splitter holding `a` gives child `c ≥ 2`
 /// `floor((a − fee)·W_c/W_g)` and child 1 the rest.
 pub fn pay(weights: &[u16], total: u64, splitter_fee: u64) -> (Vec<u64>, u64) {
+    pay_with(weights, total, |_| splitter_fee)
+}
+
+/// [`pay`] with each splitter's own fee: `fee(n)` for splitter `n`, numbered in pre-order (a
+/// splitter before its own splitters, children in order) — the numbering the covenant crate's
+/// `record_vaults` and the index use, so the fees a chain's spends really paid give exactly
+/// what the chain paid each member.
+pub fn pay_with(weights: &[u16], total: u64, fee: impl Fn(u16) -> u64) -> (Vec<u64>, u64) {
     let mut out = vec![0u64; weights.len()];
-    let top = tree(weights);
     let mut owner = total;
-    for c in &top {
+    let mut next = 0;
+    for c in &tree(weights) {
         let s = share(total, c.weight(weights));
         owner -= s;
-        give(c, s, weights, splitter_fee, &mut out);
+        give(c, s, weights, &fee, &mut next, &mut out);
     }
     (out, owner)
 }
 
-fn give(node: &Node, amount: u64, weights: &[u16], fee: u64, out: &mut [u64]) {
+fn give(
+    node: &Node,
+    amount: u64,
+    weights: &[u16],
+    fee: &impl Fn(u16) -> u64,
+    next: &mut u16,
+    out: &mut [u64],
+) {
     match node {
         Node::Member(i) => out[*i] += amount,
         Node::Splitter { weight, children } => {
-            let a = amount - fee.min(amount);
-            let mut first = a;
-            for c in &children[1..] {
-                let s = share_over(a, c.weight(weights), *weight);
-                first -= s;
-                give(c, s, weights, fee, out);
+            let a = amount - fee(*next).min(amount);
+            *next += 1;
+            let shares: Vec<u64> = children[1..]
+                .iter()
+                .map(|c| share_over(a, c.weight(weights), *weight))
+                .collect();
+            let first = a - shares.iter().sum::<u64>();
+            for (c, s) in children.iter().zip(std::iter::once(first).chain(shares)) {
+                give(c, s, weights, fee, next, out);
             }
-            give(&children[0], first, weights, fee, out);
         }
     }
 }

@@ -4,11 +4,9 @@
 //! a temporary datadir, killed when dropped. BSV 1.0.13 reads its options at the top level of
 //! the config file (it ignores a `[regtest]` section), so they are written there.
 
+use bitmodel_rpc::Client;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use bitmodel_rpc::{Auth, Client};
 
 pub struct BsvNode {
     child: Child,
@@ -53,15 +51,7 @@ impl BsvNode {
             rpc_port,
             dir,
         };
-        let c = node.client();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while let Err(e) = c.get_block_count() {
-            assert!(
-                Instant::now() < deadline,
-                "the BSV node did not answer within 60 s: {e}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        crate::wait_for_rpc(&node.client(), "the BSV node");
         node
     }
 
@@ -70,12 +60,7 @@ impl BsvNode {
     }
 
     pub fn client(&self) -> Client {
-        Client::new(
-            &self.url(),
-            Auth::UserPass("bitmodel".into(), "bitmodel".into()),
-        )
-        .expect("a valid url")
-        .with_retries(0, Duration::from_millis(10))
+        crate::node_client(&self.url())
     }
 
     pub fn datadir(&self) -> PathBuf {

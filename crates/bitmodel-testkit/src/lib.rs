@@ -30,6 +30,25 @@ pub struct Litecoind {
     dir: tempfile::TempDir,
 }
 
+/// A client of a test node's RPC (user and password `bitmodel`), without retries.
+pub(crate) fn node_client(url: &str) -> Client {
+    Client::new(url, Auth::UserPass("bitmodel".into(), "bitmodel".into()))
+        .expect("a valid url")
+        .with_retries(0, Duration::from_millis(10))
+}
+
+/// Waits up to 60 s for a node just started to answer RPC.
+pub(crate) fn wait_for_rpc(c: &Client, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while let Err(e) = c.get_block_count() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not answer within 60 s: {e}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -73,15 +92,7 @@ impl Litecoind {
             rpc_port,
             dir,
         };
-        let c = node.client();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while let Err(e) = c.get_block_count() {
-            assert!(
-                Instant::now() < deadline,
-                "litecoind did not answer within 60 s: {e}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        wait_for_rpc(&node.client(), "litecoind");
         node
     }
 
@@ -90,12 +101,7 @@ impl Litecoind {
     }
 
     pub fn client(&self) -> Client {
-        Client::new(
-            &self.url(),
-            Auth::UserPass("bitmodel".into(), "bitmodel".into()),
-        )
-        .expect("a valid url")
-        .with_retries(0, Duration::from_millis(10))
+        node_client(&self.url())
     }
 
     pub fn datadir(&self) -> PathBuf {

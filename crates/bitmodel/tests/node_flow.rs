@@ -802,38 +802,8 @@ fn a_thousand_payees_from_a_parents_file_are_paid_by_the_keeper() {
     }
     assert_eq!(fees.len(), 101);
     // The rule, level by level, with each spend's real fee (splitters in pre-order).
-    fn give(
-        node: &bitmodel_protocol::wide::Node,
-        amount: u64,
-        w: &[u16],
-        fees: &std::collections::HashMap<Option<u16>, u64>,
-        next: &mut u16,
-        out: &mut [u64],
-    ) {
-        use bitmodel_protocol::wide::Node;
-        match node {
-            Node::Member(i) => out[*i] += amount,
-            Node::Splitter { weight, children } => {
-                let a = amount - fees[&Some(*next)];
-                *next += 1;
-                let shares: Vec<u64> = children[1..]
-                    .iter()
-                    .map(|c| bitmodel_protocol::split::share_over(a, c.weight(w), *weight))
-                    .collect();
-                let first = a - shares.iter().sum::<u64>();
-                for (c, s) in children.iter().zip(std::iter::once(first).chain(shares)) {
-                    give(c, s, w, fees, next, out);
-                }
-            }
-        }
-    }
-    let t = paid - fees[&None];
-    let mut want = vec![0u64; 1_000];
-    let mut next = 0;
-    for c in bitmodel_protocol::wide::tree(&weights) {
-        let s = bitmodel_protocol::split::share(t, c.weight(&weights));
-        give(&c, s, &weights, &fees, &mut next, &mut want);
-    }
+    let (want, _) =
+        bitmodel_protocol::wide::pay_with(&weights, paid - fees[&None], |n| fees[&Some(n)]);
     for (i, s) in scripts.iter().enumerate() {
         assert_eq!(index.earnings(s).unwrap().total, want[i], "payee {i}");
     }
