@@ -121,9 +121,7 @@ pub fn run() {
     let t = Instant::now();
     let mut built = 0usize;
     for (asset, utxos) in &vaults {
-        let vault = VaultSource::vault(&index, asset)
-            .expect("read")
-            .expect("a vault");
+        let vault = index.vault(&asset.asset).expect("read").expect("a vault");
         for u in utxos {
             let u = Utxo {
                 outpoint: u.outpoint,

@@ -552,11 +552,10 @@ impl Index {
             .map_err(|e| IndexError::Corrupt(format!("vaults of {id}: {e}")))
     }
 
-    /// The asset's splitter `n`, ready to build covenant spends.
-    pub fn splitter(&self, id: &AssetId, n: u16) -> Result<Option<Vault>, IndexError> {
-        Ok(self
-            .record_vaults(id)?
-            .and_then(|v| v.splitters.into_iter().nth(usize::from(n))))
+    /// The asset's splitters in pre-order, ready to build covenant spends (all of them:
+    /// each is derived from the ones below it, so build them once and pick).
+    pub fn splitters(&self, id: &AssetId) -> Result<Option<Vec<Vault>>, IndexError> {
+        Ok(self.record_vaults(id)?.map(|v| v.splitters))
     }
 
     /// The asset's vault, ready to build covenant spends.

@@ -29,8 +29,8 @@ pub enum Query {
     Invalid(AssetId),
     Ancestry(AssetId),
     VaultTerms(AssetId),
-    /// The terms of the asset's splitter `n` (records with more than 11 members).
-    SplitterTerms(AssetId, u16),
+    /// The terms of the asset's splitters in pre-order (records with more than 11 members).
+    Splitters(AssetId),
     VaultStatus(AssetId),
     Stats(AssetId),
     EventsFor(AssetId),
@@ -134,7 +134,11 @@ impl Index {
             Query::Invalid(id) => json(self.invalid(id)?),
             Query::Ancestry(id) => json(self.ancestry(id)?),
             Query::VaultTerms(id) => json(self.vault_terms(id)?.map(Terms::of)),
-            Query::SplitterTerms(id, n) => json(self.splitter(id, *n)?.map(|v| Terms::of(v.terms))),
+            Query::Splitters(id) => json(self.splitters(id)?.map(|vs| {
+                vs.into_iter()
+                    .map(|v| Terms::of(v.terms))
+                    .collect::<Vec<_>>()
+            })),
             Query::VaultStatus(id) => json(self.vault_status(id)?.map(|s| Status {
                 balance: s.balance,
                 utxos: s.utxos,
@@ -327,15 +331,20 @@ impl Reader {
         }
     }
 
-    /// The asset's splitter `n`, ready to build covenant spends.
-    pub fn splitter(&self, id: &AssetId, n: u16) -> Result<Option<Vault>, IndexError> {
+    /// The asset's splitters in pre-order (numbered as the index books their UTXOs), each
+    /// built once; empty for a record of at most 11 members.
+    pub fn splitters(&self, id: &AssetId) -> Result<Option<Vec<Vault>>, IndexError> {
         match self {
-            Reader::Local(i) => i.splitter(id, n),
+            Reader::Local(i) => i.splitters(id),
             Reader::Remote(r) => r
-                .get::<Option<Terms>>(Query::SplitterTerms(*id, n))?
-                .map(|t| {
-                    Vault::new(t.into_terms(), self.chain())
-                        .map_err(|e| IndexError::Corrupt(e.to_string()))
+                .get::<Option<Vec<Terms>>>(Query::Splitters(*id))?
+                .map(|ts| {
+                    ts.into_iter()
+                        .map(|t| {
+                            Vault::new(t.into_terms(), self.chain())
+                                .map_err(|e| IndexError::Corrupt(e.to_string()))
+                        })
+                        .collect()
                 })
                 .transpose(),
         }

@@ -17,10 +17,11 @@ use std::collections::HashSet;
 
 use bitcoin::{OutPoint, Transaction, Txid};
 use bitmodel_index::rows::Holder;
+use bitmodel_protocol::AssetId;
 
 pub use bitmodel_covenant::Utxo;
 pub use plan::{plan, Plan, Policy, Push, PushKind, Wait};
-pub use source::VaultSource;
+pub use source::{Covenants, VaultSource};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeeperError {
@@ -65,18 +66,22 @@ impl Keeper {
     /// Every vault's plan for this round, without broadcasting (for tests and benchmarks).
     pub fn plan_all(&self, source: &impl VaultSource) -> Result<Vec<(Holder, Plan)>, KeeperError> {
         let mut out = Vec::new();
+        let mut built = None;
         for (asset, utxos) in source.vaults_with_money()? {
-            if let Some(p) = self.plan_one(source, asset, utxos)? {
+            if let Some(p) = self.plan_one(source, &mut built, asset, utxos)? {
                 out.push((asset, p));
             }
         }
         Ok(out)
     }
 
-    /// The plan for one vault's UTXOs that this keeper has not already spent.
+    /// The plan for one vault's UTXOs that this keeper has not already spent. `built` keeps
+    /// the last asset's covenants: holders come in asset order, so a wide asset's vault and
+    /// splitters are built once a round, not once per splitter.
     fn plan_one(
         &self,
         source: &impl VaultSource,
+        built: &mut Option<(AssetId, Option<Covenants>)>,
         asset: Holder,
         utxos: Vec<bitmodel_covenant::Utxo>,
     ) -> Result<Option<Plan>, KeeperError> {
@@ -87,10 +92,17 @@ impl Keeper {
         if utxos.is_empty() {
             return Ok(None);
         }
-        let Some(vault) = source.vault(&asset)? else {
+        if built.as_ref().is_none_or(|(a, _)| *a != asset.asset) {
+            *built = Some((asset.asset, source.covenants(&asset.asset)?));
+        }
+        let Some(vault) = built
+            .as_ref()
+            .and_then(|(_, c)| c.as_ref())
+            .and_then(|c| c.of(&asset))
+        else {
             return Ok(None);
         };
-        plan(&vault, &utxos, &self.policy)
+        plan(vault, &utxos, &self.policy)
             .map(Some)
             .map_err(|source| KeeperError::Covenant { asset, source })
     }
@@ -111,13 +123,14 @@ impl Keeper {
         self.pending.retain(|o| live.contains(o));
         let mut round = Round::default();
         let mut budget = self.policy.max_pushes;
+        let mut built = None;
         let total = vaults.len();
         for (i, (asset, utxos)) in vaults.into_iter().enumerate() {
             if budget == 0 {
                 round.deferred += total - i;
                 break;
             }
-            let Some(p) = self.plan_one(source, asset, utxos)? else {
+            let Some(p) = self.plan_one(source, &mut built, asset, utxos)? else {
                 continue;
             };
             if let Some(w) = p.wait {

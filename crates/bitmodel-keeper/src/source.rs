@@ -6,18 +6,38 @@ use bitmodel_covenant::{Utxo, Vault};
 use bitmodel_index::remote::Reader;
 use bitmodel_index::rows::Holder;
 use bitmodel_index::{Index, IndexError};
+use bitmodel_protocol::AssetId;
+
+/// An asset's covenants: its vault and its splitters in pre-order (splitter `n` is
+/// `splitters[n]`).
+pub struct Covenants {
+    pub vault: Vault,
+    pub splitters: Vec<Vault>,
+}
+
+impl Covenants {
+    /// The covenant holding `h`'s money.
+    pub fn of(&self, h: &Holder) -> Option<&Vault> {
+        match h.splitter {
+            None => Some(&self.vault),
+            Some(n) => self.splitters.get(usize::from(n)),
+        }
+    }
+}
 
 /// Vaults with money and how to build their spends.
 pub trait VaultSource {
     /// Every vault and splitter holding confirmed UTXOs, in asset order (an asset's vault
     /// before its splitters).
     fn vaults_with_money(&self) -> Result<Vec<(Holder, Vec<Utxo>)>, IndexError>;
-    fn vault(&self, holder: &Holder) -> Result<Option<Vault>, IndexError>;
+    /// The asset's vault and splitters, built once (a splitter is derived from the ones
+    /// below it, so one is not cheaper than all).
+    fn covenants(&self, asset: &AssetId) -> Result<Option<Covenants>, IndexError>;
 }
 
 fn utxos(
     by_asset: Vec<(
-        bitmodel_protocol::AssetId,
+        AssetId,
         Vec<(bitcoin::OutPoint, bitmodel_index::rows::VaultUtxo)>,
     )>,
 ) -> Vec<(Holder, Vec<Utxo>)> {
@@ -33,16 +53,26 @@ fn utxos(
     by.into_iter().collect()
 }
 
+fn both(
+    vault: Option<Vault>,
+    splitters: impl FnOnce() -> Result<Option<Vec<Vault>>, IndexError>,
+) -> Result<Option<Covenants>, IndexError> {
+    let Some(vault) = vault else {
+        return Ok(None);
+    };
+    Ok(Some(Covenants {
+        vault,
+        splitters: splitters()?.unwrap_or_default(),
+    }))
+}
+
 impl VaultSource for Index {
     fn vaults_with_money(&self) -> Result<Vec<(Holder, Vec<Utxo>)>, IndexError> {
         Ok(utxos(self.vault_utxos_by_asset()?))
     }
 
-    fn vault(&self, h: &Holder) -> Result<Option<Vault>, IndexError> {
-        match h.splitter {
-            None => Index::vault(self, &h.asset),
-            Some(n) => Index::splitter(self, &h.asset, n),
-        }
+    fn covenants(&self, asset: &AssetId) -> Result<Option<Covenants>, IndexError> {
+        both(Index::vault(self, asset)?, || Index::splitters(self, asset))
     }
 }
 
@@ -51,10 +81,9 @@ impl VaultSource for Reader {
         Ok(utxos(self.vault_utxos_by_asset()?))
     }
 
-    fn vault(&self, h: &Holder) -> Result<Option<Vault>, IndexError> {
-        match h.splitter {
-            None => Reader::vault(self, &h.asset),
-            Some(n) => Reader::splitter(self, &h.asset, n),
-        }
+    fn covenants(&self, asset: &AssetId) -> Result<Option<Covenants>, IndexError> {
+        both(Reader::vault(self, asset)?, || {
+            Reader::splitters(self, asset)
+        })
     }
 }

@@ -241,7 +241,7 @@ fn the_devnet_refuses_attacks_on_splitters_at_widths_12_121_and_1000() {
             outpoint: *op,
             amount: u.amount,
         };
-        let v = w.index.splitter(&id, 0).unwrap().unwrap();
+        let v = w.index.splitters(&id).unwrap().unwrap()[0].clone();
         // A payment straight into a splitter is the asset's payment, and can be merged with
         // what the vault passed down — but only into the same splitter, whole.
         let extra = 50_000u64;

@@ -45,8 +45,13 @@ pub fn vaults_and_utxos(
             });
         }
     }
+    if by.is_empty() {
+        return Ok(out);
+    }
+    // All splitters at once: each is derived from the ones below it.
+    let splitters = index.splitters(id)?.unwrap_or_default();
     for (n, utxos) in by {
-        let Some(vault) = index.splitter(id, n)? else {
+        let Some(vault) = splitters.get(usize::from(n)).cloned() else {
             bail!("the index books UTXOs to splitter {n} of {id}, which its record does not have");
         };
         out.push(Held {
