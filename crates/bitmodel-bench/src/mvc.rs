@@ -5,7 +5,7 @@
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::secp256k1::{Secp256k1, SecretKey};
 use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, TxIn, Txid};
-use bitmodel_mvc::pin::{p2pkh, Pin, CONTENT_PATH, MARKER, RECORD_CONTENT_TYPE, RECORD_PATH};
+use bitmodel_mvc::pin::{p2pkh, registration_outputs, MARKER};
 use bitmodel_mvc::splitter::Splitter;
 use bitmodel_protocol::record::Content;
 use bitmodel_protocol::{Kind, Record};
@@ -69,12 +69,7 @@ pub fn run() {
         payees: Vec::new(),
     };
     let mut output =
-        vec![Pin::create(RECORD_PATH, RECORD_CONTENT_TYPE, record.to_cbor()).to_output(MARKER)];
-    for part in file.chunks(1_000_000) {
-        output.push(
-            Pin::create(CONTENT_PATH, "application/octet-stream", part.to_vec()).to_output(MARKER),
-        );
-    }
+        registration_outputs(&record, Some(("application/octet-stream", &file)), MARKER);
     output.push(p2pkh(&pk, 1_000));
     let mut tx = Transaction {
         version: bitcoin::transaction::Version(10),

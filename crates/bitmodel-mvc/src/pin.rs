@@ -20,6 +20,27 @@ pub const TEST_MARKER: &[u8] = b"testid";
 pub const RECORD_PATH: &str = "/protocols/bitmodel";
 pub const CONTENT_PATH: &str = "/protocols/bitmodel/content";
 pub const RECORD_CONTENT_TYPE: &str = "application/cbor";
+/// File bytes per content PIN: rust-bitcoin (and so every indexer built on it) decodes no
+/// script above 4,000,000 bytes, so a file is cut into PINs of 1 MB, in output order.
+pub const CONTENT_PIN_BYTES: usize = 1_000_000;
+
+/// A registration's data outputs: the record PIN, then the file in content PINs of
+/// [`CONTENT_PIN_BYTES`] (none without a file). Record and file go in one transaction.
+pub fn registration_outputs(
+    record: &bitmodel_protocol::Record,
+    file: Option<(&str, &[u8])>,
+    marker: &[u8],
+) -> Vec<TxOut> {
+    let mut out =
+        vec![Pin::create(RECORD_PATH, RECORD_CONTENT_TYPE, record.to_cbor()).to_output(marker)];
+    if let Some((content_type, bytes)) = file {
+        for part in bytes.chunks(CONTENT_PIN_BYTES) {
+            out.push(Pin::create(CONTENT_PATH, content_type, part.to_vec()).to_output(marker));
+        }
+    }
+    out
+}
+
 /// Bytes per push of a body (a push may be larger on MVC; this keeps every push an ordinary
 /// `OP_PUSHDATA4`-free one that other parsers read).
 const PUSH: usize = 65_535;

@@ -130,10 +130,6 @@ impl Splitter {
         Ok(())
     }
 
-    fn weights_sum(&self) -> u64 {
-        self.parents.iter().map(|(_, w)| u64::from(*w)).sum()
-    }
-
     /// The locking script.
     pub fn script(&self) -> ScriptBuf {
         let mut b = Builder::new();
@@ -266,7 +262,11 @@ impl Splitter {
                 script_pubkey: self.owner.clone(),
             });
         }
-        debug_assert!(self.weights_sum() <= BPS);
+        debug_assert_eq!(
+            out.iter().map(|o| o.value.to_sat()).sum::<u64>(),
+            t,
+            "outputs = A − F"
+        );
         Ok(out)
     }
 

@@ -9,17 +9,13 @@ use bitcoin::hashes::{sha256, Hash};
 use bitcoin::secp256k1::{Message, Secp256k1, SecretKey};
 use bitcoin::transaction::Version;
 use bitcoin::{absolute::LockTime, Amount, Sequence, Transaction, TxIn, Witness};
-use bitmodel_mvc::pin::{p2pkh, Pin, CONTENT_PATH, MARKER, RECORD_CONTENT_TYPE, RECORD_PATH};
+use bitmodel_mvc::pin::{p2pkh, registration_outputs, Pin, MARKER};
 use bitmodel_mvc::sign_p2pkh;
 use bitmodel_protocol::record::Content;
 use bitmodel_protocol::{Kind, Record};
 use bitmodel_testkit::bsv::BsvNode;
 
 mod common;
-
-/// Bytes of the file per content PIN: rust-bitcoin decodes no script above 4,000,000 bytes,
-/// so a file is cut into PINs of 1 MB, in output order.
-const CONTENT_PIN: usize = 1_000_000;
 
 fn refused(node: &BsvNode, tx: &Transaction, what: &str, reason: &str) {
     match node.client().send_raw_transaction(tx) {
@@ -61,13 +57,7 @@ fn a_forkid_signed_record_with_a_5_mb_file_is_mined_and_read_back() {
         parents: Vec::new(),
         payees: Vec::new(),
     };
-    let mut outputs =
-        vec![Pin::create(RECORD_PATH, RECORD_CONTENT_TYPE, record.to_cbor()).to_output(MARKER)];
-    for part in file.chunks(CONTENT_PIN) {
-        outputs.push(
-            Pin::create(CONTENT_PATH, "application/octet-stream", part.to_vec()).to_output(MARKER),
-        );
-    }
+    let outputs = registration_outputs(&record, Some(("application/octet-stream", &file)), MARKER);
     let mut tx = Transaction {
         version: Version::TWO,
         lock_time: LockTime::ZERO,
