@@ -30,7 +30,7 @@ use bitmodel_protocol::direct;
 use bitmodel_protocol::envelope::parse_transaction;
 use bitmodel_protocol::record::RecordError;
 use bitmodel_protocol::validate::{validate_envelope, ChainPosition};
-use bitmodel_protocol::{AssetId, Chain};
+use bitmodel_protocol::{AssetId, Chain, Family};
 
 use crate::journal::Journal;
 use crate::rows::{
@@ -89,7 +89,7 @@ pub fn apply_tx(
     tx_index: u32,
     tx: &Transaction,
 ) -> Result<(), IndexError> {
-    let txid = tx.compute_txid();
+    let txid = crate::mvc::txid(chain, tx);
     let mut events = Vec::new();
 
     // 1. Vault UTXOs spent.
@@ -120,127 +120,9 @@ pub fn apply_tx(
     }
 
     // 2. Records, and parts of large files.
-    for env in parse_transaction(tx) {
-        let id = AssetId::new(txid, env.index);
-        if let Some(chunk) = env.inscription.chunk_ref() {
-            let position = ChainPosition {
-                height,
-                tx_index,
-                envelope_index: env.index,
-            };
-            if let Err(reason) = apply_chunk(
-                j,
-                chunk,
-                env.inscription.body.as_deref().unwrap_or_default(),
-            )? {
-                let row = InvalidRow {
-                    id,
-                    position,
-                    reason: reason.clone(),
-                };
-                j.put(T_INVALID, &id.to_bytes(), &encode(&row))?;
-                events.push(Event::Invalid { asset: id, reason });
-            }
-            continue;
-        }
-        let position = ChainPosition {
-            height,
-            tx_index,
-            envelope_index: env.index,
-        };
-        let verdict = {
-            let registry = |a: &AssetId| -> Option<ChainPosition> {
-                asset(j, a).ok().flatten().map(|r| r.position)
-            };
-            validate_envelope(&env, &id, position, &registry)
-        };
-        match verdict {
-            None => {}
-            Some(Ok(record)) => {
-                if let Some(c) = &record.content {
-                    let body = env.inscription.body.clone().unwrap_or_default();
-                    let row = ContentRow {
-                        size: c.size,
-                        sha256: c.sha256,
-                        content_type: env
-                            .inscription
-                            .content_type
-                            .as_ref()
-                            .map(|t| String::from_utf8_lossy(t).into_owned()),
-                        received: 0,
-                        parts: 0,
-                        status: ContentStatus::Partial,
-                        commit: c.parts.clone(),
-                    };
-                    // The record's own body is part 0: if it does not match the record's own
-                    // commitment the file can never be whole.
-                    if let Err(why) = add_part(j, &id, row.clone(), 0, &body)? {
-                        let broken = ContentRow {
-                            status: ContentStatus::HashMismatch,
-                            ..row
-                        };
-                        j.put(T_CONTENT, &id.to_bytes(), &encode(&broken))?;
-                        events.push(Event::Invalid {
-                            asset: id,
-                            reason: why,
-                        });
-                    }
-                }
-                let (vault, splitters) = match vault_of(j, chain, &record)? {
-                    Some((v, splitters)) => (Some(v), splitters),
-                    None => (None, Vec::new()),
-                };
-                let content_type = env
-                    .inscription
-                    .content_type
-                    .as_ref()
-                    .map(|c| String::from_utf8_lossy(c).into_owned());
-                let row = AssetRow {
-                    id,
-                    record,
-                    position,
-                    content_type,
-                    vault: vault.clone(),
-                };
-                for p in &row.record.parents {
-                    let mut k = asset_key(&p.asset).to_vec();
-                    k.extend_from_slice(&asset_key(&id));
-                    j.put(T_CHILDREN, &k, &[])?;
-                }
-                j.put(T_ASSETS, &id.to_bytes(), &encode(&row))?;
-                j.put(T_STATS, &id.to_bytes(), &encode(&AssetStats::default()))?;
-                // Equal terms (owner, parents, weights, fee cap) make an equal vault. Its
-                // payments stay booked to the first asset registered with it; later ones
-                // show it as shared (see `Index::vault_status`).
-                if let Some(spk) = vault {
-                    if j.get(T_VAULTS, spk.as_bytes())?.is_none() {
-                        j.put(T_VAULTS, spk.as_bytes(), &id.to_bytes())?;
-                        // Its splitters are booked with it (equal terms, equal splitters).
-                        for (n, sv) in splitters.iter().enumerate() {
-                            let spk = sv.script_pubkey();
-                            if j.get(T_SPLITTERS, spk.as_bytes())?.is_none() {
-                                let mut v = id.to_bytes();
-                                v.extend_from_slice(&(n as u16).to_be_bytes());
-                                j.put(T_SPLITTERS, spk.as_bytes(), &v)?;
-                            }
-                        }
-                    }
-                }
-                events.push(Event::Registered { asset: id });
-            }
-            Some(Err(reason)) => {
-                let row = InvalidRow {
-                    id,
-                    position,
-                    reason: reason.to_string(),
-                };
-                j.put(T_INVALID, &id.to_bytes(), &encode(&row))?;
-                events.push(Event::Invalid {
-                    asset: id,
-                    reason: reason.to_string(),
-                });
-            }
-        }
+    match chain.family() {
+        Family::Taproot => taproot_records(j, chain, height, tx_index, tx, &mut events)?,
+        Family::Mvc => crate::mvc::records(j, chain, height, tx_index, tx, &mut events)?,
     }
 
     // 3. Outputs.
@@ -410,11 +292,161 @@ pub fn apply_tx(
     Ok(())
 }
 
+/// Records and file parts in a Bitcoin-format transaction's inscription envelopes.
+fn taproot_records(
+    j: &mut Journal<'_>,
+    chain: Chain,
+    height: u32,
+    tx_index: u32,
+    tx: &Transaction,
+    events: &mut Vec<Event>,
+) -> Result<(), IndexError> {
+    let txid = tx.compute_txid();
+    for env in parse_transaction(tx) {
+        let id = AssetId::new(txid, env.index);
+        if let Some(chunk) = env.inscription.chunk_ref() {
+            let position = ChainPosition {
+                height,
+                tx_index,
+                envelope_index: env.index,
+            };
+            if let Err(reason) = apply_chunk(
+                j,
+                chunk,
+                env.inscription.body.as_deref().unwrap_or_default(),
+            )? {
+                let row = InvalidRow {
+                    id,
+                    position,
+                    reason: reason.clone(),
+                };
+                j.put(T_INVALID, &id.to_bytes(), &encode(&row))?;
+                events.push(Event::Invalid { asset: id, reason });
+            }
+            continue;
+        }
+        let position = ChainPosition {
+            height,
+            tx_index,
+            envelope_index: env.index,
+        };
+        let verdict = {
+            let registry = |a: &AssetId| -> Option<ChainPosition> {
+                asset(j, a).ok().flatten().map(|r| r.position)
+            };
+            validate_envelope(&env, &id, position, &registry)
+        };
+        match verdict {
+            None => {}
+            Some(Ok(record)) => {
+                if let Some(c) = &record.content {
+                    let body = env.inscription.body.clone().unwrap_or_default();
+                    let row = ContentRow {
+                        size: c.size,
+                        sha256: c.sha256,
+                        content_type: env
+                            .inscription
+                            .content_type
+                            .as_ref()
+                            .map(|t| String::from_utf8_lossy(t).into_owned()),
+                        received: 0,
+                        parts: 0,
+                        status: ContentStatus::Partial,
+                        commit: c.parts.clone(),
+                    };
+                    // The record's own body is part 0: if it does not match the record's own
+                    // commitment the file can never be whole.
+                    if let Err(why) = add_part(j, &id, row.clone(), 0, &body)? {
+                        let broken = ContentRow {
+                            status: ContentStatus::HashMismatch,
+                            ..row
+                        };
+                        j.put(T_CONTENT, &id.to_bytes(), &encode(&broken))?;
+                        events.push(Event::Invalid {
+                            asset: id,
+                            reason: why,
+                        });
+                    }
+                }
+                let content_type = env
+                    .inscription
+                    .content_type
+                    .as_ref()
+                    .map(|c| String::from_utf8_lossy(c).into_owned());
+                register(j, chain, id, position, record, content_type, events)?;
+            }
+            Some(Err(reason)) => {
+                let row = InvalidRow {
+                    id,
+                    position,
+                    reason: reason.to_string(),
+                };
+                j.put(T_INVALID, &id.to_bytes(), &encode(&row))?;
+                events.push(Event::Invalid {
+                    asset: id,
+                    reason: reason.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Books a valid record as an asset: its row, its children links, its vault and splitters
+/// (when the chain has vaults and its parents have them), and the event.
+pub(crate) fn register(
+    j: &mut Journal<'_>,
+    chain: Chain,
+    id: AssetId,
+    position: ChainPosition,
+    record: bitmodel_protocol::Record,
+    content_type: Option<String>,
+    events: &mut Vec<Event>,
+) -> Result<(), IndexError> {
+    let (vault, splitters) = match vault_of(j, chain, &record)? {
+        Some((v, splitters)) => (Some(v), splitters),
+        None => (None, Vec::new()),
+    };
+    let row = AssetRow {
+        id,
+        record,
+        position,
+        content_type,
+        vault: vault.clone(),
+    };
+    for p in &row.record.parents {
+        let mut k = asset_key(&p.asset).to_vec();
+        k.extend_from_slice(&asset_key(&id));
+        j.put(T_CHILDREN, &k, &[])?;
+    }
+    j.put(T_ASSETS, &id.to_bytes(), &encode(&row))?;
+    j.put(T_STATS, &id.to_bytes(), &encode(&AssetStats::default()))?;
+    // Equal terms (owner, parents, weights, fee cap) make an equal vault. Its
+    // payments stay booked to the first asset registered with it; later ones
+    // show it as shared (see `Index::vault_status`).
+    if let Some(spk) = vault {
+        if j.get(T_VAULTS, spk.as_bytes())?.is_none() {
+            j.put(T_VAULTS, spk.as_bytes(), &id.to_bytes())?;
+            // Its splitters are booked with it (equal terms, equal splitters).
+            for (n, sv) in splitters.iter().enumerate() {
+                let spk = sv.script_pubkey();
+                if j.get(T_SPLITTERS, spk.as_bytes())?.is_none() {
+                    let mut v = id.to_bytes();
+                    v.extend_from_slice(&(n as u16).to_be_bytes());
+                    j.put(T_SPLITTERS, spk.as_bytes(), &v)?;
+                }
+            }
+        }
+    }
+    events.push(Event::Registered { asset: id });
+    Ok(())
+}
+
 /// Adds a part of an asset's file, or says why it does not count. With the record's
 /// commitment (version 2) a part counts only if its length and SHA-256 are the committed
 /// ones; without (version 1) any part inside the declared size counts. Each part is hashed
 /// once on arrival; the whole file once, when its last part arrives.
-fn add_part(
+pub(crate) fn add_part(
     j: &mut Journal<'_>,
     asset: &AssetId,
     mut row: ContentRow,
@@ -662,14 +694,15 @@ fn bump(
     j.put(T_STATS, &key, &encode(&s))
 }
 
-/// The asset's vault scriptPubKey and its splitters on chains with OP_CAT (parents' vaults
+/// The asset's vault scriptPubKey and its splitters on chains with vaults (on MVC, its
+/// OP_PUSH_TX splitter, and no splitter tree) (parents' vaults
 /// come first in chain order, so they are already known).
 fn vault_of(
     j: &Journal<'_>,
     chain: Chain,
     record: &bitmodel_protocol::Record,
 ) -> Result<Option<(bitcoin::ScriptBuf, Vec<Vault>)>, IndexError> {
-    if !chain.rules_have_op_cat() {
+    if !chain.rules_have_vaults() {
         return Ok(None);
     }
     let mut parent_vaults = Vec::with_capacity(record.parents.len());
@@ -678,6 +711,14 @@ fn vault_of(
             Some(v) => parent_vaults.push(v),
             None => return Ok(None),
         }
+    }
+    if chain.family() == Family::Mvc {
+        // One splitter holds any number of parents: no tree below it.
+        return Ok(
+            bitmodel_mvc::splitter::Splitter::of_record(record, &parent_vaults)
+                .ok()
+                .map(|s| (s.script(), Vec::new())),
+        );
     }
     let Ok(vaults) = record_vaults(record, &parent_vaults, chain) else {
         return Ok(None);

@@ -8,6 +8,7 @@
 mod apply;
 mod identity;
 pub mod journal;
+pub mod mvc;
 pub mod remote;
 pub mod rows;
 pub mod schema;
@@ -537,7 +538,8 @@ impl Index {
         let Some(row) = self.asset(id)? else {
             return Ok(None);
         };
-        if row.vault.is_none() {
+        // An MVC splitter is not a CAT covenant (see `bitmodel_mvc::splitter`).
+        if row.vault.is_none() || self.chain.family() == bitmodel_protocol::Family::Mvc {
             return Ok(None);
         }
         let mut parent_vaults = Vec::new();

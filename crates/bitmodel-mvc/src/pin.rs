@@ -16,13 +16,24 @@ use bitcoin::{Amount, Script, ScriptBuf, TxOut};
 /// The MetaID marker on mainnet; MetaID's test networks use `testid`.
 pub const MARKER: &[u8] = b"metaid";
 pub const TEST_MARKER: &[u8] = b"testid";
+/// The marker PINs carry on `chain`: `metaid` on MVC mainnet, `testid` on its testnet and
+/// on the BSV regtest that stands in for it (MetaID's convention for test networks).
+pub fn marker(chain: bitmodel_protocol::Chain) -> &'static [u8] {
+    match chain {
+        bitmodel_protocol::Chain::Mvc => MARKER,
+        _ => TEST_MARKER,
+    }
+}
+
 /// The path of a Bitmodel record and of its file.
 pub const RECORD_PATH: &str = "/protocols/bitmodel";
 pub const CONTENT_PATH: &str = "/protocols/bitmodel/content";
 pub const RECORD_CONTENT_TYPE: &str = "application/cbor";
-/// File bytes per content PIN: rust-bitcoin (and so every indexer built on it) decodes no
-/// script above 4,000,000 bytes, so a file is cut into PINs of 1 MB, in output order.
-pub const CONTENT_PIN_BYTES: usize = 1_000_000;
+/// File bytes per content PIN: the record's part size on every chain
+/// (`chunk::MAX_PART_BYTES`), so the record commits to each PIN as a part with the same
+/// record format as on Fractal, and no push nears the 4,000,000-byte script that
+/// rust-bitcoin (and every indexer built on it) decodes at most.
+pub const CONTENT_PIN_BYTES: usize = bitmodel_protocol::chunk::MAX_PART_BYTES;
 
 /// A registration's data outputs: the record PIN, then the file in content PINs of
 /// [`CONTENT_PIN_BYTES`] (none without a file). Record and file go in one transaction.

@@ -55,8 +55,10 @@ pub enum SplitterError {
     BadWeight { index: usize, weight: u16 },
     #[error("parents' weights sum to {0}; they must sum to at most 10000 basis points")]
     WeightSum(u32),
-    #[error("a splitter needs at least one parent")]
-    NoParents,
+    #[error("the {what} script {script} is not P2PKH; on MVC a payout must be P2PKH (segwit and P2SH outputs are anyone-can-spend or unspendable there)")]
+    NotP2pkh { what: &'static str, script: String },
+    #[error("the record has {parents} parents but {scripts} parent splitters were given")]
+    ParentCount { parents: usize, scripts: usize },
     #[error("fee {fee} sats exceeds the splitter's fee cap of {cap} sats")]
     FeeAboveCap { fee: u64, cap: u64 },
     #[error("{amount} sats minus fee {fee}: parent {index}'s share is 0 sats, below MVC's dust limit of 1 sat; the splitter waits for more")]
@@ -74,6 +76,51 @@ pub struct Splitter {
     pub parents: Vec<(ScriptBuf, u16)>,
     pub owner: ScriptBuf,
     pub fee_cap: u64,
+}
+
+impl Splitter {
+    /// An asset's splitter on MVC: its parents' splitters (`parent_scripts`, in the
+    /// record's order) and its payees' scripts, with their weights, then its owner; the fee
+    /// cap is the record's. Owner and payees must be P2PKH.
+    pub fn of_record(
+        record: &bitmodel_protocol::Record,
+        parent_scripts: &[ScriptBuf],
+    ) -> Result<Splitter, SplitterError> {
+        if record.parents.len() != parent_scripts.len() {
+            return Err(SplitterError::ParentCount {
+                parents: record.parents.len(),
+                scripts: parent_scripts.len(),
+            });
+        }
+        let p2pkh = |what, s: &ScriptBuf| {
+            if s.is_p2pkh() {
+                Ok(())
+            } else {
+                Err(SplitterError::NotP2pkh {
+                    what,
+                    script: s.to_hex_string(),
+                })
+            }
+        };
+        p2pkh("owner", &record.owner)?;
+        let mut parents: Vec<(ScriptBuf, u16)> = record
+            .parents
+            .iter()
+            .zip(parent_scripts)
+            .map(|(p, s)| (s.clone(), p.weight))
+            .collect();
+        for p in &record.payees {
+            p2pkh("payee", &p.script)?;
+            parents.push((p.script.clone(), p.weight));
+        }
+        let s = Splitter {
+            parents,
+            owner: record.owner.clone(),
+            fee_cap: record.fee_cap,
+        };
+        s.check()?;
+        Ok(s)
+    }
 }
 
 /// A script number's bytes (little-endian, sign bit on top) for a non-negative big-endian
@@ -114,10 +161,8 @@ fn varint(len: usize) -> Vec<u8> {
 }
 
 impl Splitter {
+    /// Checks the weights. No parents is a root: the owner is paid all of `A − F`.
     pub fn check(&self) -> Result<(), SplitterError> {
-        if self.parents.is_empty() {
-            return Err(SplitterError::NoParents);
-        }
         for (index, (_, w)) in self.parents.iter().enumerate() {
             if *w == 0 || u64::from(*w) > BPS {
                 return Err(SplitterError::BadWeight { index, weight: *w });
@@ -246,7 +291,8 @@ impl Splitter {
         let mut out = Vec::new();
         let mut rest = t;
         for (index, (s, w)) in self.parents.iter().enumerate() {
-            let sh = t * u64::from(*w) / BPS;
+            // In u128: up to 2^53 · 10^4, past u64 (script numbers are unbounded there).
+            let sh = (u128::from(t) * u128::from(*w) / u128::from(BPS)) as u64;
             if sh == 0 {
                 return Err(SplitterError::BelowDust { amount, fee, index });
             }
@@ -318,6 +364,34 @@ impl Splitter {
         self.spend_with(outpoint, amount, fee, outputs, version)
     }
 
+    /// Bytes of a spend of this splitter as [`Splitter::spend`] builds it, with the fee at
+    /// the cap (the largest push of it): what the fee pays for.
+    pub fn spend_bytes(&self) -> Result<usize, SplitterError> {
+        let outputs = self.outputs(MAX_AMOUNT, self.fee_cap)?;
+        let mut tx = Transaction {
+            version: bitcoin::transaction::Version(1),
+            lock_time: LockTime::ZERO,
+            input: vec![TxIn {
+                previous_output: OutPoint::null(),
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence(0xffff_fffe),
+                witness: bitcoin::Witness::new(),
+            }],
+            output: outputs,
+        };
+        let script = self.script();
+        let p = preimage(
+            &tx,
+            0,
+            &script,
+            Amount::from_sat(MAX_AMOUNT),
+            SighashType::ALL,
+        )
+        .expect("input 0 exists");
+        tx.input[0].script_sig = self.unlocking(self.fee_cap, &p);
+        Ok(bitcoin::consensus::serialize(&tx).len())
+    }
+
     /// `S_k … S_1 F P` for fee `fee` and preimage `p`.
     pub fn unlocking(&self, fee: u64, p: &[u8]) -> ScriptBuf {
         let mut b = Builder::new();
@@ -351,6 +425,28 @@ fn s_fits(z: &[u8; 32]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `amount · weight` at the bound is past u64: the shares must still be exact, and a
+    /// root (no parents) pays its owner all of `A − F`.
+    #[test]
+    fn the_largest_amount_splits_exactly_and_a_root_pays_its_owner() {
+        let s = Splitter {
+            parents: vec![(ScriptBuf::from_bytes(vec![0x51]), 10_000)],
+            owner: ScriptBuf::from_bytes(vec![0x53]),
+            fee_cap: 10,
+        };
+        let out = s.outputs(MAX_AMOUNT, 10).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].value.to_sat(), MAX_AMOUNT - 10);
+        let root = Splitter {
+            parents: vec![],
+            ..s.clone()
+        };
+        let out = root.outputs(5_000, 7).unwrap();
+        assert_eq!((out.len(), out[0].value.to_sat()), (1, 4_993));
+        assert_eq!(out[0].script_pubkey, s.owner);
+        assert!(root.spend_bytes().unwrap() > root.script().len());
+    }
 
     #[test]
     fn shares_floor_and_the_owner_keeps_the_rest() {

@@ -27,6 +27,17 @@ impl TxidRule {
     }
 }
 
+impl TxidRule {
+    /// The rule `chain` uses: MVC's networks the version-10 one, every other the ordinary.
+    pub fn of(chain: bitmodel_protocol::Chain) -> TxidRule {
+        if chain.has_mvc_txids() {
+            TxidRule::Mvc
+        } else {
+            TxidRule::Legacy
+        }
+    }
+}
+
 /// The transaction's id on MVC.
 pub fn mvc_txid(tx: &Transaction) -> Txid {
     if tx.version.0 < 10 {

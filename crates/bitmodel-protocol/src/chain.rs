@@ -26,6 +26,25 @@ pub enum Chain {
     Bitcoin,
     Testnet,
     Signet,
+    /// MicrovisionChain mainnet: no tapscript; C-Flow through the OP_PUSH_TX splitter
+    /// (`bitmodel-mvc`), records as MetaID PINs, version-10 txids.
+    Mvc,
+    MvcTestnet,
+    /// A Bitcoin SV 1.0.13 regtest node: MVC's interpreter, sighash and limits, Bitcoin's
+    /// ordinary txids. The test peer for MVC (MVC's node has no regtest).
+    BsvRegtest,
+}
+
+/// How a chain's transactions, records and covenants are built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    /// Bitcoin's format with segwit and taproot: records in inscription envelopes, vaults
+    /// as CAT covenants in tapscript (where the rules have OP_CAT).
+    Taproot,
+    /// Bitcoin SV's format (no segwit, FORKID signatures): records as MetaID PINs, vaults
+    /// as OP_PUSH_TX splitters in bare script.
+    Mvc,
 }
 
 impl Chain {
@@ -39,6 +58,9 @@ impl Chain {
         Chain::Bitcoin,
         Chain::Testnet,
         Chain::Signet,
+        Chain::Mvc,
+        Chain::MvcTestnet,
+        Chain::BsvRegtest,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,17 +74,26 @@ impl Chain {
             Chain::Bitcoin => "bitcoin",
             Chain::Testnet => "testnet",
             Chain::Signet => "signet",
+            Chain::Mvc => "mvc",
+            Chain::MvcTestnet => "mvc-testnet",
+            Chain::BsvRegtest => "bsv-regtest",
         }
     }
 
     /// The address format (and BIP32 coin type family) this chain uses. Fractal mainnet and
     /// Fractal testnet both use Bitcoin mainnet's `bc` prefix and base58 prefixes (Fractal's
     /// chainparams); Fractal regtest, and so the devnet, uses `bcrt`.
+    /// MVC keeps Bitcoin's base58 prefixes (0/5 on mainnet, 111/196 on its testnet and on
+    /// BSV's regtest); it has no bech32 addresses.
     pub fn network(self) -> bitcoin::Network {
         match self {
-            Chain::Devnet | Chain::FractalRegtest | Chain::Regtest => bitcoin::Network::Regtest,
-            Chain::Fractal | Chain::FractalTestnet | Chain::Bitcoin => bitcoin::Network::Bitcoin,
-            Chain::Testnet => bitcoin::Network::Testnet,
+            Chain::Devnet | Chain::FractalRegtest | Chain::Regtest | Chain::BsvRegtest => {
+                bitcoin::Network::Regtest
+            }
+            Chain::Fractal | Chain::FractalTestnet | Chain::Bitcoin | Chain::Mvc => {
+                bitcoin::Network::Bitcoin
+            }
+            Chain::Testnet | Chain::MvcTestnet => bitcoin::Network::Testnet,
             Chain::InquisitionSignet | Chain::Signet => bitcoin::Network::Signet,
         }
     }
@@ -81,9 +112,39 @@ impl Chain {
         )
     }
 
-    /// The node's JSON-RPC port by default (fractald keeps bitcoind's ports).
+    /// How this chain's transactions, records and covenants are built.
+    pub fn family(self) -> Family {
+        match self {
+            Chain::Mvc | Chain::MvcTestnet | Chain::BsvRegtest => Family::Mvc,
+            _ => Family::Taproot,
+        }
+    }
+
+    /// Whether transactions of version 10 and above have MVC's txid (hashes of their
+    /// parts); BSV keeps the ordinary txid for every version.
+    pub fn has_mvc_txids(self) -> bool {
+        matches!(self, Chain::Mvc | Chain::MvcTestnet)
+    }
+
+    /// Whether this network's rules hold the OP_PUSH_TX splitter: Bitcoin SV's restored
+    /// opcodes (OP_CAT, OP_SPLIT, OP_MUL, big numbers) in bare script. On any other chain
+    /// its script fails (disabled opcodes): money paid into it is lost, not split.
+    pub fn rules_have_push_tx(self) -> bool {
+        self.family() == Family::Mvc
+    }
+
+    /// Whether this network's rules have vaults of some kind (CAT or OP_PUSH_TX).
+    pub fn rules_have_vaults(self) -> bool {
+        self.rules_have_op_cat() || self.rules_have_push_tx()
+    }
+
+    /// The node's JSON-RPC port by default (fractald keeps bitcoind's ports; MVC's node
+    /// uses 9882 and 19882; BSV's regtest 18332).
     pub fn default_rpc_port(self) -> u16 {
         match self {
+            Chain::Mvc => 9882,
+            Chain::MvcTestnet => 19882,
+            Chain::BsvRegtest => 18332,
             Chain::Fractal | Chain::Bitcoin => 8332,
             Chain::FractalTestnet | Chain::Testnet => 18332,
             Chain::InquisitionSignet | Chain::Signet => 38332,
@@ -145,6 +206,12 @@ mod tests {
                 && !Chain::Signet.rules_have_op_cat()
         );
         assert!(!Chain::Regtest.rules_have_op_cat());
+        for c in [Chain::Mvc, Chain::MvcTestnet, Chain::BsvRegtest] {
+            assert!(!c.rules_have_op_cat() && c.rules_have_push_tx() && c.rules_have_vaults());
+            assert_eq!(c.family(), Family::Mvc);
+        }
+        assert!(!Chain::Regtest.rules_have_vaults() && !Chain::Fractal.rules_have_push_tx());
+        assert!(Chain::Mvc.has_mvc_txids() && !Chain::BsvRegtest.has_mvc_txids());
         assert!("mainnet"
             .parse::<Chain>()
             .unwrap_err()

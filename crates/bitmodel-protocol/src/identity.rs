@@ -11,7 +11,13 @@
 //!   (`GetBlockSubsidy`), a Bitcoin-rules regtest at most 50 coins, and no fees can exist in
 //!   block 1 (nothing is spendable before it), so more than 50 coins is a consensus property
 //!   of a Fractal chain, not a reply a node chooses;
-//! - signet: Bitcoin Inquisition reports an active `op_cat` deployment; Core does not.
+//! - signet: Bitcoin Inquisition reports an active `op_cat` deployment; Core does not;
+//! - MicrovisionChain mainnet and testnet: their own genesis blocks (MVC's chainparams);
+//! - Bitcoin SV's regtest (MVC's test peer): Bitcoin's regtest genesis and a block 1 of at
+//!   most 50 coins, like Bitcoin Core's, told apart by what the node says it runs
+//!   (`getnetworkinfo.subversion` "Bitcoin SV") and the BSV-only `getsettings` call that
+//!   reports its post-Genesis script rules. That is a reply, not a consensus property: it
+//!   is accepted for a regtest, whose coins are worthless, and for no network with value.
 //!
 //! A chain whose distinguishing block 1 does not exist yet (a fresh regtest node) is
 //! [`NodeChain::Unidentified`]: accepted for what does not need OP_CAT, never for vaults.
@@ -40,6 +46,12 @@ pub const BITCOIN_TEST_BLOCK1: &str =
 /// Genesis of Litecoin's regtest (litecoind 0.21, the integration tests' real node).
 pub const LITECOIN_REGTEST_GENESIS: &str =
     "530827f38f93b43ed12af0b3ad25a288dc02ed74d6d7857862df51fc56c416f9";
+/// Genesis of MicrovisionChain mainnet (MVC v0.2 chainparams).
+pub const MVC_MAIN_GENESIS: &str =
+    "000000000000000001d956714215d96ffc00e0afda4cd0a96c96f8d802b1662b";
+/// Genesis of MicrovisionChain testnet.
+pub const MVC_TEST_GENESIS: &str =
+    "000000005abc148d1e91534997189fcce59056c980a7164e8eca2e2ce29a1575";
 /// The most a Bitcoin-rules block 1 can pay (50 coins of subsidy; block 1 has no fees).
 pub const BITCOIN_BLOCK1_MAX_SATS: u64 = 50 * 100_000_000;
 /// What Fractal's block 1 pays: `MAX_MONEY / 2`.
@@ -55,6 +67,9 @@ pub struct ChainFacts {
     pub block1: Option<Block1>,
     /// `getdeploymentinfo.deployments.op_cat.active`, when the node reports it.
     pub op_cat_deployment: Option<bool>,
+    /// On a regtest genesis: whether the node is Bitcoin SV (`getnetworkinfo.subversion`
+    /// names it and `getsettings` reports its Genesis rules); `false` elsewhere.
+    pub bitcoin_sv: bool,
 }
 
 /// Block 1's hash and what its coinbase pays in total.
@@ -84,6 +99,10 @@ pub enum NodeChain {
     /// Bitcoin's regtest genesis with Fractal's 105,000,000-coin block 1 (the devnet too).
     FractalRegtest,
     LitecoinRegtest,
+    MvcMainnet,
+    MvcTestnet,
+    /// Bitcoin SV's regtest (Bitcoin's regtest genesis, a BSV node): MVC's script rules.
+    BsvRegtest,
     /// The genesis is known but block 1, which tells the chains on it apart, is not there yet.
     Unidentified {
         genesis_of: String,
@@ -139,6 +158,16 @@ impl Identity {
             NodeChain::Signet {
                 op_cat: f.op_cat_deployment == Some(true),
             }
+        } else if f.genesis == hash(MVC_MAIN_GENESIS) {
+            NodeChain::MvcMainnet
+        } else if f.genesis == hash(MVC_TEST_GENESIS) {
+            NodeChain::MvcTestnet
+        } else if f.genesis == genesis_of(Network::Regtest) && f.bitcoin_sv {
+            match f.block1 {
+                // A BSV node cannot pay Fractal's block 1: it is not what it says.
+                Some(b) if b.coinbase_sats > BITCOIN_BLOCK1_MAX_SATS => NodeChain::Other,
+                _ => NodeChain::BsvRegtest,
+            }
         } else if f.genesis == genesis_of(Network::Regtest) {
             match f.block1 {
                 None => unidentified("Bitcoin and Fractal regtest"),
@@ -168,6 +197,14 @@ impl Identity {
                 | NodeChain::FractalTestnet
                 | NodeChain::FractalRegtest
                 | NodeChain::Signet { op_cat: true }
+        )
+    }
+
+    /// Whether the node's chain runs the OP_PUSH_TX splitter (MVC's and BSV's script rules).
+    pub fn has_push_tx(&self) -> bool {
+        matches!(
+            self.node,
+            NodeChain::MvcMainnet | NodeChain::MvcTestnet | NodeChain::BsvRegtest
         )
     }
 
@@ -227,6 +264,9 @@ impl fmt::Display for Identity {
             NodeChain::FractalTestnet => write!(f, "Fractal testnet ({})", block1()),
             NodeChain::FractalRegtest => write!(f, "Fractal regtest ({})", block1()),
             NodeChain::LitecoinRegtest => write!(f, "Litecoin regtest (genesis {})", short(&self.genesis)),
+            NodeChain::MvcMainnet => write!(f, "MicrovisionChain mainnet"),
+            NodeChain::MvcTestnet => write!(f, "MicrovisionChain testnet"),
+            NodeChain::BsvRegtest => write!(f, "a Bitcoin SV regtest ({})", block1()),
             NodeChain::Unidentified { genesis_of } => write!(
                 f,
                 "a chain on the genesis of {genesis_of} that cannot be told apart yet (chain \"{}\", no block 1)",
@@ -275,15 +315,22 @@ impl Chain {
             (Chain::Signet, N::Signet { .. }) => true,
             (Chain::Regtest, N::BitcoinRegtest { .. } | N::LitecoinRegtest) => true,
             (Chain::Regtest, N::Other) => identity.chain == "regtest",
+            (Chain::Mvc, N::MvcMainnet) => true,
+            (Chain::MvcTestnet, N::MvcTestnet) => true,
+            (Chain::BsvRegtest, N::BsvRegtest) => true,
             (_, N::Unidentified { .. }) => {
                 let expected = match self {
-                    Chain::Devnet | Chain::FractalRegtest | Chain::Regtest => Network::Regtest,
-                    Chain::Fractal | Chain::Bitcoin => Network::Bitcoin,
-                    Chain::Testnet => Network::Testnet,
-                    Chain::FractalTestnet => Network::Bitcoin,
-                    Chain::InquisitionSignet | Chain::Signet => Network::Signet,
+                    Chain::Devnet | Chain::FractalRegtest | Chain::Regtest => {
+                        Some(Network::Regtest)
+                    }
+                    Chain::Fractal | Chain::Bitcoin => Some(Network::Bitcoin),
+                    Chain::Testnet => Some(Network::Testnet),
+                    Chain::FractalTestnet => Some(Network::Bitcoin),
+                    Chain::InquisitionSignet | Chain::Signet => Some(Network::Signet),
+                    // Identified by genesis alone (MVC) or by the node (BSV), never pending.
+                    Chain::Mvc | Chain::MvcTestnet | Chain::BsvRegtest => None,
                 };
-                identity.genesis == genesis_of(expected)
+                expected.is_some_and(|n| identity.genesis == genesis_of(n))
             }
             _ => false,
         };
@@ -295,6 +342,8 @@ impl Chain {
         }
         let consequence = if self.rules_have_op_cat() && !identity.has_op_cat() {
             "refusing to pay into a vault, which would be anyone-can-spend there"
+        } else if self.rules_have_push_tx() && !identity.has_push_tx() {
+            "refusing to pay into a splitter, whose opcodes are disabled there: the money would be lost"
         } else {
             "refusing to use it as another network (its addresses, vaults and index would be wrong)"
         };
@@ -321,12 +370,22 @@ impl Verified {
         self.chain.rules_have_op_cat() && self.identity.has_op_cat()
     }
 
+    /// Whether the node was shown to run the OP_PUSH_TX splitter the claim's rules have.
+    pub fn has_push_tx(&self) -> bool {
+        self.chain.rules_have_push_tx() && self.identity.has_push_tx()
+    }
+
+    /// Whether vaults hold here, of either kind.
+    pub fn has_vaults(&self) -> bool {
+        self.has_op_cat() || self.has_push_tx()
+    }
+
     /// Why vaults are off here, for error messages; `None` when they are on.
     pub fn why_no_vaults(&self) -> Option<String> {
-        if self.has_op_cat() {
+        if self.has_vaults() {
             return None;
         }
-        Some(if self.chain.rules_have_op_cat() {
+        Some(if self.chain.rules_have_vaults() {
             format!(
                 "the node is {}; vaults wait until it can be shown to have OP_CAT (mine or sync block 1)",
                 self.identity

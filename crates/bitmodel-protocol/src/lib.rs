@@ -23,7 +23,7 @@ pub mod validate;
 pub mod wide;
 
 pub use asset_id::AssetId;
-pub use chain::Chain;
+pub use chain::{Chain, Family};
 pub use identity::{Identity, Verified};
 pub use record::{Kind, Parent, Payee, Record, Relation};
 pub use split::{split, Split, SplitError};

@@ -1,6 +1,6 @@
 //! Asks a node what chain it is: the facts [`bitmodel_protocol::identity`] reasons over.
-//! Three or four calls (`getblockchaininfo`, `getblockhash 0` and `1`, block 1 itself on a
-//! regtest genesis, `getdeploymentinfo` on signet), so checking on every connection is cheap.
+//! Three to six calls (`getblockchaininfo`, `getblockhash 0` and `1`, block 1 itself and
+//! `getnetworkinfo` (`getsettings` on BSV) on a regtest genesis, `getdeploymentinfo` on signet), so checking on every connection is cheap.
 
 use bitcoin::Amount;
 use bitmodel_protocol::identity::{Block1, ChainFacts};
@@ -68,12 +68,32 @@ impl Client {
         } else {
             None
         };
+        let bitcoin_sv = genesis == regtest_genesis && self.is_bitcoin_sv()?;
         Ok(ChainFacts {
             chain,
             genesis,
             block1,
             op_cat_deployment,
+            bitcoin_sv,
         })
+    }
+
+    /// Whether the node is Bitcoin SV: it says so in `getnetworkinfo.subversion`, and it
+    /// answers `getsettings` (BSV's call) with its post-Genesis script limits. Asked only on
+    /// a regtest genesis, where it tells BSV's regtest from Bitcoin Core's.
+    fn is_bitcoin_sv(&self) -> Result<bool, Error> {
+        let net: Value = self.call("getnetworkinfo", &[])?;
+        if !net["subversion"]
+            .as_str()
+            .is_some_and(|v| v.contains("Bitcoin SV"))
+        {
+            return Ok(false);
+        }
+        match self.call_value("getsettings", json!([])) {
+            Ok(v) => Ok(v.get("maxscriptsizepolicy").is_some()),
+            Err(e) if e.rpc_code() == Some(-32601) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// The node's identity.

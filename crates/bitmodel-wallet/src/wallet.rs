@@ -6,7 +6,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use bdk_wallet::bip39::{Language, Mnemonic};
 use bdk_wallet::chain::BlockId;
 use bdk_wallet::{KeychainKind, PersistedWallet, SignOptions};
 use bitcoin::bip32::{DerivationPath, Xpriv};
@@ -98,28 +97,11 @@ impl Wallet {
         if path.exists() {
             return Err(WalletError::Exists(path.display().to_string()));
         }
-        let mnemonic = match mnemonic {
-            Some(words) => Mnemonic::parse_in(Language::English, words)
-                .map_err(|e| WalletError::BadMnemonic(e.to_string()))?,
-            None => {
-                let mut entropy = [0u8; 16];
-                getrandom(&mut entropy)?;
-                Mnemonic::from_entropy(&entropy)
-                    .map_err(|e| WalletError::BadMnemonic(e.to_string()))?
-            }
-        };
+        let mnemonic = crate::mnemonic::make(mnemonic)?;
         let xprv = Xpriv::new_master(network, &mnemonic.to_seed(""))
             .map_err(|e| WalletError::Bdk(e.to_string()))?;
         let mut store = Store::open(path)?;
-        match passphrase {
-            Some(p) => {
-                let sealed = crate::seal::seal(mnemonic.to_string().as_bytes(), p, |b| {
-                    getrandom(b).map_err(|e| e.to_string())
-                })?;
-                store.put("mnemonic_sealed", &sealed)?;
-            }
-            None => store.put("mnemonic", mnemonic.to_string().as_bytes())?,
-        }
+        crate::mnemonic::save(&mut store, &mnemonic, passphrase)?;
         store.put("network", network.to_core_arg().as_bytes())?;
         let (ext, int) = descriptors(&xprv, network);
         let mut params = bdk_wallet::Wallet::create(ext, int).network(network);
@@ -156,14 +138,7 @@ impl Wallet {
             return Err(WalletError::Missing(path.display().to_string()));
         }
         let mut store = Store::open(path)?;
-        let words = match (store.get("mnemonic")?, store.get("mnemonic_sealed")?) {
-            (Some(w), _) => w,
-            (None, Some(sealed)) => match passphrase {
-                Some(p) => crate::seal::open(&sealed, p)?,
-                None => return Err(WalletError::Locked(path.display().to_string())),
-            },
-            (None, None) => return Err(WalletError::Missing(path.display().to_string())),
-        };
+        let mnemonic = crate::mnemonic::load(&store, path, passphrase)?;
         let stored =
             String::from_utf8_lossy(&store.get("network")?.unwrap_or_default()).into_owned();
         if stored != network.to_core_arg() {
@@ -172,8 +147,6 @@ impl Wallet {
                 requested: network.to_core_arg().into(),
             });
         }
-        let mnemonic = Mnemonic::parse_in(Language::English, String::from_utf8_lossy(&words))
-            .map_err(|e| WalletError::BadMnemonic(e.to_string()))?;
         let xprv = Xpriv::new_master(network, &mnemonic.to_seed(""))
             .map_err(|e| WalletError::Bdk(e.to_string()))?;
         let (ext, int) = descriptors(&xprv, network);
@@ -205,24 +178,7 @@ impl Wallet {
         &mut self,
         found: &bitmodel_protocol::Identity,
     ) -> Result<(), WalletError> {
-        let corrupt =
-            |e: serde_json::Error| StoreError::Corrupt(format!("stored chain identity: {e}"));
-        let stored: Option<bitmodel_protocol::Identity> = match self.store.get("identity")? {
-            Some(bytes) => Some(serde_json::from_slice(&bytes).map_err(corrupt)?),
-            None => None,
-        };
-        let rebound = bitmodel_protocol::Identity::rebind(stored.as_ref(), found);
-        let Some(new) = rebound.map_err(|()| WalletError::OtherChain {
-            path: self.path.display().to_string(),
-            stored: Box::new(stored.clone().expect("a mismatch needs a stored identity")),
-            found: Box::new(found.clone()),
-        })?
-        else {
-            return Ok(());
-        };
-        let bytes = serde_json::to_vec(&new).map_err(corrupt)?;
-        self.store.put("identity", &bytes)?;
-        Ok(())
+        crate::mnemonic::bind_identity(&mut self.store, &self.path, found)
     }
 
     fn persist(&mut self) -> Result<(), WalletError> {
@@ -408,7 +364,7 @@ pub fn fee_rate(client: &Client, fallback_sat_vb: u64) -> FeeRate {
         .expect("a small fee rate fits")
 }
 
-fn getrandom(buf: &mut [u8]) -> Result<(), WalletError> {
+pub(crate) fn getrandom(buf: &mut [u8]) -> Result<(), WalletError> {
     use std::io::Read;
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(buf))

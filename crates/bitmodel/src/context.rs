@@ -63,9 +63,10 @@ impl Context {
 
     /// Broadcasts, turning a node rejection into an error that quotes the node.
     pub fn broadcast(&self, tx: &bitcoin::Transaction) -> anyhow::Result<bitcoin::Txid> {
+        let txid = bitmodel_mvc::txid::TxidRule::of(self.chain()).txid(tx);
         self.client
             .send_raw_transaction(tx)
-            .map_err(|e| anyhow::anyhow!("the node refused transaction {}: {e}", tx.compute_txid()))
+            .map_err(|e| anyhow::anyhow!("the node refused transaction {txid}: {e}"))
     }
 
     /// The index of this network, bound to the node's chain and brought up to its tip:
@@ -121,8 +122,12 @@ impl Context {
         Ok(Reader::Remote(remote))
     }
 
-    /// The wallet of this network, bound to the node's chain and synced.
+    /// The wallet of this network, bound to the node's chain and synced (on MVC-family
+    /// chains, [`crate::mvc::wallet`]).
     pub fn wallet(&self) -> anyhow::Result<Wallet> {
+        if self.chain().family() == bitmodel_protocol::Family::Mvc {
+            bail!("{} uses the MVC wallet (P2PKH, FORKID signatures); this command does not support it yet", self.chain());
+        }
         let mut w = Wallet::open_with(
             &self.settings.dir.join("wallet.redb"),
             self.chain().network(),

@@ -5,6 +5,7 @@
 mod args;
 mod context;
 mod inscribe;
+mod mvc;
 mod output;
 mod progress;
 mod seed;

@@ -17,6 +17,7 @@ fn facts(chain: &str, genesis: &str, block1: Option<(&str, u64)>) -> ChainFacts 
             coinbase_sats: sats,
         }),
         op_cat_deployment: None,
+        bitcoin_sv: false,
     }
 }
 
@@ -182,4 +183,66 @@ fn identities_round_trip_through_json() {
     let i = id("main", BITCOIN_GENESIS, Some((FRACTAL_MAIN_BLOCK1, 0)));
     let s = serde_json::to_string(&i).unwrap();
     assert_eq!(serde_json::from_str::<Identity>(&s).unwrap(), i);
+}
+
+/// MVC is told by its genesis; BSV's regtest by the node being BSV on Bitcoin's regtest
+/// genesis. A Bitcoin Core regtest claimed as `bsv-regtest` is refused: the splitter's
+/// opcodes are disabled there and money paid into it would be lost.
+#[test]
+fn mvc_and_bsv_regtest() {
+    let mvc = Identity::from_facts(&facts(
+        "main",
+        MVC_MAIN_GENESIS,
+        Some((MVC_MAIN_GENESIS, 0)),
+    ));
+    assert_eq!(mvc.node, NodeChain::MvcMainnet);
+    assert!(mvc.has_push_tx() && !mvc.has_op_cat());
+    let v = Chain::Mvc.verify(&mvc).unwrap();
+    assert!(v.has_vaults() && v.has_push_tx() && !v.has_op_cat() && v.why_no_vaults().is_none());
+    let mt = Identity::from_facts(&facts("test", MVC_TEST_GENESIS, None));
+    assert_eq!(mt.node, NodeChain::MvcTestnet);
+    assert!(Chain::Mvc.verify(&mt).is_err() && Chain::MvcTestnet.verify(&mt).is_ok());
+    // MVC claimed against a Fractal or Bitcoin node, and Fractal claimed against MVC.
+    let fractal = Identity::from_facts(&facts(
+        "main",
+        BITCOIN_GENESIS,
+        Some((FRACTAL_MAIN_BLOCK1, 0)),
+    ));
+    assert!(Chain::Mvc.verify(&fractal).is_err());
+    assert!(Chain::Fractal.verify(&mvc).is_err());
+
+    let mut bsv = facts(
+        "regtest",
+        REGTEST_GENESIS,
+        Some((REGTEST_GENESIS, 50 * 100_000_000)),
+    );
+    bsv.bitcoin_sv = true;
+    let bsv_id = Identity::from_facts(&bsv);
+    assert_eq!(bsv_id.node, NodeChain::BsvRegtest);
+    assert!(Chain::BsvRegtest.verify(&bsv_id).unwrap().has_vaults());
+    // Not Bitcoin Core's regtest, not Fractal's.
+    assert!(Chain::Regtest.verify(&bsv_id).is_err());
+    assert!(Chain::FractalRegtest.verify(&bsv_id).is_err());
+    // Even before block 1.
+    bsv.block1 = None;
+    assert_eq!(Identity::from_facts(&bsv).node, NodeChain::BsvRegtest);
+    // A "BSV" node paying Fractal's block 1 is not what it says.
+    bsv.block1 = Some(Block1 {
+        hash: hash(REGTEST_GENESIS),
+        coinbase_sats: FRACTAL_BLOCK1_SATS,
+    });
+    assert_eq!(Identity::from_facts(&bsv).node, NodeChain::Other);
+
+    let core = Identity::from_facts(&facts(
+        "regtest",
+        REGTEST_GENESIS,
+        Some((REGTEST_GENESIS, 50 * 100_000_000)),
+    ));
+    let e = Chain::BsvRegtest.verify(&core).unwrap_err();
+    assert!(e.to_string().contains("splitter"), "{e}");
+    let fresh = Identity::from_facts(&facts("regtest", REGTEST_GENESIS, None));
+    assert!(
+        Chain::BsvRegtest.verify(&fresh).is_err(),
+        "an unidentified regtest is not BSV"
+    );
 }

@@ -43,6 +43,11 @@ impl Distribute {
         let id = asset_id(&self.asset)?;
         let ctx = Context::connect(s.resolve()?)?;
         let index = ctx.index()?;
+        if ctx.chain().family() == bitmodel_protocol::Family::Mvc {
+            ctx.require_vaults("distribute")?;
+            let row = crate::context::known_asset(&index, &id)?;
+            return crate::mvc::distribute(&ctx, &index, &row, self.fee_rate);
+        }
         let held = vaults_and_utxos(&ctx, &index, &id, "distribute")?;
         let rate = ctx.fee_rate(self.fee_rate)?.to_sat_per_vb_ceil();
         let mut done = Vec::new();

@@ -43,10 +43,21 @@ pub fn vault_parts(amount: u64) -> Vec<u64> {
 impl Pay {
     pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
         let id = asset_id(&self.asset)?;
+        let r = s.resolve()?;
+        if r.chain.family() == bitmodel_protocol::Family::Mvc {
+            let ctx = Context::connect(r)?;
+            ctx.require_vaults("to pay into a splitter")?;
+            let index = ctx.index()?;
+            let row = known_asset(&index, &id)?;
+            let Some(vault) = row.vault.clone() else {
+                bail!("asset {id} has no splitter on {} (its owner or a payee is not P2PKH, or a parent has none); it cannot be paid by script", ctx.chain());
+            };
+            return crate::mvc::pay(&ctx, &row, vault, self.amount, self.fee_rate);
+        }
         if self.amount < VAULT_DUST {
             bail!("{} sats is below the dust limit of {VAULT_DUST} sats for a vault output; pay at least {VAULT_DUST}", self.amount);
         }
-        let ctx = Context::connect(s.resolve()?)?;
+        let ctx = Context::connect(r)?;
         let index = ctx.index()?;
         let row = known_asset(&index, &id)?;
         let Some(vault) = row.vault.clone() else {

@@ -208,6 +208,10 @@ impl Register {
             }
             known_asset(&index, id)?;
         }
+        if ctx.chain().family() == bitmodel_protocol::Family::Mvc {
+            ctx.require_vaults("registering on MVC")?;
+            return self.on_mvc(&ctx, &index, parents, payees);
+        }
         let mut wallet = ctx.wallet()?;
         let owner = match &self.owner {
             Some(a) => parse_address(a, ctx.chain().network())?.script_pubkey(),
@@ -405,6 +409,74 @@ impl Register {
             },
             human,
         ))
+    }
+}
+
+impl Register {
+    /// MVC-family chains: the record and its whole file in one transaction
+    /// ([`crate::mvc::register`]).
+    fn on_mvc(
+        &self,
+        ctx: &Context,
+        index: &bitmodel_index::remote::Reader,
+        parents: Vec<(AssetId, u16, Relation)>,
+        payees: Vec<Payee>,
+    ) -> anyhow::Result<Output> {
+        let owner = match &self.owner {
+            Some(a) => Some(parse_address(a, ctx.chain().network())?.script_pubkey()),
+            None => None,
+        };
+        let file = match &self.content {
+            Some(path) => {
+                let bytes = std::fs::read(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let ct = self
+                    .content_type
+                    .clone()
+                    .unwrap_or_else(|| guess_type(path));
+                Some((bytes, ct))
+            }
+            None => None,
+        };
+        let record = Record {
+            kind: self.kind,
+            name: self.name.clone(),
+            version: self.version.clone(),
+            license: self.license.clone(),
+            // Filled in from the file (its parts committed at MVC's content PIN size).
+            content: (!self.uris.is_empty()).then(|| Content {
+                sha256: [0; 32],
+                size: 0,
+                uris: self.uris.clone(),
+                parts: None,
+            }),
+            owner: owner.clone().unwrap_or_default(),
+            fee_cap: 0,
+            price: self.price,
+            parents: parents
+                .iter()
+                .map(|(asset, weight, relation)| Parent {
+                    asset: *asset,
+                    weight: *weight,
+                    relation: *relation,
+                })
+                .collect(),
+            payees,
+        };
+        if file.is_none() && record.content.is_some() {
+            bail!("--uri names where a file is; on MVC give the file itself with --content (it goes on chain with the record)");
+        }
+        crate::mvc::register(
+            ctx,
+            index,
+            crate::mvc::Draft {
+                record,
+                file,
+                fee_cap: self.fee_cap,
+                fee_rate: self.fee_rate,
+                owner_given: owner.is_some(),
+            },
+        )
     }
 }
 

@@ -20,13 +20,24 @@ struct Out {
 impl Balance {
     pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
         let ctx = Context::connect(s.resolve()?)?;
-        let w = ctx.wallet()?;
-        let b = w.balance();
-        let out = Out {
-            confirmed: b.confirmed.to_sat(),
-            pending: (b.trusted_pending + b.untrusted_pending).to_sat(),
-            immature: b.immature.to_sat(),
-            height: w.tip().0,
+        let out = if ctx.chain().family() == bitmodel_protocol::Family::Mvc {
+            let w = crate::mvc::wallet(&ctx)?;
+            let b = w.balance();
+            Out {
+                confirmed: b.confirmed,
+                pending: b.pending,
+                immature: b.immature,
+                height: w.tip().map_or(0, |t| t.0),
+            }
+        } else {
+            let w = ctx.wallet()?;
+            let b = w.balance();
+            Out {
+                confirmed: b.confirmed.to_sat(),
+                pending: (b.trusted_pending + b.untrusted_pending).to_sat(),
+                immature: b.immature.to_sat(),
+                height: w.tip().0,
+            }
         };
         let human = format!(
             "confirmed {} sats, pending {} sats (height {})\n",

@@ -79,18 +79,18 @@ impl Create {
             Err(_) if r.chain == bitmodel_protocol::Chain::Devnet => None,
             Err(e) => return Err(e.context("a new wallet needs the node's genesis block")),
         };
-        let genesis = identity.as_ref().map(|i| i.genesis);
-        let (mut w, mnemonic) = Wallet::create_with(
-            &path,
-            r.chain.network(),
-            genesis,
-            words.as_deref().map(str::trim),
-            passphrase,
-        )?;
-        if let Some(i) = &identity {
-            w.bind_identity(i)?;
-        }
-        let address = w.receive()?.to_string();
+        let words = words.as_deref().map(str::trim);
+        let (address, mnemonic) = if r.chain.family() == bitmodel_protocol::Family::Mvc {
+            // MVC: P2PKH keys on MVC's BIP44 path from the same mnemonic.
+            let (mut w, mnemonic) =
+                bitmodel_wallet::MvcWallet::create_with(&path, r.chain, words, passphrase)?;
+            if let Some(i) = &identity {
+                w.bind_identity(i)?;
+            }
+            (w.receive()?.to_string(), mnemonic)
+        } else {
+            taproot(&r, &path, identity.as_ref(), words, passphrase)?
+        };
         let out = Out {
             path: path.display().to_string(),
             network: r.chain.to_string(),
@@ -102,5 +102,24 @@ impl Create {
             out.path, out.mnemonic, out.address
         );
         Ok(Output::new(&out, human))
+    }
+}
+
+/// A BDK taproot wallet (Fractal and Bitcoin networks): its first address and the words.
+fn taproot(
+    r: &crate::settings::Resolved,
+    path: &std::path::Path,
+    identity: Option<&bitmodel_protocol::Identity>,
+    words: Option<&str>,
+    passphrase: Option<&str>,
+) -> anyhow::Result<(String, String)> {
+    {
+        let genesis = identity.map(|i| i.genesis);
+        let (mut w, mnemonic) =
+            Wallet::create_with(path, r.chain.network(), genesis, words, passphrase)?;
+        if let Some(i) = identity {
+            w.bind_identity(i)?;
+        }
+        Ok((w.receive()?.to_string(), mnemonic))
     }
 }

@@ -1,0 +1,145 @@
+//! Records on MVC-family chains (MVC and its BSV test peer): MetaID PINs in `OP_FALSE
+//! OP_RETURN` outputs (`bitmodel_mvc::pin`), the record first and its file in the content
+//! PINs after it, all in one transaction. Validation, booking and vaults are the same as on
+//! Fractal ([`crate::apply::register`]); only where a record and its file are read from
+//! differs, and the asset id names the record's output (`<txid>i<vout>`).
+//!
+//! A file counts only when it is whole in the registration: each content PIN is a part, in
+//! output order, checked as Fractal's parts are (against the record's part commitment, or
+//! its size), and the whole against the record's SHA-256. Content PINs elsewhere belong to
+//! nobody: on MVC nobody can add to another's file after the fact.
+
+use bitcoin::Transaction;
+use bitmodel_mvc::pin::{Pin, CONTENT_PATH, RECORD_PATH};
+use bitmodel_protocol::validate::{validate_record, ChainPosition};
+use bitmodel_protocol::{AssetId, Chain, Record};
+
+use crate::apply::{add_part, asset, register};
+use crate::journal::Journal;
+use crate::rows::{encode, ContentRow, ContentStatus, Event, InvalidRow};
+use crate::schema::{T_CONTENT, T_INVALID};
+use crate::IndexError;
+
+/// The transaction's id on `chain` (MVC's version-10 rule, or the ordinary one).
+pub fn txid(chain: Chain, tx: &Transaction) -> bitcoin::Txid {
+    bitmodel_mvc::txid::TxidRule::of(chain).txid(tx)
+}
+
+/// Every record PIN in `tx`: valid ones become assets, the rest are kept with their reason.
+pub fn records(
+    j: &mut Journal<'_>,
+    chain: Chain,
+    height: u32,
+    tx_index: u32,
+    tx: &Transaction,
+    events: &mut Vec<Event>,
+) -> Result<(), IndexError> {
+    let marker = bitmodel_mvc::pin::marker(chain);
+    let pins: Vec<(u32, Pin)> = tx
+        .output
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| Pin::parse(&o.script_pubkey, marker).map(|p| (i as u32, p)))
+        .collect();
+    if pins.is_empty() {
+        return Ok(());
+    }
+    let txid = txid(chain, tx);
+    for (k, (vout, pin)) in pins.iter().enumerate() {
+        if pin.path != RECORD_PATH || pin.operation != "create" {
+            continue;
+        }
+        let id = AssetId::new(txid, *vout);
+        let position = ChainPosition {
+            height,
+            tx_index,
+            envelope_index: *vout,
+        };
+        let invalid = |j: &mut Journal<'_>, events: &mut Vec<Event>, reason: String| {
+            let row = InvalidRow {
+                id,
+                position,
+                reason: reason.clone(),
+            };
+            j.put(T_INVALID, &id.to_bytes(), &encode(&row))?;
+            events.push(Event::Invalid { asset: id, reason });
+            Ok::<(), IndexError>(())
+        };
+        let record = match Record::from_cbor(&pin.body) {
+            Ok((r, _unknown)) => r,
+            Err(e) => {
+                invalid(j, events, e.to_string())?;
+                continue;
+            }
+        };
+        let verdict = {
+            let registry = |a: &AssetId| -> Option<ChainPosition> {
+                asset(j, a).ok().flatten().map(|r| r.position)
+            };
+            validate_record(&record, &id, position, &registry)
+        };
+        if let Err(reason) = verdict {
+            invalid(j, events, reason.to_string())?;
+            continue;
+        }
+        let parts: Vec<&Pin> = pins[k + 1..]
+            .iter()
+            .map(|(_, p)| p)
+            .take_while(|p| p.path == CONTENT_PATH)
+            .collect();
+        let content_type = parts.first().map(|p| p.content_type.clone());
+        if let Some(c) = &record.content {
+            file(j, id, c, &parts, events)?;
+        }
+        register(j, chain, id, position, record, content_type, events)?;
+    }
+    Ok(())
+}
+
+/// The record's file from the content PINs after it.
+fn file(
+    j: &mut Journal<'_>,
+    id: AssetId,
+    c: &bitmodel_protocol::record::Content,
+    parts: &[&Pin],
+    events: &mut Vec<Event>,
+) -> Result<(), IndexError> {
+    let mut row = ContentRow {
+        size: c.size,
+        sha256: c.sha256,
+        content_type: parts.first().map(|p| p.content_type.clone()),
+        received: 0,
+        parts: 0,
+        status: ContentStatus::Partial,
+        commit: c.parts.clone(),
+    };
+    j.put(T_CONTENT, &id.to_bytes(), &encode(&row))?;
+    let mut why = None;
+    for (i, p) in parts.iter().enumerate() {
+        if let Err(e) = add_part(j, &id, row.clone(), i as u32, &p.body)? {
+            why = Some(e);
+            break;
+        }
+        row = match j.get(T_CONTENT, &id.to_bytes())? {
+            Some(b) => crate::rows::decode(&b)?,
+            None => return Err(IndexError::Corrupt(format!("content row of {id}"))),
+        };
+    }
+    if row.status == ContentStatus::Partial && why.is_none() {
+        why = Some(format!(
+            "the file of {id} is not whole in its registration: {} of {} bytes in {} content PIN(s); on MVC the file must be in the record's transaction",
+            row.received,
+            c.size,
+            parts.len()
+        ));
+    }
+    if let Some(reason) = why {
+        let broken = ContentRow {
+            status: ContentStatus::HashMismatch,
+            ..row
+        };
+        j.put(T_CONTENT, &id.to_bytes(), &encode(&broken))?;
+        events.push(Event::Invalid { asset: id, reason });
+    }
+    Ok(())
+}

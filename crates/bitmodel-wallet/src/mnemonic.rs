@@ -1,0 +1,86 @@
+//! What both wallets (BDK's taproot wallet and the MVC P2PKH wallet) keep the same way in
+//! their file: the BIP39 mnemonic, in the clear or sealed under a passphrase, and the chain
+//! identity the wallet was first used on.
+
+use std::path::Path;
+
+use bdk_wallet::bip39::{Language, Mnemonic};
+
+use crate::store::{Store, StoreError};
+use crate::WalletError;
+
+/// `words` parsed, or a new 12-word mnemonic.
+pub(crate) fn make(words: Option<&str>) -> Result<Mnemonic, WalletError> {
+    match words {
+        Some(words) => Mnemonic::parse_in(Language::English, words)
+            .map_err(|e| WalletError::BadMnemonic(e.to_string())),
+        None => {
+            let mut entropy = [0u8; 16];
+            crate::wallet::getrandom(&mut entropy)?;
+            Mnemonic::from_entropy(&entropy).map_err(|e| WalletError::BadMnemonic(e.to_string()))
+        }
+    }
+}
+
+/// Stores the mnemonic, sealed under `passphrase` when one is given.
+pub(crate) fn save(
+    store: &mut Store,
+    mnemonic: &Mnemonic,
+    passphrase: Option<&str>,
+) -> Result<(), WalletError> {
+    match passphrase {
+        Some(p) => {
+            let sealed = crate::seal::seal(mnemonic.to_string().as_bytes(), p, |b| {
+                crate::wallet::getrandom(b).map_err(|e| e.to_string())
+            })?;
+            store.put("mnemonic_sealed", &sealed)?;
+        }
+        None => store.put("mnemonic", mnemonic.to_string().as_bytes())?,
+    }
+    Ok(())
+}
+
+/// The stored mnemonic, opened with `passphrase` when it is sealed.
+pub(crate) fn load(
+    store: &Store,
+    path: &Path,
+    passphrase: Option<&str>,
+) -> Result<Mnemonic, WalletError> {
+    let words = match (store.get("mnemonic")?, store.get("mnemonic_sealed")?) {
+        (Some(w), _) => w,
+        (None, Some(sealed)) => match passphrase {
+            Some(p) => crate::seal::open(&sealed, p)?,
+            None => return Err(WalletError::Locked(path.display().to_string())),
+        },
+        (None, None) => return Err(WalletError::Missing(path.display().to_string())),
+    };
+    Mnemonic::parse_in(Language::English, String::from_utf8_lossy(&words))
+        .map_err(|e| WalletError::BadMnemonic(e.to_string()))
+}
+
+/// Binds the wallet to the node's chain on first use and refuses another chain later (a
+/// regtest node reset behind the same URL, Bitcoin where Fractal was used): the wallet's
+/// coins and history belong to one chain.
+pub(crate) fn bind_identity(
+    store: &mut Store,
+    path: &Path,
+    found: &bitmodel_protocol::Identity,
+) -> Result<(), WalletError> {
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("stored chain identity: {e}"));
+    let stored: Option<bitmodel_protocol::Identity> = match store.get("identity")? {
+        Some(bytes) => Some(serde_json::from_slice(&bytes).map_err(corrupt)?),
+        None => None,
+    };
+    let rebound = bitmodel_protocol::Identity::rebind(stored.as_ref(), found);
+    let Some(new) = rebound.map_err(|()| WalletError::OtherChain {
+        path: path.display().to_string(),
+        stored: Box::new(stored.clone().expect("a mismatch needs a stored identity")),
+        found: Box::new(found.clone()),
+    })?
+    else {
+        return Ok(());
+    };
+    let bytes = serde_json::to_vec(&new).map_err(corrupt)?;
+    store.put("identity", &bytes)?;
+    Ok(())
+}
