@@ -128,6 +128,7 @@ fn scenario(payment: u64, payments: u64) -> Books {
         fee_rate: 1,
         max_pushes: usize::MAX,
         max_fee_ppm: 1_000_000,
+        ..Policy::default()
     });
     let mut books = Books {
         paid_in: payment * payments,

@@ -110,6 +110,7 @@ pub fn run() {
         fee_rate: 1,
         max_pushes: usize::MAX,
         max_fee_ppm: 1_000_000,
+        ..Policy::default()
     });
     let t = Instant::now();
     let plans = keeper.plan_all(&index).expect("planned");

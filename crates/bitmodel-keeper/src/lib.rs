@@ -10,6 +10,7 @@
 //! rounds over every vault with money, remembering what it has broadcast until the index
 //! sees it spent.
 
+pub mod mvc;
 mod plan;
 mod source;
 
@@ -32,6 +33,12 @@ pub enum KeeperError {
         asset: Holder,
         #[source]
         source: bitmodel_covenant::CovenantError,
+    },
+    #[error("splitter of {asset}: {source}")]
+    Splitter {
+        asset: Holder,
+        #[source]
+        source: bitmodel_mvc::splitter::SplitterError,
     },
 }
 
@@ -91,6 +98,15 @@ impl Keeper {
             .collect();
         if utxos.is_empty() {
             return Ok(None);
+        }
+        let chain = source.chain();
+        if chain.family() == bitmodel_protocol::Family::Mvc {
+            let Some(sp) = source.mvc_splitter(&asset.asset)? else {
+                return Ok(None);
+            };
+            return mvc::plan(&sp, &utxos, &self.policy, bitmodel_mvc::tx_version(chain))
+                .map(Some)
+                .map_err(|source| KeeperError::Splitter { asset, source });
         }
         if built.as_ref().is_none_or(|(a, _)| *a != asset.asset) {
             *built = Some((asset.asset, source.covenants(&asset.asset)?));

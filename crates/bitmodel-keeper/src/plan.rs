@@ -35,6 +35,8 @@ pub struct Policy {
     pub max_pushes: usize,
     /// The most a push's fee may be of what it moves, in parts per million (10,000 = 1%).
     pub max_fee_ppm: u32,
+    /// On MVC-family chains, which price by the byte: the fee rate in sat per 1,000 bytes.
+    pub fee_per_kb: u64,
 }
 
 impl Default for Policy {
@@ -43,6 +45,7 @@ impl Default for Policy {
             fee_rate: 2,
             max_pushes: 100,
             max_fee_ppm: 10_000,
+            fee_per_kb: bitmodel_mvc::DEFAULT_SAT_PER_KB,
         }
     }
 }

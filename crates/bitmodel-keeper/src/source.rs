@@ -4,9 +4,11 @@
 
 use bitmodel_covenant::{Utxo, Vault};
 use bitmodel_index::remote::Reader;
+use bitmodel_index::rows::AssetRow;
 use bitmodel_index::rows::Holder;
 use bitmodel_index::{Index, IndexError};
-use bitmodel_protocol::AssetId;
+use bitmodel_mvc::splitter::Splitter;
+use bitmodel_protocol::{AssetId, Chain};
 
 /// An asset's covenants: its vault and its splitters in pre-order (splitter `n` is
 /// `splitters[n]`).
@@ -33,6 +35,30 @@ pub trait VaultSource {
     /// The asset's vault and splitters, built once (a splitter is derived from the ones
     /// below it, so one is not cheaper than all).
     fn covenants(&self, asset: &AssetId) -> Result<Option<Covenants>, IndexError>;
+    /// The chain the vaults are on (its family says which kind of covenant they are).
+    fn chain(&self) -> Chain;
+    /// The asset's row, for building an MVC splitter from its record and its parents'.
+    fn asset_row(&self, asset: &AssetId) -> Result<Option<AssetRow>, IndexError>;
+    /// On MVC-family chains, the asset's OP_PUSH_TX splitter: its record with each parent's
+    /// splitter script. `None` when it has none.
+    fn mvc_splitter(&self, asset: &AssetId) -> Result<Option<Splitter>, IndexError> {
+        let Some(row) = self.asset_row(asset)? else {
+            return Ok(None);
+        };
+        if row.vault.is_none() {
+            return Ok(None);
+        }
+        let mut parents = Vec::with_capacity(row.record.parents.len());
+        for p in &row.record.parents {
+            match self.asset_row(&p.asset)?.and_then(|r| r.vault) {
+                Some(v) => parents.push(v),
+                None => return Ok(None),
+            }
+        }
+        Splitter::of_record(&row.record, &parents)
+            .map(Some)
+            .map_err(|e| IndexError::Corrupt(format!("splitter of {asset}: {e}")))
+    }
 }
 
 fn utxos(
@@ -74,6 +100,14 @@ impl VaultSource for Index {
     fn covenants(&self, asset: &AssetId) -> Result<Option<Covenants>, IndexError> {
         both(Index::vault(self, asset)?, || Index::splitters(self, asset))
     }
+
+    fn chain(&self) -> Chain {
+        Index::chain(self)
+    }
+
+    fn asset_row(&self, asset: &AssetId) -> Result<Option<AssetRow>, IndexError> {
+        Index::asset(self, asset)
+    }
 }
 
 impl VaultSource for Reader {
@@ -85,5 +119,13 @@ impl VaultSource for Reader {
         both(Reader::vault(self, asset)?, || {
             Reader::splitters(self, asset)
         })
+    }
+
+    fn chain(&self) -> Chain {
+        Reader::chain(self)
+    }
+
+    fn asset_row(&self, asset: &AssetId) -> Result<Option<AssetRow>, IndexError> {
+        Reader::asset(self, asset)
     }
 }

@@ -21,4 +21,23 @@ pub mod splitter;
 pub mod txid;
 
 pub use sighash::{sign_p2pkh, SighashType};
+
+/// MVC's default relay fee, sat per 1,000 bytes (its node's `DEFAULT_MIN_RELAY_TX_FEE`),
+/// for when a node does not say its own.
+pub const DEFAULT_SAT_PER_KB: u64 = 250;
+
+/// The fee of `bytes` at `sat_per_kb` (MVC and BSV price by the byte), rounded up.
+pub fn fee_for(bytes: u64, sat_per_kb: u64) -> u64 {
+    (bytes * sat_per_kb).div_ceil(1000)
+}
+
+/// The transaction version Bitmodel writes on `chain`: MVC's current 10 (its txid rule);
+/// 1 on BSV, whose policy takes versions 1 and 2 only.
+pub fn tx_version(chain: bitmodel_protocol::Chain) -> i32 {
+    if chain.has_mvc_txids() {
+        10
+    } else {
+        1
+    }
+}
 pub use txid::{mvc_txid, TxidRule};

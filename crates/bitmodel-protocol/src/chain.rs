@@ -138,6 +138,17 @@ impl Chain {
         self.rules_have_op_cat() || self.rules_have_push_tx()
     }
 
+    /// How a locking script is shown to people: its address on this chain when it has one,
+    /// else (a bare script: an MVC splitter) `script:` and the script's SHA-256 in hex, the
+    /// "script hash" MVC's explorers and Electrum servers index bare scripts by.
+    pub fn script_label(self, spk: &bitcoin::Script) -> String {
+        use bitcoin::hashes::{sha256, Hash};
+        match bitcoin::Address::from_script(spk, self.network()) {
+            Ok(a) => a.to_string(),
+            Err(_) => format!("script:{}", sha256::Hash::hash(spk.as_bytes())),
+        }
+    }
+
     /// The node's JSON-RPC port by default (fractald keeps bitcoind's ports; MVC's node
     /// uses 9882 and 19882; BSV's regtest 18332).
     pub fn default_rpc_port(self) -> u16 {

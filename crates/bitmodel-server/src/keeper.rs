@@ -2,7 +2,7 @@
 //! for the asset page and the vault API. Without a keeper in this process the same plan is
 //! what anyone pushing at the default policy would do.
 
-use bitmodel_keeper::{plan, PushKind, Wait};
+use bitmodel_keeper::{plan, PushKind, VaultSource, Wait};
 use bitmodel_protocol::AssetId;
 use serde::Serialize;
 
@@ -20,6 +20,8 @@ pub struct Next {
     /// Whether this server runs the keeper.
     pub runs: bool,
     pub fee_rate: u64,
+    /// The unit of `fee_rate`: sat/vB, or sat/kB on MVC-family chains.
+    pub unit: &'static str,
     /// What it pushes in the next round (the next block).
     pub pushes: Vec<NextPush>,
     pub wait: Option<Wait>,
@@ -52,9 +54,10 @@ impl Next {
             String::new()
         } else {
             format!(
-                "{who} {} in the next block at {} sat/vB",
+                "{who} {} in the next block at {} {}",
                 parts.join(", "),
-                self.fee_rate
+                self.fee_rate,
+                self.unit
             )
         };
         match (&self.wait, pushes.is_empty()) {
@@ -68,15 +71,32 @@ impl Next {
 
 /// The plan for `id`'s vault; `None` without a vault.
 pub fn next(s: &AppState, id: &AssetId) -> Result<Option<Next>, Problem> {
-    let (Some(vault), Some(status)) = (s.index.vault(id)?, s.index.vault_status(id)?) else {
-        return Ok(None);
-    };
     let policy = s.keeper.unwrap_or_default();
-    let p = plan(&vault, &status.covenant_utxos(), &policy)
-        .map_err(|e| Problem::internal(format!("planning the vault of {id}: {e}")))?;
+    let (p, fee_rate, unit) = if s.chain.family() == bitmodel_protocol::Family::Mvc {
+        let (Some(sp), Some(status)) = (s.index.mvc_splitter(id)?, s.index.vault_status(id)?)
+        else {
+            return Ok(None);
+        };
+        let p = bitmodel_keeper::mvc::plan(
+            &sp,
+            &status.covenant_utxos(),
+            &policy,
+            bitmodel_mvc::tx_version(s.chain),
+        )
+        .map_err(|e| Problem::internal(format!("planning the splitter of {id}: {e}")))?;
+        (p, policy.fee_per_kb, "sat/kB")
+    } else {
+        let (Some(vault), Some(status)) = (s.index.vault(id)?, s.index.vault_status(id)?) else {
+            return Ok(None);
+        };
+        let p = plan(&vault, &status.covenant_utxos(), &policy)
+            .map_err(|e| Problem::internal(format!("planning the vault of {id}: {e}")))?;
+        (p, policy.fee_rate, "sat/vB")
+    };
     Ok(Some(Next {
         runs: s.keeper.is_some(),
-        fee_rate: policy.fee_rate,
+        fee_rate,
+        unit,
         pushes: p
             .pushes
             .iter()

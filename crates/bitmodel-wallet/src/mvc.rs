@@ -21,6 +21,7 @@ use bitcoin::{
     Transaction, TxIn, TxOut, Txid,
 };
 use bitmodel_mvc::txid::TxidRule;
+pub use bitmodel_mvc::{fee_for, tx_version, DEFAULT_SAT_PER_KB};
 use bitmodel_protocol::Chain;
 use bitmodel_rpc::Client;
 use serde::{Deserialize, Serialize};
@@ -35,8 +36,6 @@ pub const COINBASE_MATURITY: u32 = 100;
 /// Bytes of a signed P2PKH input: outpoint 36, script length 1, signature push up to 73
 /// (DER ≤ 72 and the type byte), key push 34, sequence 4.
 pub const P2PKH_INPUT_BYTES: u64 = 148;
-/// MVC's default relay fee, sat per 1,000 bytes, when the node does not say its own.
-pub const DEFAULT_SAT_PER_KB: u64 = 250;
 
 /// One coin of the wallet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -445,16 +444,6 @@ impl MvcWallet {
     }
 }
 
-/// The transaction version the wallet writes on `chain`: MVC's current 10 (its txid rule);
-/// 1 on BSV, whose policy takes versions 1 and 2 only.
-pub fn tx_version(chain: Chain) -> i32 {
-    if chain.has_mvc_txids() {
-        10
-    } else {
-        1
-    }
-}
-
 /// Bytes of `tx` with `ins` inputs whose scriptSigs are empty, and `outs`.
 fn unsigned_size(ins: usize, outs: &[TxOut]) -> u64 {
     let tx = Transaction {
@@ -464,11 +453,6 @@ fn unsigned_size(ins: usize, outs: &[TxOut]) -> u64 {
         output: outs.to_vec(),
     };
     bitcoin::consensus::serialize(&tx).len() as u64
-}
-
-/// The fee of `bytes` at `sat_per_kb`, rounded up.
-pub fn fee_for(bytes: u64, sat_per_kb: u64) -> u64 {
-    (bytes * sat_per_kb).div_ceil(1000)
 }
 
 /// The node's fee rate in sat per 1,000 bytes: the larger of its relay fee

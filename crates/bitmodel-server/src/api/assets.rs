@@ -19,7 +19,7 @@ pub fn summary(s: &AppState, row: &AssetRow) -> Value {
         "license": row.record.license,
         "height": row.position.height,
         "parents": row.record.parents.len(),
-        "vault": row.vault.as_ref().and_then(|v| bitcoin::Address::from_script(v, s.chain.network()).ok()).map(|a| a.to_string()),
+        "vault": row.vault.as_ref().map(|v| s.chain.script_label(v)),
     })
 }
 

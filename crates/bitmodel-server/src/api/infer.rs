@@ -106,9 +106,7 @@ pub async fn post(
         ));
     };
     check_runnable(&s, &gw, &id).await?;
-    let vault_text = bitcoin::Address::from_script(&vault, s.chain.network())
-        .map(|a| a.to_string())
-        .unwrap_or_else(|_| vault.to_hex_string());
+    let vault_text = s.chain.script_label(&vault);
 
     let Some(pay) = req.payment else {
         let calls = req.calls.unwrap_or(1);
@@ -193,7 +191,7 @@ pub async fn post(
         ));
     }
     let expected = memo::memo(&id, &pay.token);
-    let paid = payment::check(&tx, &vault, &vault_text, price, &expected).map_err(|e| {
+    let paid = payment::check(&tx, &txid, &vault, &vault_text, price, &expected).map_err(|e| {
         quote(
             &id,
             &vault_text,

@@ -24,6 +24,7 @@ pub async fn get(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
     Ok(Json(json!({
         "network": s.chain.name(),
         "op_cat": verified.has_op_cat(),
+        "vaults": verified.has_vaults(),
         "node": verified.identity().to_string(),
         "node_identity": verified.identity(),
         "height": tip.map(|(h, _)| h),

@@ -18,7 +18,11 @@ pub async fn get(
         .ok_or_else(|| Problem::not_found(format!("unknown asset {id}")))?;
     let Some(vault) = row.vault else {
         return Ok(Json(
-            json!({ "asset": id.to_string(), "vault": null, "reason": format!("{} has no OP_CAT: payments are split directly", s.chain) }),
+            json!({ "asset": id.to_string(), "vault": null, "reason": if s.chain.rules_have_push_tx() {
+                format!("{id} has no splitter on {}: its owner or a payee is not P2PKH, or a parent has none", s.chain)
+            } else {
+                format!("{} has no OP_CAT: payments are split directly", s.chain)
+            } }),
         ));
     };
     let st = s
@@ -60,7 +64,7 @@ pub async fn get(
         "asset": id.to_string(),
         "splitters": splitters,
         "in_splitters": st.in_splitters(),
-        "vault": bitcoin::Address::from_script(&vault, s.chain.network()).map(|a| a.to_string()).ok(),
+        "vault": s.chain.script_label(&vault),
         "balance": st.balance,
         "utxos": utxos,
         "distribution_threshold": st.threshold_at_cap,
@@ -68,6 +72,7 @@ pub async fn get(
         "keeper": crate::keeper::next(&s, &id)?.map(|n| json!({
             "runs": n.runs,
             "fee_rate": n.fee_rate,
+            "fee_rate_unit": n.unit,
             "next": n.pushes,
             "wait": n.wait,
             "says": n.describe(),

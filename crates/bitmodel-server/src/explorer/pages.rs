@@ -147,11 +147,7 @@ fn asset_page(s: &AppState, id: &str) -> Result<Html<String>, Problem> {
     let flow = crate::flow::Flow::of(&s.index, &id, 1_000_000)?
         .ok_or_else(|| Problem::not_found(format!("unknown asset {id}")))?;
     let row = &flow.rows[0];
-    let address = |spk: &bitcoin::ScriptBuf| {
-        bitcoin::Address::from_script(spk, s.chain.network())
-            .map(|a| a.to_string())
-            .unwrap_or_else(|_| spk.to_hex_string())
-    };
+    let address = |spk: &bitcoin::ScriptBuf| s.chain.script_label(spk);
     let mut nodes: Vec<Node> = flow
         .rows
         .iter()
@@ -236,9 +232,7 @@ fn asset_page(s: &AppState, id: &str) -> Result<Html<String>, Problem> {
     }
     body.push_str("</table>");
     if let (Some(v), Some(spk)) = (vault, row.vault.as_ref()) {
-        let addr = bitcoin::Address::from_script(spk, s.chain.network())
-            .map(|a| a.to_string())
-            .unwrap_or_default();
+        let addr = s.chain.script_label(spk);
         body.push_str(&format!(
             "<h2>Vault</h2><p><code>{}</code>: {} sats in {} UTXO(s); a distribution needs one UTXO of about {} sats.</p>",
             esc(&addr),

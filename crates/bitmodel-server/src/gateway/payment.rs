@@ -15,15 +15,17 @@ pub enum PaymentError {
     NoMemo { txid: String, expected: String },
 }
 
-/// Sats paid to `vault` when `tx` is a valid payment of `price` with `memo`.
+/// Sats paid to `vault` when `tx` (the node's transaction `txid`: on MVC the id is not
+/// `compute_txid`'s) is a valid payment of `price` with `memo`.
 pub fn check(
     tx: &Transaction,
+    txid: &bitcoin::Txid,
     vault: &Script,
     vault_text: &str,
     price: u64,
     memo: &[u8; MEMO_LEN],
 ) -> Result<u64, PaymentError> {
-    let txid = tx.compute_txid().to_string();
+    let txid = txid.to_string();
     let paid: u64 = tx
         .output
         .iter()
@@ -84,10 +86,14 @@ mod tests {
             (vault.clone(), 400),
             (ms.clone(), 0),
         ]);
-        assert_eq!(check(&ok, &vault, "v", 1000, &m), Ok(1000));
+        assert_eq!(
+            check(&ok, &bitcoin::Txid::all_zeros(), &vault, "v", 1000, &m),
+            Ok(1000)
+        );
         assert!(matches!(
             check(
                 &tx(vec![(vault.clone(), 999), (ms.clone(), 0)]),
+                &bitcoin::Txid::all_zeros(),
                 &vault,
                 "v",
                 1000,
@@ -100,17 +106,32 @@ mod tests {
             })
         ));
         assert!(matches!(
-            check(&tx(vec![(other, 5000), (ms, 0)]), &vault, "v", 1000, &m),
+            check(
+                &tx(vec![(other, 5000), (ms, 0)]),
+                &bitcoin::Txid::all_zeros(),
+                &vault,
+                "v",
+                1000,
+                &m
+            ),
             Err(PaymentError::NotToVault { .. })
         ));
         assert!(matches!(
-            check(&tx(vec![(vault.clone(), 5000)]), &vault, "v", 1000, &m),
+            check(
+                &tx(vec![(vault.clone(), 5000)]),
+                &bitcoin::Txid::all_zeros(),
+                &vault,
+                "v",
+                1000,
+                &m
+            ),
             Err(PaymentError::NoMemo { .. })
         ));
         let wrong = memo::script(&memo::memo(&a, &memo::new_token()));
         assert!(matches!(
             check(
                 &tx(vec![(vault.clone(), 5000), (wrong, 0)]),
+                &bitcoin::Txid::all_zeros(),
                 &vault,
                 "v",
                 1000,

@@ -37,11 +37,7 @@ impl Asset {
         let row = known_asset(&index, &id)?;
         let stats = index.stats(&id)?.unwrap_or_default();
         let vs = index.vault_status(&id)?.expect("the asset exists");
-        let vault = row
-            .vault
-            .as_ref()
-            .and_then(|v| bitcoin::Address::from_script(v, ctx.chain().network()).ok())
-            .map(|a| a.to_string());
+        let vault = row.vault.as_ref().map(|v| ctx.chain().script_label(v));
         let out = Out {
             asset: id.to_string(),
             record: row.record.clone(),

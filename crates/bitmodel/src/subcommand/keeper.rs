@@ -26,6 +26,10 @@ pub struct KeeperArgs {
     /// cost more waits for more money.
     #[arg(long, default_value_t = 1.0, env = "BITMODEL_KEEPER_MAX_FEE_SHARE", value_parser = fee_share)]
     keeper_max_fee_share: f64,
+    /// On MVC-family chains: the fee rate of the keeper's pushes in sat per 1,000 bytes
+    /// [default: the node's relay and mining floor].
+    #[arg(long, env = "BITMODEL_KEEPER_FEE_PER_KB")]
+    keeper_fee_per_kb: Option<u64>,
 }
 
 fn fee_share(s: &str) -> Result<f64, String> {
@@ -37,11 +41,20 @@ fn fee_share(s: &str) -> Result<f64, String> {
 }
 
 impl KeeperArgs {
-    pub fn policy(&self) -> Policy {
+    /// The policy for the node behind `client` (on MVC, its fee rate unless given).
+    pub fn policy(&self, chain: bitmodel_protocol::Chain, client: &Client) -> Policy {
+        let fee_per_kb = match self.keeper_fee_per_kb {
+            Some(r) => r.max(1),
+            None if chain.family() == bitmodel_protocol::Family::Mvc => {
+                bitmodel_wallet::mvc::fee_rate_per_kb(client)
+            }
+            None => bitmodel_mvc::DEFAULT_SAT_PER_KB,
+        };
         Policy {
             fee_rate: self.keeper_fee_rate.max(1),
             max_pushes: self.keeper_max_pushes,
             max_fee_ppm: (self.keeper_max_fee_share * 10_000.0).round() as u32,
+            fee_per_kb,
         }
     }
 }
@@ -122,7 +135,7 @@ impl KeeperCmd {
     pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
         let ctx = Context::connect(s.resolve()?)?;
         ctx.require_vaults("to run the keeper")?;
-        let mut keeper = Keeper::new(self.args.policy());
+        let mut keeper = Keeper::new(self.args.policy(ctx.chain(), &ctx.client));
         let mut out = Out::default();
         let mut last = None;
         let log = |l: &str| eprintln!("{l}");

@@ -104,7 +104,11 @@ impl Up {
             verified.identity(),
             verified
                 .why_no_vaults()
-                .unwrap_or_else(|| "OP_CAT: vaults on".into())
+                .unwrap_or_else(|| if r.chain.rules_have_push_tx() {
+                    "OP_PUSH_TX splitters: vaults on".into()
+                } else {
+                    "OP_CAT: vaults on".into()
+                })
         ));
         let index = Arc::new(crate::context::open_index(
             &r.dir.join("index.redb"),
@@ -146,13 +150,18 @@ impl Up {
         let mut state = AppState::new(index.clone(), verified)
             .with_gateway(gateway)
             .with_cors(self.cors.clone());
-        let mut keeper =
-            (!self.no_keeper).then(|| bitmodel_keeper::Keeper::new(self.keeper.policy()));
+        let mut keeper = (!self.no_keeper)
+            .then(|| bitmodel_keeper::Keeper::new(self.keeper.policy(r.chain, &client)));
         if let Some(k) = &keeper {
             state = state.with_keeper(k.policy);
+            let rate = if r.chain.family() == bitmodel_protocol::Family::Mvc {
+                format!("{} sat/kB", k.policy.fee_per_kb)
+            } else {
+                format!("{} sat/vB", k.policy.fee_rate)
+            };
             log(&format!(
-                "keeper on: pushes vaults at {} sat/vB, at most {} pushes a block",
-                k.policy.fee_rate, k.policy.max_pushes
+                "keeper on: pushes vaults at {rate}, at most {} pushes a block",
+                k.policy.max_pushes
             ));
         }
         // The follower: re-checks what the node is, keeps the index at its tip until
@@ -173,7 +182,7 @@ impl Up {
                             // One keeper round per new block, only where vaults hold.
                             let tip = index.tip().ok().flatten();
                             if let Some(k) = keeper.as_mut() {
-                                if tip != pushed_at && state.verified().has_op_cat() {
+                                if tip != pushed_at && state.verified().has_vaults() {
                                     crate::subcommand::keeper::round(k, &*index, &client, &log);
                                     pushed_at = tip;
                                 }
