@@ -182,6 +182,28 @@ fn recommended_fee_cap(
     Ok((4 * fee_for(bytes as u64, sat_per_kb)).max(1_000))
 }
 
+/// `wallet send` on MVC: one output paid from the wallet; the node's txid.
+pub fn send(
+    ctx: &Context,
+    to: ScriptBuf,
+    amount: u64,
+    given_rate: Option<u64>,
+) -> anyhow::Result<bitcoin::Txid> {
+    let rate = fee_rate(ctx, given_rate)?;
+    let mut w = wallet(ctx)?;
+    let tx = w.pay(
+        vec![TxOut {
+            value: Amount::from_sat(amount),
+            script_pubkey: to,
+        }],
+        rate,
+        change_floor(ctx.chain()),
+    )?;
+    let txid = ctx.broadcast(&tx)?;
+    w.note_broadcast(tx)?;
+    Ok(txid)
+}
+
 #[derive(Serialize)]
 struct Paid {
     txid: String,

@@ -102,12 +102,31 @@ fn real_nodes_claimed_as_other_chains_are_refused_before_money_moves() {
         );
     }
 
+    // Nor MVC or BSV's regtest: the splitter's opcodes are disabled on Litecoin.
+    for network in ["bsv-regtest", "mvc"] {
+        let cli = claim(tmp.path(), &ltc.url(), network, "bitmodel", "bitmodel");
+        all_refused(
+            &cli,
+            network,
+            "Litecoin regtest",
+            "refusing to pay into a splitter, whose opcodes are disabled there",
+            &input,
+        );
+    }
+
     // The devnet is a Fractal regtest chain: not Bitcoin, Fractal mainnet or testnet, nor a
-    // plain regtest without OP_CAT.
+    // plain regtest without OP_CAT, nor an MVC-family chain.
     let dn = Devnet::spawn().unwrap();
     dn.mine(1).unwrap();
     let (u, p) = dn.rpc_credentials();
-    for network in ["bitcoin", "fractal", "fractal-testnet", "regtest"] {
+    for network in [
+        "bitcoin",
+        "fractal",
+        "fractal-testnet",
+        "regtest",
+        "bsv-regtest",
+        "mvc-testnet",
+    ] {
         let cli = claim(tmp.path(), &dn.rpc_url(), network, u, p);
         all_refused(
             &cli,

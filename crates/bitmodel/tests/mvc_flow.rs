@@ -131,7 +131,16 @@ fn register_pay_and_distribute_a_three_level_lineage_on_bsv_regtest() {
         args.push(format!("{r}:400:dataset"));
     }
     let model = cli.json(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    assert!(model["bytes"].as_u64().unwrap() > 5_000_000, "{model}");
+    let bytes = model["bytes"].as_u64().unwrap();
+    assert!(bytes > 5_000_000, "{model}");
+    // The fee is the network's rate on the signed size (250 sat/kB), rounded up; the wallet
+    // sizes signatures at their longest, so it may be a sat or two above.
+    let fee = model["fee"].as_u64().unwrap();
+    let at_rate = (bytes * 250).div_ceil(1000);
+    assert!(
+        (at_rate..=at_rate + 2).contains(&fee),
+        "fee {fee} for {bytes} bytes"
+    );
     let model_id = model["asset"].as_str().unwrap().to_string();
     node.mine_to(1, &sink);
 
@@ -177,6 +186,11 @@ fn register_pay_and_distribute_a_three_level_lineage_on_bsv_regtest() {
         "P2PKH",
     );
     cli.fails(&["distribute", &agent_id], "holds 0 sats");
+    cli.fails(&["merge", &agent_id], "has no merge");
+    cli.fails(&["wallet", "send", &sink, "1000", "--psbt"], "FORKID");
+    let friend = address(201);
+    let sent = cli.json(&["wallet", "send", &friend.to_string(), "100000"]);
+    assert!(sent["txid"].is_string(), "{sent}");
 
     // A payment, then distribute up every level.
     let paid = 10_000_000u64;
@@ -197,6 +211,11 @@ fn register_pay_and_distribute_a_three_level_lineage_on_bsv_regtest() {
     node.mine_to(1, &sink);
 
     // The rule, level by level, against the node's own view of each address.
+    assert_eq!(
+        received(&node, &friend.script_pubkey()),
+        100_000,
+        "wallet send"
+    );
     let t = paid - agent_fee;
     assert_eq!(
         model_in,

@@ -22,6 +22,9 @@ pub fn vaults_and_utxos(
     id: &AssetId,
     action: &str,
 ) -> anyhow::Result<Vec<Held>> {
+    if ctx.chain().rules_have_push_tx() {
+        bail!("{action}: on {} an asset's splitter spends one UTXO at a time and has no merge; `bitmodel distribute` pushes each", ctx.chain());
+    }
     if !ctx.chain().rules_have_op_cat() {
         bail!("{action} is a covenant spend and {} has no OP_CAT; there, payments are split directly when they are made", ctx.chain());
     }

@@ -14,7 +14,8 @@ pub struct Send {
     address: String,
     #[arg(value_parser = args::sats)]
     amount: u64,
-    /// Fee rate in sat/vB [default: the node's estimate, else 2].
+    /// Fee rate in sat/vB (on MVC, sat per 1,000 bytes) [default: the node's estimate, else 2;
+    /// on MVC the node's relay fee].
     #[arg(long)]
     fee_rate: Option<u64>,
     /// Print the unsigned PSBT (base64) for an external signer instead of sending.
@@ -32,6 +33,22 @@ impl Send {
     pub fn run(self, s: &Settings) -> anyhow::Result<Output> {
         let ctx = Context::connect(s.resolve()?)?;
         let spk = parse_address(&self.address, ctx.chain().network())?.script_pubkey();
+        if ctx.chain().family() == bitmodel_protocol::Family::Mvc {
+            if self.psbt {
+                anyhow::bail!(
+                    "--psbt: PSBTs carry no FORKID signatures; on {} the wallet signs itself",
+                    ctx.chain()
+                );
+            }
+            let txid = crate::mvc::send(&ctx, spk, self.amount, self.fee_rate)?;
+            return Ok(Output::new(
+                &Out {
+                    txid: Some(txid.to_string()),
+                    psbt: None,
+                },
+                format!("sent {txid}\n"),
+            ));
+        }
         let rate = ctx.fee_rate(self.fee_rate)?;
         let mut w = ctx.wallet()?;
         let outputs = [(spk, Amount::from_sat(self.amount))];
