@@ -48,9 +48,6 @@ use crate::IndexError;
 /// asset per transaction; Core's policy relays one OP_RETURN).
 pub const MAX_DIRECT_MARKERS: usize = 4;
 
-/// Vault UTXOs at or above this can never be spent by the covenant (script numbers).
-const UNSPENDABLE: u64 = 1 << 31;
-
 enum Spend {
     None,
     /// A distribution of the asset's vault (`None`) or of its splitter `Some(n)`.
@@ -190,7 +187,7 @@ pub fn apply_tx(
             if splitter.is_some() {
                 s.in_splitters += amount;
             }
-            if amount >= UNSPENDABLE {
+            if amount > bitmodel_protocol::MAX_SCRIPT_AMOUNT {
                 s.unspendable_utxos += 1;
             }
         })?;
@@ -330,12 +327,9 @@ fn taproot_records(
             tx_index,
             envelope_index: env.index,
         };
-        let verdict = {
-            let registry = |a: &AssetId| -> Option<ChainPosition> {
-                asset(j, a).ok().flatten().map(|r| r.position)
-            };
+        let verdict = with_registry(j, |registry| {
             validate_envelope(&env, &id, position, &registry)
-        };
+        })?;
         match verdict {
             None => {}
             Some(Ok(record)) => {
@@ -390,6 +384,30 @@ fn taproot_records(
         }
     }
     Ok(())
+}
+
+/// Runs `validate` against the assets booked so far. A storage error while looking one up is
+/// the index's error, never a verdict: were it read as "no such parent", a record would be
+/// booked invalid for an I/O failure, and stay so.
+pub(crate) fn with_registry<T>(
+    j: &Journal<'_>,
+    validate: impl FnOnce(&dyn Fn(&AssetId) -> Option<ChainPosition>) -> T,
+) -> Result<T, IndexError> {
+    let failed = std::cell::RefCell::new(None);
+    let registry = |a: &AssetId| -> Option<ChainPosition> {
+        match asset(j, a) {
+            Ok(row) => row.map(|r| r.position),
+            Err(e) => {
+                failed.borrow_mut().get_or_insert(e);
+                None
+            }
+        }
+    };
+    let verdict = validate(&registry);
+    match failed.into_inner() {
+        Some(e) => Err(e),
+        None => Ok(verdict),
+    }
 }
 
 /// Books a valid record as an asset: its row, its children links, its vault and splitters

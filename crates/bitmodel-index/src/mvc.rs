@@ -14,7 +14,7 @@ use bitmodel_mvc::pin::{Pin, CONTENT_PATH, RECORD_PATH};
 use bitmodel_protocol::validate::{validate_record, ChainPosition};
 use bitmodel_protocol::{AssetId, Chain, Record};
 
-use crate::apply::{add_part, asset, register};
+use crate::apply::{add_part, register, with_registry};
 use crate::journal::Journal;
 use crate::rows::{encode, ContentRow, ContentStatus, Event, InvalidRow};
 use crate::schema::{T_CONTENT, T_INVALID};
@@ -72,12 +72,9 @@ pub fn records(
                 continue;
             }
         };
-        let verdict = {
-            let registry = |a: &AssetId| -> Option<ChainPosition> {
-                asset(j, a).ok().flatten().map(|r| r.position)
-            };
+        let verdict = with_registry(j, |registry| {
             validate_record(&record, &id, position, &registry)
-        };
+        })?;
         if let Err(reason) = verdict {
             invalid(j, events, reason.to_string())?;
             continue;
