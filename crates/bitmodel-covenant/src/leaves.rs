@@ -334,7 +334,7 @@ pub fn merge(fee_cap: u64) -> ScriptBuf {
     s.pick("b2", "g2").bin(OP_BOOLOR, "g").verify();
     s.un(OP_SHA256, "h_amt").roll("sum");
     s.roll("f").dup("fc").within(0, fee_cap as i64 + 1);
-    s.bin(OP_SUB, "out").at_least(330);
+    s.bin(OP_SUB, "out").at_least(crate::P2TR_DUST as i64);
     le8(&mut s, "out8");
     s.bytes(&[0x22], "len")
         .pick("v", "vc")

@@ -28,7 +28,8 @@ pub use error::CovenantError;
 pub use spend::{build_distribute, build_merge, distribution_threshold, Utxo};
 pub use vault::{Vault, VaultTerms};
 
-/// Script numbers are 4 bytes: every amount a leaf handles must stay below 2^31 sats.
-pub const MAX_VAULT_AMOUNT: u64 = (1 << 31) - 1;
+/// Bitcoin Core's dust limit for a P2TR output (a vault's): what a merge must leave in the
+/// vault, and the least a payment into one may be.
+pub const P2TR_DUST: u64 = 330;
 /// The largest merge leaf: 8 inputs of one vault into one output.
 pub const MAX_MERGE: usize = 8;

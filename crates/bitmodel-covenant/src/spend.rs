@@ -17,7 +17,8 @@ use crate::asm::scriptnum;
 use crate::leaves::{self, SLOTS};
 use crate::sigmsg::{challenge, pieces, suffix, usable};
 use crate::vault::{Vault, VaultTerms};
-use crate::{CovenantError, MAX_MERGE, MAX_VAULT_AMOUNT};
+use crate::{CovenantError, MAX_MERGE};
+use bitmodel_protocol::MAX_SCRIPT_AMOUNT;
 
 /// Lock times tried before giving up; each try succeeds with probability ~0.49 per input.
 pub const MAX_GRIND: u32 = 1 << 20;
@@ -48,7 +49,7 @@ pub fn build_distribute(vault: &Vault, utxo: Utxo, fee: u64) -> Result<Built, Co
             cap: terms.fee_cap,
         });
     }
-    if utxo.amount > MAX_VAULT_AMOUNT {
+    if utxo.amount > MAX_SCRIPT_AMOUNT {
         return Err(CovenantError::AmountTooLarge(utxo.amount));
     }
     let outputs = distribute_outputs(terms, utxo.amount, fee).ok_or_else(|| {
@@ -102,13 +103,13 @@ pub fn build_merge(vault: &Vault, utxos: &[Utxo], fee: u64) -> Result<Built, Cov
         });
     }
     let sum: u64 = utxos.iter().map(|u| u.amount).sum();
-    if let Some(big) = utxos.iter().find(|u| u.amount > MAX_VAULT_AMOUNT) {
+    if let Some(big) = utxos.iter().find(|u| u.amount > MAX_SCRIPT_AMOUNT) {
         return Err(CovenantError::AmountTooLarge(big.amount));
     }
     if let Some(tiny) = utxos.iter().find(|u| u.amount < MIN_MERGE_INPUT) {
         return Err(CovenantError::MergeInputTooSmall(tiny.amount));
     }
-    if sum > MAX_VAULT_AMOUNT || fee > sum {
+    if sum > MAX_SCRIPT_AMOUNT || fee > sum {
         return Err(CovenantError::MergeOutOfRange {
             sum,
             fee,
@@ -261,7 +262,7 @@ pub fn distribution_threshold(terms: &VaultTerms, fee: u64) -> Result<u64, Coven
     }
     // The owner's remainder is not monotone in T, so step until everything fits (at most a
     // few thousand steps: the owner's share grows by about (10000 − Σw)/10000 per sat).
-    let limit = MAX_VAULT_AMOUNT.saturating_sub(fee);
+    let limit = MAX_SCRIPT_AMOUNT.saturating_sub(fee);
     while t <= limit {
         if distribute_outputs(terms, t + fee, fee).is_some() {
             return Ok(t + fee);

@@ -9,7 +9,8 @@ use bitcoin::{Address, Network, ScriptBuf, XOnlyPublicKey};
 use bitmodel_protocol::{Chain, Record, BPS, MAX_PARENTS};
 
 use crate::asm::find_op_success;
-use crate::{leaves, CovenantError, MAX_VAULT_AMOUNT};
+use crate::{leaves, CovenantError};
+use bitmodel_protocol::MAX_SCRIPT_AMOUNT;
 
 /// BIP341's provably unspendable internal key `H`.
 pub const NUMS: [u8; 32] = [
@@ -110,7 +111,7 @@ impl VaultTerms {
         if !is_standard_payout(&self.owner) {
             return Err(CovenantError::NonStandardOwner);
         }
-        if self.fee_cap > MAX_VAULT_AMOUNT {
+        if self.fee_cap > MAX_SCRIPT_AMOUNT {
             return Err(CovenantError::FeeCapTooLarge(self.fee_cap));
         }
         Ok(())

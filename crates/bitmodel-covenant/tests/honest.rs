@@ -3,8 +3,9 @@
 mod common;
 
 use bitmodel_covenant::spend::distribute_outputs;
-use bitmodel_covenant::{build_distribute, build_merge, distribution_threshold, MAX_VAULT_AMOUNT};
+use bitmodel_covenant::{build_distribute, build_merge, distribution_threshold};
 use bitmodel_protocol::split;
+use bitmodel_protocol::MAX_SCRIPT_AMOUNT;
 use common::*;
 
 fn check_distribute(weights: &[u16], amount: u64, fee: u64) {
@@ -59,7 +60,7 @@ fn distribute_weight_edges() {
 
 #[test]
 fn distribute_amount_edges() {
-    check_distribute(&[2500, 2500], MAX_VAULT_AMOUNT, 5_000);
+    check_distribute(&[2500, 2500], MAX_SCRIPT_AMOUNT, 5_000);
     for weights in [&[3000u16, 2000, 1000][..], &[1], &[10_000], &[]] {
         for fee in [0, 1, 4_999, 5_000] {
             let t = distribution_threshold(&terms(weights, 5_000), fee).unwrap();

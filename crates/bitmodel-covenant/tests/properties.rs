@@ -8,8 +8,9 @@ use bitcoin::consensus::{deserialize, serialize};
 use bitcoin::{Transaction, Witness};
 use bitmodel_covenant::asm::is_op_success;
 use bitmodel_covenant::spend::distribute_outputs;
-use bitmodel_covenant::{build_distribute, build_merge, distribution_threshold, MAX_VAULT_AMOUNT};
+use bitmodel_covenant::{build_distribute, build_merge, distribution_threshold};
 use bitmodel_protocol::split;
+use bitmodel_protocol::MAX_SCRIPT_AMOUNT;
 use common::*;
 use proptest::prelude::*;
 
@@ -68,7 +69,7 @@ proptest! {
     fn random_honest_distributions_pay_the_split(w in weights(), extra in 0u64..50_000_000, fee in 0u64..=3_000) {
         let t = terms(&w, 3_000);
         let threshold = distribution_threshold(&t, fee).unwrap();
-        let amount = (threshold + extra).min(MAX_VAULT_AMOUNT);
+        let amount = (threshold + extra).min(MAX_SCRIPT_AMOUNT);
         // Above the threshold the owner's rounding remainder can still dip below dust when
         // the parents take nearly everything; that is a refusal, not a failure.
         if distribute_outputs(&t, amount, fee).is_none() {

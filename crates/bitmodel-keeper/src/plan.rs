@@ -20,10 +20,11 @@
 
 use bitcoin::Transaction;
 use bitmodel_covenant::spend::{build_distribute_at_rate, Built, MIN_MERGE_INPUT};
+use bitmodel_covenant::MAX_MERGE;
 use bitmodel_covenant::{
     build_distribute, build_merge, distribution_threshold, CovenantError, Utxo, Vault,
 };
-use bitmodel_covenant::{MAX_MERGE, MAX_VAULT_AMOUNT};
+use bitmodel_protocol::MAX_SCRIPT_AMOUNT;
 use serde::Serialize;
 
 /// How the keeper pushes.
@@ -186,7 +187,7 @@ fn merge_groups(
         let mut pick = Vec::new();
         let mut sum = 0u64;
         for u in rest {
-            if pick.len() == MAX_MERGE || sum + u.amount > MAX_VAULT_AMOUNT {
+            if pick.len() == MAX_MERGE || sum + u.amount > MAX_SCRIPT_AMOUNT {
                 break;
             }
             sum += u.amount;
@@ -247,7 +248,7 @@ pub fn plan(vault: &Vault, utxos: &[Utxo], policy: &Policy) -> Result<Plan, Cove
     let mut pick = Vec::new();
     let mut sum = 0u64;
     for u in small.iter().filter(|u| u.amount >= MIN_MERGE_INPUT) {
-        if pick.len() == MAX_MERGE || sum + u.amount > MAX_VAULT_AMOUNT {
+        if pick.len() == MAX_MERGE || sum + u.amount > MAX_SCRIPT_AMOUNT {
             break;
         }
         sum += u.amount;

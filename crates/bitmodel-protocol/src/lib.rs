@@ -22,6 +22,11 @@ pub mod split;
 pub mod validate;
 pub mod wide;
 
+/// The most sats a CAT covenant handles in one number: script numbers are 4 bytes, so a vault
+/// UTXO it can spend, a fee cap and a price all stay at or below 2^31 − 1. (A vault UTXO
+/// above it can never be spent by the covenant: the index counts those as unspendable.)
+pub const MAX_SCRIPT_AMOUNT: u64 = (1 << 31) - 1;
+
 pub use asset_id::AssetId;
 pub use chain::{Chain, Family};
 pub use identity::{Identity, Verified};

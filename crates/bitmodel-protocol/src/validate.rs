@@ -22,8 +22,7 @@ pub const MAX_VERSION_BYTES: usize = 64;
 pub const MAX_LICENSE_BYTES: usize = 128;
 pub const MAX_URIS: usize = 8;
 pub const MAX_URI_BYTES: usize = 512;
-/// Script numbers are 4 bytes: fees and prices the covenant handles stay below 2^31.
-pub const MAX_SCRIPT_AMOUNT: u64 = (1 << 31) - 1;
+pub use crate::MAX_SCRIPT_AMOUNT;
 
 /// Where an envelope sits in the chain; assets are ordered by it.
 #[derive(

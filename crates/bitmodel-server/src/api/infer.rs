@@ -110,7 +110,7 @@ pub async fn post(
 
     let Some(pay) = req.payment else {
         let calls = req.calls.unwrap_or(1);
-        let most = MAX_CALLS_PER_PAYMENT.min(bitmodel_covenant::MAX_VAULT_AMOUNT / price);
+        let most = MAX_CALLS_PER_PAYMENT.min(bitmodel_protocol::MAX_SCRIPT_AMOUNT / price);
         if calls == 0 || calls > most {
             return Err(Problem::bad_request(format!(
                 "calls {calls}: one payment buys 1 to {most} calls of {id} (at {price} sats a call a vault payment stays below 2^31 sats)"
@@ -372,7 +372,7 @@ pub fn quote_for(
             "amount": amount,
             "calls": calls,
             "price_per_call": price,
-            "max_calls": MAX_CALLS_PER_PAYMENT.min(bitmodel_covenant::MAX_VAULT_AMOUNT / price),
+            "max_calls": MAX_CALLS_PER_PAYMENT.min(bitmodel_protocol::MAX_SCRIPT_AMOUNT / price),
             "memo": hex::encode(m),
             "memo_script": memo::script(&m).to_hex_string(),
             "token": token,

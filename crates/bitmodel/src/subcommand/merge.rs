@@ -3,7 +3,8 @@
 //! distribution threshold. Keyless, like `distribute`.
 
 use anyhow::bail;
-use bitmodel_covenant::{build_merge, MAX_MERGE, MAX_VAULT_AMOUNT};
+use bitmodel_covenant::{build_merge, MAX_MERGE};
+use bitmodel_protocol::MAX_SCRIPT_AMOUNT;
 use serde::Serialize;
 
 use crate::context::{asset_id, Context};
@@ -48,7 +49,7 @@ impl Merge {
         let mut pick = Vec::new();
         let mut sum = 0;
         for u in utxos {
-            if pick.len() == MAX_MERGE || sum + u.amount > MAX_VAULT_AMOUNT {
+            if pick.len() == MAX_MERGE || sum + u.amount > MAX_SCRIPT_AMOUNT {
                 break;
             }
             sum += u.amount;

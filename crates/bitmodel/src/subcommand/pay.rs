@@ -4,7 +4,7 @@
 
 use anyhow::bail;
 use bitcoin::Amount;
-use bitmodel_covenant::MAX_VAULT_AMOUNT;
+use bitmodel_protocol::MAX_SCRIPT_AMOUNT;
 use serde::Serialize;
 
 use crate::args;
@@ -12,8 +12,7 @@ use crate::context::{asset_id, known_asset, Context};
 use crate::output::{sats, Output};
 use crate::settings::Settings;
 
-/// Core's dust limit for a P2TR output.
-const VAULT_DUST: u64 = 330;
+use bitmodel_covenant::P2TR_DUST;
 
 #[derive(Debug, clap::Args)]
 pub struct Pay {
@@ -34,7 +33,7 @@ struct Out {
 
 /// `amount` in as few parts as possible, each at most 2^31 − 1, as equal as possible.
 pub fn vault_parts(amount: u64) -> Vec<u64> {
-    let n = amount.div_ceil(MAX_VAULT_AMOUNT).max(1);
+    let n = amount.div_ceil(MAX_SCRIPT_AMOUNT).max(1);
     (0..n)
         .map(|i| amount / n + u64::from(i < amount % n))
         .collect()
@@ -54,8 +53,8 @@ impl Pay {
             };
             return crate::mvc::pay(&ctx, &row, vault, self.amount, self.fee_rate);
         }
-        if self.amount < VAULT_DUST {
-            bail!("{} sats is below the dust limit of {VAULT_DUST} sats for a vault output; pay at least {VAULT_DUST}", self.amount);
+        if self.amount < P2TR_DUST {
+            bail!("{} sats is below the dust limit of {P2TR_DUST} sats for a vault output; pay at least {P2TR_DUST}", self.amount);
         }
         let ctx = Context::connect(r)?;
         let index = ctx.index()?;
@@ -151,15 +150,15 @@ mod tests {
     fn parts_stay_below_2_pow_31_and_sum_exactly() {
         for amount in [
             330,
-            MAX_VAULT_AMOUNT,
-            MAX_VAULT_AMOUNT + 1,
-            5 * MAX_VAULT_AMOUNT + 7,
+            MAX_SCRIPT_AMOUNT,
+            MAX_SCRIPT_AMOUNT + 1,
+            5 * MAX_SCRIPT_AMOUNT + 7,
             21_000_000 * 100_000_000,
         ] {
             let p = vault_parts(amount);
             assert_eq!(p.iter().sum::<u64>(), amount);
-            assert!(p.iter().all(|x| *x <= MAX_VAULT_AMOUNT), "{amount}: {p:?}");
-            assert_eq!(p.len() as u64, amount.div_ceil(MAX_VAULT_AMOUNT));
+            assert!(p.iter().all(|x| *x <= MAX_SCRIPT_AMOUNT), "{amount}: {p:?}");
+            assert_eq!(p.len() as u64, amount.div_ceil(MAX_SCRIPT_AMOUNT));
         }
     }
 }
