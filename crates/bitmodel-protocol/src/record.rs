@@ -33,6 +33,15 @@ pub const RECORD_VERSION_1: u64 = 1;
 /// fits one reveal: 128 KiB of witness is about 33,000 vB, a third of a standard
 /// transaction (`docs/adr/0006-wide-records-in-one-reveal.md`).
 pub const MAX_RECORD_BYTES: usize = 128 * 1024;
+/// The content type Bitmodel writes for ONNX models (IANA has none registered; this is the
+/// spelling ONNX's own tools and the demo use).
+pub const ONNX_CONTENT_TYPE: &str = "application/onnx";
+/// Whether `ct` names an ONNX model: [`ONNX_CONTENT_TYPE`], or `application/x-onnx`, which
+/// earlier `register`s wrote for `.onnx` files.
+pub fn is_onnx_content_type(ct: &str) -> bool {
+    let base = ct.split(';').next().unwrap_or("").trim();
+    base.eq_ignore_ascii_case(ONNX_CONTENT_TYPE) || base.eq_ignore_ascii_case("application/x-onnx")
+}
 
 macro_rules! named_enum {
     ($(#[$m:meta])* $name:ident, $err:literal { $($variant:ident = $text:literal),+ $(,)? }) => {
@@ -697,5 +706,19 @@ mod hex32 {
                 u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(serde::de::Error::custom)?;
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod content_type_tests {
+    use super::*;
+
+    #[test]
+    fn onnx_is_one_content_type_with_its_legacy_spelling() {
+        assert!(is_onnx_content_type(ONNX_CONTENT_TYPE));
+        assert!(is_onnx_content_type("application/x-onnx"));
+        assert!(is_onnx_content_type("Application/ONNX; charset=binary"));
+        assert!(!is_onnx_content_type("application/onnxfoo"));
+        assert!(!is_onnx_content_type("text/plain; note=onnx"));
     }
 }

@@ -109,7 +109,11 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
             .iter()
             .map(|r| {
                 if r.content.is_some() {
-                    return Inscription::bitmodel(r, "application/onnx", DEMO_MODEL.to_vec());
+                    return Inscription::bitmodel(
+                        r,
+                        bitmodel_protocol::record::ONNX_CONTENT_TYPE,
+                        DEMO_MODEL.to_vec(),
+                    );
                 }
                 let card = serde_json::json!({ "name": r.name, "kind": r.kind, "source": "demo/lineage.csv (see its attribution lines)" });
                 Inscription::bitmodel(r, "application/json", serde_json::to_vec(&card).expect("a card serialises"))

@@ -63,7 +63,8 @@ pub async fn content(
     body.push_str(&format!(
         "<p><a href=\"/api/v1/assets/{id}/content\" download>download</a> (checked against the sha256 above)</p>"
     ));
-    let is_onnx = ct.contains("onnx") || asset.record.name.ends_with(".onnx");
+    let is_onnx = bitmodel_protocol::record::is_onnx_content_type(&ct)
+        || asset.record.name.ends_with(".onnx");
     let active = ct.starts_with("text/html")
         || ct.starts_with("image/svg")
         || ct.contains("xml")

@@ -184,14 +184,14 @@ impl Register {
             .iter()
             .map(|p| parse_payee(p, ctx.chain().network()))
             .collect::<anyhow::Result<_>>()?;
-        let sum: u32 = parents
+        // The protocol's own check, before the index is read or anything is built.
+        let weights: Vec<u16> = parents
             .iter()
-            .map(|p| u32::from(p.1))
-            .chain(payees.iter().map(|p| u32::from(p.weight)))
-            .sum();
-        if sum > 10_000 {
-            bail!("parents' and payees' weights sum to {sum} basis points; they must sum to at most 10000");
-        }
+            .map(|p| p.1)
+            .chain(payees.iter().map(|p| p.weight))
+            .collect();
+        bitmodel_protocol::split::check_weights(&weights)
+            .map_err(|e| anyhow::anyhow!("parents' and payees' weights: {e}"))?;
         let index = ctx.index()?;
         let start = index.start_height(ctx.settings.index_from, ctx.chain().activation_height())?;
         let tip = ctx.client.get_block_count()?;
@@ -521,7 +521,7 @@ fn guess_type(path: &std::path::Path) -> String {
         .to_ascii_lowercase()
         .as_str()
     {
-        "onnx" => "application/x-onnx",
+        "onnx" => bitmodel_protocol::record::ONNX_CONTENT_TYPE,
         "json" => "application/json",
         "md" => "text/markdown",
         "txt" => "text/plain",
