@@ -37,8 +37,14 @@ pub enum IndexError {
     Remote(String),
     #[error("index database is corrupt: {0}; delete it and re-index")]
     Corrupt(String),
-    #[error("index schema version {found} does not match this software's {expected}; delete the index directory and re-index")]
+    #[error("index schema version {found} is older than this software's {expected}; it is rebuilt from the chain (`open_or_rebuild`), or delete it and re-index")]
     SchemaMismatch { found: u32, expected: u32 },
+    #[error("the index at {path} has schema version {found}, newer than this software's {expected}: it was written by a newer bitmodel and is left untouched; upgrade bitmodel, or use another --datadir")]
+    SchemaNewer {
+        path: String,
+        found: u32,
+        expected: u32,
+    },
     #[error("block at height {got} is not the next block; the index tip is {tip:?}")]
     NotNext { tip: Option<u32>, got: u32 },
     #[error("block {height} does not build on the indexed block {expected}; roll back to the fork point first")]
@@ -158,6 +164,13 @@ impl Index {
                             .try_into()
                             .map_err(|_| IndexError::Corrupt("schema version".into()))?,
                     );
+                    if found > SCHEMA_VERSION {
+                        return Err(IndexError::SchemaNewer {
+                            path: path.display().to_string(),
+                            found,
+                            expected: SCHEMA_VERSION,
+                        });
+                    }
                     if found != SCHEMA_VERSION {
                         return Err(IndexError::SchemaMismatch {
                             found,
@@ -184,8 +197,10 @@ impl Index {
         })
     }
 
-    /// [`Index::open`], but an index of another schema version is deleted and created
-    /// anew (it holds nothing the chain does not); `Some(found)` tells the caller it was.
+    /// [`Index::open`], but an index of an older schema version is deleted and created anew
+    /// (it holds nothing the chain does not); `Some(found)` tells the caller it was. A newer
+    /// one is refused, untouched ([`IndexError::SchemaNewer`]): this software cannot know
+    /// what it holds, and a newer bitmodel may still be using it.
     pub fn open_or_rebuild(path: &Path, chain: Chain) -> Result<(Index, Option<u32>), IndexError> {
         match Index::open(path, chain) {
             Err(IndexError::SchemaMismatch { found, .. }) => {

@@ -477,4 +477,44 @@ fn another_schema_version_is_refused_or_rebuilt() {
     drop(index);
     let (_, found) = Index::open_or_rebuild(&path, Chain::Devnet).unwrap();
     assert_eq!(found, None);
+
+    // A newer schema is refused and left as it is: not deleted, not rewritten.
+    let newer = bitmodel_index::schema::SCHEMA_VERSION + 1;
+    {
+        let db = redb::Database::create(&path).unwrap();
+        let w = db.begin_write().unwrap();
+        {
+            let mut meta = w
+                .open_table(redb::TableDefinition::<&str, &[u8]>::new("meta"))
+                .unwrap();
+            meta.insert("schema_version", newer.to_le_bytes().as_slice())
+                .unwrap();
+        }
+        w.commit().unwrap();
+    }
+    let err = Index::open_or_rebuild(&path, Chain::Devnet)
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(err, IndexError::SchemaNewer { found, .. } if found == newer),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("newer bitmodel") && err.to_string().contains("untouched"),
+        "{err}"
+    );
+    // Not deleted, not rebuilt: its version is still there.
+    use redb::ReadableDatabase;
+    let db = redb::Database::create(&path).unwrap();
+    let r = db.begin_read().unwrap();
+    let meta = r
+        .open_table(redb::TableDefinition::<&str, &[u8]>::new("meta"))
+        .unwrap();
+    let v = meta
+        .get("schema_version")
+        .unwrap()
+        .unwrap()
+        .value()
+        .to_vec();
+    assert!(v == newer.to_le_bytes(), "the newer version is kept");
 }
