@@ -219,6 +219,31 @@ async fn every_route() {
     assert_eq!(get(&w, &uri, Some(&etag)).await.0, StatusCode::NOT_MODIFIED);
     let one = json(&w, &uri).await;
     assert_eq!(one["stats"]["distributions"], 1);
+    // A payment changes the asset's money figures: the tag a client holds no longer
+    // matches, and the fresh body says so.
+    let (dn_url, (u, p)) = (w._dn.rpc_url(), w._dn.rpc_credentials());
+    let (u, p) = (u.to_owned(), p.to_owned());
+    let vault = w
+        .state
+        .index
+        .vault(&w.ft)
+        .unwrap()
+        .unwrap()
+        .script_pubkey()
+        .clone();
+    w._dn.fund(&vault, Amount::from_sat(7_000)).unwrap();
+    let index = w.state.index.clone();
+    tokio::task::spawn_blocking(move || {
+        let client =
+            bitmodel_rpc::Client::new(&dn_url, bitmodel_rpc::Auth::UserPass(u, p)).unwrap();
+        sync(&index, &client, 0, |_, _| {}).unwrap();
+    })
+    .await
+    .unwrap();
+    let (st, _, fresh) = get(&w, &uri, Some(&etag)).await;
+    assert_eq!(st, StatusCode::OK, "a stale tag gets the new figures");
+    assert_ne!(fresh["etag"], headers["etag"]);
+    assert_eq!(json(&w, &uri).await["stats"]["payments_in"], 1_007_000);
     problem(
         &w,
         "/api/v1/assets/nonsense",

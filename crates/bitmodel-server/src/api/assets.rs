@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use bitcoin::hashes::Hash;
 use bitmodel_index::rows::AssetRow;
 use serde_json::{json, Value};
 
@@ -65,8 +66,17 @@ pub async fn one(
         }
         return Err(Problem::not_found(format!("unknown asset {id}")));
     };
-    // A confirmed record never changes (a reorg could remove it, hence the height in the tag).
-    let etag = format!("\"{}-{}\"", id, row.position.height);
+    let stats = s.index.stats(&id)?.unwrap_or_default();
+    let mut body = summary(&s, &row);
+    body["record"] = serde_json::to_value(&row.record).expect("records serialise");
+    body["content_type"] = json!(row.content_type);
+    body["stats"] = serde_json::to_value(stats).expect("stats serialise");
+    // The record never changes, but the money figures do with every payment and
+    // distribution: the tag is the body's own hash, so a client's copy is current exactly
+    // when the tag matches.
+    let bytes = serde_json::to_vec(&body).expect("JSON serialises");
+    let digest = bitcoin::hashes::sha256::Hash::hash(&bytes).to_string();
+    let etag = format!("\"{}\"", &digest[..32]);
     if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -74,10 +84,12 @@ pub async fn one(
     {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
     }
-    let stats = s.index.stats(&id)?.unwrap_or_default();
-    let mut body = summary(&s, &row);
-    body["record"] = serde_json::to_value(&row.record).expect("records serialise");
-    body["content_type"] = json!(row.content_type);
-    body["stats"] = serde_json::to_value(stats).expect("stats serialise");
-    Ok(([(header::ETAG, etag)], Json(body)).into_response())
+    Ok((
+        [
+            (header::ETAG, etag),
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
 }
