@@ -19,6 +19,7 @@ use axum::Router;
 use bitmodel_index::Index;
 use bitmodel_protocol::{Chain, Verified};
 
+pub use explorer::sats;
 pub use gateway::Gateway;
 pub use problem::Problem;
 pub use serve::{serve_with, Limits};

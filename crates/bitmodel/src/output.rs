@@ -26,18 +26,8 @@ impl Output {
     }
 }
 
-/// `1234567` → `1,234,567`.
-pub fn sats(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// `1234567` → `1,234,567`: the explorer's own, so the CLI and the pages print sats alike.
+pub use bitmodel_server::sats;
 
 /// Parts per million as a percentage with four decimals.
 pub fn percent(ppm: u32) -> String {
