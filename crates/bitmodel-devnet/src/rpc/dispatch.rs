@@ -101,13 +101,6 @@ impl Params {
         v.as_i64().ok_or_else(|| type_error(v, "number"))
     }
 
-    pub fn opt_i64(&self, i: usize) -> Result<Option<i64>, RpcError> {
-        match self.get(i) {
-            None => Ok(None),
-            Some(v) => v.as_i64().map(Some).ok_or_else(|| type_error(v, "number")),
-        }
-    }
-
     pub fn opt_f64(&self, i: usize) -> Result<Option<f64>, RpcError> {
         match self.get(i) {
             None => Ok(None),

@@ -86,16 +86,6 @@ impl Graph {
             + self.from_topo.len() * 4
     }
 
-    /// Parents of a node as `(parent id, weight)`.
-    pub fn parents_of(&self, node: u32) -> impl Iterator<Item = (u32, u16)> + '_ {
-        let p = self.to_topo[node as usize] as usize;
-        let range = self.offsets[p] as usize..self.offsets[p + 1] as usize;
-        self.parents[range.clone()]
-            .iter()
-            .zip(&self.weights[range])
-            .map(|(q, w)| (self.from_topo[*q as usize], *w))
-    }
-
     /// Flattens one payment of `amount` sats to `source`: every asset that gets anything,
     /// ordered children first (the source first). `Σ keeps == amount`.
     pub fn flatten(&self, source: u32, amount: u64) -> Vec<Recipient> {
