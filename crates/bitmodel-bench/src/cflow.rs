@@ -6,8 +6,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use bitmodel_lineage::{import_edges, Lineage, WeightPolicy};
 use bitmodel_protocol::graph::{Graph, Recipient, Scratch};
-use bitmodel_protocol::lineage::{import_edges, Lineage, WeightPolicy};
 
 use crate::report::{line, median_time, ms, quantile, shared_dir, us, Rng};
 

@@ -7,7 +7,8 @@
 //! - [`validate`]: the rules every indexer must agree on before a record becomes an asset.
 //! - [`split`]: the one split rule: parents get `floor((A − F)·w/10000)`, the owner the rest.
 //! - [`graph`]: C-Flow over a whole DAG: flattening one payment, or all assets at once.
-//! - [`lineage`]: importing real AI lineage (Hugging Face cards, Epoch AI, edge lists).
+//! (Importing real AI lineage from CSV and YAML is the `bitmodel-lineage` crate: parsers have
+//! no place in consensus code.)
 
 pub mod asset_id;
 pub mod chain;
@@ -16,7 +17,6 @@ pub mod direct;
 pub mod envelope;
 pub mod graph;
 pub mod identity;
-pub mod lineage;
 pub mod record;
 pub mod split;
 pub mod validate;

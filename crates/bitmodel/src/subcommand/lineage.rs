@@ -3,7 +3,7 @@ mod import;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use bitmodel_protocol::lineage::Lineage as Graph;
+use bitmodel_lineage::Lineage as Graph;
 
 use crate::output::Output;
 

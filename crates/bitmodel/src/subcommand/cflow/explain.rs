@@ -5,8 +5,8 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use anyhow::bail;
+use bitmodel_lineage::Lineage;
 use bitmodel_protocol::graph::Recipient;
-use bitmodel_protocol::lineage::Lineage;
 use bitmodel_protocol::record::{Kind, Relation};
 use bitmodel_protocol::split::share;
 use serde::Serialize;

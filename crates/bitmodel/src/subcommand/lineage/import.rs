@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use bitmodel_protocol::lineage::{
+use bitmodel_lineage::{
     import_edges, import_epoch, import_hf_card, Format, ImportReport, Lineage, Skipped,
     WeightPolicy,
 };

@@ -5,7 +5,7 @@
 //! edge's parent); lines starting with `#` are comments, for attribution.
 
 use super::{Candidate, ImportReport, Lineage, LineageError, Skipped, WeightPolicy};
-use crate::record::{Kind, Relation};
+use bitmodel_protocol::record::{Kind, Relation};
 
 const CHILD: &[&str] = &["child", "id", "current_model", "model"];
 const PARENT: &[&str] = &["parent", "base_model", "parents", "base_models"];

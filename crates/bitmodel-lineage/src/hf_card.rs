@@ -6,7 +6,7 @@
 use serde_norway::Value;
 
 use super::{Candidate, ImportReport, Lineage, LineageError, Skipped, WeightPolicy};
-use crate::record::{Kind, Relation};
+use bitmodel_protocol::record::{Kind, Relation};
 
 /// The lineage fields of a card.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

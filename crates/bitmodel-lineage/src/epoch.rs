@@ -3,7 +3,7 @@
 //! "Unspecified unreleased" is Epoch's placeholder for private data and is not a dataset.
 
 use super::{Candidate, ImportReport, Lineage, LineageError, Skipped, WeightPolicy};
-use crate::record::{Kind, Relation};
+use bitmodel_protocol::record::{Kind, Relation};
 
 const PLACEHOLDERS: &[&str] = &["unspecified unreleased", "unspecified", "unknown"];
 

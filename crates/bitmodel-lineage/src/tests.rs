@@ -79,12 +79,12 @@ fn more_than_eleven_parents_are_kept_up_to_a_thousand() {
 #[test]
 fn more_than_a_thousand_parents_keeps_the_heaviest() {
     let mut text = String::from("child,parent,relation\n");
-    for i in 0..crate::MAX_MEMBERS + 1 {
+    for i in 0..bitmodel_protocol::MAX_MEMBERS + 1 {
         text.push_str(&format!("m,d{i},dataset\n"));
     }
     text.push_str("m,base,finetune\n");
     let (l, r) = import(&text);
-    assert_eq!(r.edges_added, crate::MAX_MEMBERS as u64);
+    assert_eq!(r.edges_added, bitmodel_protocol::MAX_MEMBERS as u64);
     assert_eq!(r.skipped.len(), 2);
     assert!(
         r.skipped[0].reason.contains("at most 1000"),

@@ -7,6 +7,10 @@
 //! protocol's rules — at most 1,000 parents (past 11 paid through splitters), weights from a documented [`WeightPolicy`] that sum
 //! to at most 10000, an acyclic graph, and a node's edges fixed once set — so the result can
 //! be registered on chain as is.
+//!
+//! Its own crate, beside the I/O-free `bitmodel-protocol` whose rules it keeps: the CSV and
+//! YAML parsers it needs are for the CLI, the demo seed and the benchmarks, never for
+//! consensus code (docs/adr/0009-lineage-import-crate.md).
 
 mod edges;
 mod epoch;
@@ -24,9 +28,9 @@ pub use epoch::import_epoch;
 pub use hf_card::{import_hf_card, parse_hf_card, HfCard};
 pub use policy::WeightPolicy;
 
-use crate::graph::{Graph, GraphError};
-use crate::record::{Kind, Relation};
-use crate::MAX_MEMBERS;
+use bitmodel_protocol::graph::{Graph, GraphError};
+use bitmodel_protocol::record::{Kind, Relation};
+use bitmodel_protocol::MAX_MEMBERS;
 
 /// The input formats [`Lineage`] imports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,8 +23,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use crate::record::Relation;
-use crate::BPS;
+use bitmodel_protocol::record::Relation;
+use bitmodel_protocol::BPS;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct WeightPolicy {
@@ -87,7 +87,7 @@ impl WeightPolicy {
 
     /// Sets the cap on a child's total upstream weight (11..=10000).
     pub fn set_max_total(&mut self, max_total: u16) -> Result<(), String> {
-        if !(crate::MAX_PARENTS as u16..=BPS).contains(&max_total) {
+        if !(bitmodel_protocol::MAX_PARENTS as u16..=BPS).contains(&max_total) {
             return Err(format!(
                 "max total {max_total} must be 11..=10000 basis points"
             ));
