@@ -8,34 +8,34 @@ use bitcoin::{Block, BlockHash};
 
 use crate::{Index, IndexError};
 
+/// Why a source could not give a block: its own error, kept whole (with its sources).
+pub type SourceError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Where blocks come from.
 pub trait BlockSource {
-    fn tip_height(&self) -> Result<u32, String>;
-    fn block_hash(&self, height: u32) -> Result<BlockHash, String>;
-    fn block(&self, hash: &BlockHash) -> Result<Block, String>;
+    fn tip_height(&self) -> Result<u32, SourceError>;
+    fn block_hash(&self, height: u32) -> Result<BlockHash, SourceError>;
+    fn block(&self, hash: &BlockHash) -> Result<Block, SourceError>;
 }
 
 impl BlockSource for bitmodel_rpc::Client {
-    fn tip_height(&self) -> Result<u32, String> {
-        self.get_block_count()
-            .map(|h| h as u32)
-            .map_err(|e| e.to_string())
+    fn tip_height(&self) -> Result<u32, SourceError> {
+        Ok(self.get_block_count()? as u32)
     }
 
-    fn block_hash(&self, height: u32) -> Result<BlockHash, String> {
-        self.get_block_hash(u64::from(height))
-            .map_err(|e| e.to_string())
+    fn block_hash(&self, height: u32) -> Result<BlockHash, SourceError> {
+        Ok(self.get_block_hash(u64::from(height))?)
     }
 
-    fn block(&self, hash: &BlockHash) -> Result<Block, String> {
-        self.get_block(hash).map_err(|e| e.to_string())
+    fn block(&self, hash: &BlockHash) -> Result<Block, SourceError> {
+        Ok(self.get_block(hash)?)
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error("node error: {0}")]
-    Node(String),
+    Node(#[source] SourceError),
     #[error(transparent)]
     Index(#[from] IndexError),
     #[error("the node's chain forks below the lowest block the index can undo (height {0}); delete the index and re-index")]

@@ -72,7 +72,7 @@ impl bitmodel_server::gateway::PaymentSource for NoTxindex {
         &self,
         txid: &bitcoin::Txid,
         block: Option<&bitcoin::BlockHash>,
-    ) -> Result<Option<(bitcoin::Transaction, u32)>, String> {
+    ) -> Result<Option<(bitcoin::Transaction, u32)>, bitmodel_index::sync::SourceError> {
         match self.0.transaction(txid, block)? {
             Some((_, confs)) if confs > 0 && block.is_none() => Ok(None),
             found => Ok(found),

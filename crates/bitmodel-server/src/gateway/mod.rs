@@ -36,7 +36,7 @@ pub trait PaymentSource: Send + Sync {
         &self,
         txid: &Txid,
         block: Option<&BlockHash>,
-    ) -> Result<Option<(Transaction, u32)>, String>;
+    ) -> Result<Option<(Transaction, u32)>, bitmodel_index::sync::SourceError>;
 }
 
 /// bitcoind's "No such mempool or blockchain transaction".
@@ -47,11 +47,11 @@ impl PaymentSource for bitmodel_rpc::Client {
         &self,
         txid: &Txid,
         block: Option<&BlockHash>,
-    ) -> Result<Option<(Transaction, u32)>, String> {
+    ) -> Result<Option<(Transaction, u32)>, bitmodel_index::sync::SourceError> {
         match self.get_raw_transaction_verbose(txid, block) {
             Ok(found) => Ok(Some(found)),
             Err(e) if e.rpc_code() == Some(RPC_INVALID_ADDRESS_OR_KEY) => Ok(None),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         }
     }
 }
