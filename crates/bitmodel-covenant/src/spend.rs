@@ -62,6 +62,28 @@ pub fn build_distribute(vault: &Vault, utxo: Utxo, fee: u64) -> Result<Built, Co
     let total = utxo.amount - fee;
     let den = u64::from(terms.denominator);
     let (q, r) = (total / den, total % den);
+    // The documented invariant: outputs are the split, each parent floor(T·w/den) (computed
+    // here in u128, independently of split_over), then the owner the rest, so they sum to
+    // A − F — except when the weights take the whole denominator and there is no owner
+    // output: the rounding remainder (below the number of parents) then adds to the fee.
+    debug_assert!(
+        {
+            let sum: u64 = outputs.iter().map(|o| o.value.to_sat()).sum();
+            if terms.has_owner_output() {
+                sum == total && outputs.len() == terms.parents.len() + 1
+            } else {
+                total - sum < terms.parents.len() as u64 + 1 && outputs.len() == terms.parents.len()
+            }
+        },
+        "distribute outputs must be the split of amount − fee"
+    );
+    debug_assert!(
+        terms.parents.iter().zip(&outputs).all(|(p, o)| {
+            u128::from(o.value.to_sat())
+                == u128::from(total) * u128::from(p.weight) / u128::from(den)
+        }),
+        "each parent's output must be floor((A − F)·w/den)"
+    );
     let spent = vec![TxOut {
         value: Amount::from_sat(utxo.amount),
         script_pubkey: vault.script_pubkey().clone(),

@@ -82,6 +82,22 @@ db_errors!(
     redb::CommitError
 );
 
+/// Sums every asset's stats.
+fn sum_stats(t: &impl ReadableTable<&'static [u8], &'static [u8]>) -> Result<Totals, IndexError> {
+    let mut sum = Totals::default();
+    for item in t.iter()? {
+        let (_, v) = item?;
+        let s: AssetStats = decode(v.value())?;
+        sum.payments_in += s.payments_in;
+        sum.paid_out += s.paid_out;
+        sum.fees += s.fees;
+        sum.waiting += s.waiting;
+        sum.to_parents += s.to_parents;
+        sum.from_children += s.from_children;
+    }
+    Ok(sum)
+}
+
 /// An asset's file: its assembly state, and its bytes once verified.
 pub type Content = (rows::ContentRow, Option<Vec<u8>>);
 
@@ -296,6 +312,17 @@ impl Index {
             let undo = encode(&j.undo);
             drop(j);
             txn.open_table(UNDO)?.insert(height, undo.as_slice())?;
+            // The documented invariant, checked after every block in debug builds: across all
+            // assets, every sat paid in is paid out, a fee, or waiting.
+            #[cfg(debug_assertions)]
+            {
+                let t = sum_stats(&txn.open_table(STATS)?)?;
+                debug_assert_eq!(
+                    t.payments_in,
+                    t.paid_out + t.fees + t.waiting,
+                    "the books must close after block {height}: {t:?}"
+                );
+            }
             let hash = block.block_hash();
             txn.open_table(BLOCKS)?
                 .insert(height, hash.as_byte_array().as_slice())?;
@@ -526,19 +553,7 @@ impl Index {
     /// Sums of every asset's figures.
     pub fn totals(&self) -> Result<Totals, IndexError> {
         let txn = self.db.begin_read()?;
-        let t = txn.open_table(STATS)?;
-        let mut sum = Totals::default();
-        for item in t.iter()? {
-            let (_, v) = item?;
-            let s: AssetStats = decode(v.value())?;
-            sum.payments_in += s.payments_in;
-            sum.paid_out += s.paid_out;
-            sum.fees += s.fees;
-            sum.waiting += s.waiting;
-            sum.to_parents += s.to_parents;
-            sum.from_children += s.from_children;
-        }
-        Ok(sum)
+        sum_stats(&txn.open_table(STATS)?)
     }
 
     /// The covenant terms of the asset's vault: its record with each parent's vault.
