@@ -7,6 +7,7 @@
 //! - [`validate`]: the rules every indexer must agree on before a record becomes an asset.
 //! - [`split`]: the one split rule: parents get `floor((A − F)·w/10000)`, the owner the rest.
 //! - [`graph`]: C-Flow over a whole DAG: flattening one payment, or all assets at once.
+//!
 //! (Importing real AI lineage from CSV and YAML is the `bitmodel-lineage` crate: parsers have
 //! no place in consensus code.)
 
