@@ -1,6 +1,5 @@
 //! Printing and timing helpers shared by the benchmark groups.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// One figure: `name value unit`.
@@ -40,11 +39,6 @@ pub fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-/// `$BITMODEL_SHARED`, else `../shared` beside the checkout.
-pub fn shared_dir() -> PathBuf {
-    std::env::var("BITMODEL_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-}
+pub use bitmodel_testkit::shared_dir;
 
 pub use bitmodel_testkit::rng::Rng;

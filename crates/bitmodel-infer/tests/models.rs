@@ -1,14 +1,10 @@
 //! Real third-party ONNX models from ../shared/models run through tract: a text-direction
 //! classifier (PP-OCR) and a voice-activity detector (Silero VAD).
 
-use std::path::PathBuf;
-
 use bitmodel_infer::{InferError, Model, Tensor};
 
 fn model(name: &str) -> Vec<u8> {
-    let shared = std::env::var("BITMODEL_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let shared = bitmodel_testkit::shared_dir();
     let path = shared.join("models").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

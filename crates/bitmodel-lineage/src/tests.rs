@@ -208,11 +208,7 @@ fn json_round_trip_reindexes() {
 /// The real data sets in ../shared import cleanly into DAGs and conserve money.
 #[test]
 fn real_lineage_data() {
-    let shared = std::env::var("BITMODEL_SHARED")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-        });
+    let shared = bitmodel_testkit::shared_dir();
     let read = |p: &str| {
         std::fs::read_to_string(shared.join(p))
             .unwrap_or_else(|e| panic!("reading {p} from {}: {e}", shared.display()))

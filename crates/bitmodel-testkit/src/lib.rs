@@ -9,6 +9,23 @@
 //! format.
 
 pub mod bsv;
+
+/// The shared test data (`../shared` beside the checkout, or `$BITMODEL_SHARED`), for every
+/// test and benchmark that reads it. Panics with instructions when it is missing: a test
+/// must never pass by finding nothing to test. (`bitmodel-script`'s vector tests keep their
+/// own copy: this crate depends on the devnet, which depends on the interpreter.)
+pub fn shared_dir() -> PathBuf {
+    let dir = match std::env::var_os("BITMODEL_SHARED") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+    };
+    assert!(
+        dir.is_dir(),
+        "shared test data not found at {}; put the shared/ directory beside the checkout or set BITMODEL_SHARED to it",
+        dir.display()
+    );
+    dir
+}
 pub mod inscribe;
 pub mod rng;
 pub mod webdriver;

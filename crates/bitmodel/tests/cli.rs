@@ -48,11 +48,7 @@ fn tempdir(name: &str) -> PathBuf {
     d
 }
 
-fn shared() -> PathBuf {
-    std::env::var("BITMODEL_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-}
+use bitmodel_testkit::shared_dir as shared;
 
 #[test]
 fn split_json_shape_and_conservation() {

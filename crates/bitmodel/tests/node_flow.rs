@@ -3,7 +3,7 @@
 //! distributions at every level carry the money to the top. Then every sat is accounted for,
 //! against a recomputation from the raw chain, and the errors users hit are checked.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use bitcoin::hashes::Hash as _;
 use bitcoin::{Amount, ScriptBuf};
@@ -50,12 +50,7 @@ fn funded_wallet(cli: &Cli, dn: &Devnet, sats: u64) {
     .unwrap();
 }
 
-/// `$BITMODEL_SHARED`, else `../shared` beside the checkout.
-fn shared_dir() -> PathBuf {
-    std::env::var("BITMODEL_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-}
+use bitmodel_testkit::shared_dir;
 
 fn register(cli: &Cli, dn: &Devnet, args: &[&str]) -> String {
     let mut a = vec!["register"];
