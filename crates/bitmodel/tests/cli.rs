@@ -1,27 +1,21 @@
 //! Drives the real `bitmodel` binary: exit codes, JSON shapes and error messages.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::Run;
 use serde_json::Value;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// The binary in `dir` (these commands need no node and no datadir flag).
 fn bitmodel(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(
+        common::bitmodel()
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the binary runs"),
+    )
 }
 
 fn ok_json(dir: &Path, args: &[&str]) -> Value {

@@ -1,14 +1,16 @@
 //! `bitmodel devnet` as a user runs it: flags, errors, and a clean stop over RPC.
 
+mod common;
+
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use bitmodel_rpc::{Auth, Client};
 use serde_json::{json, Value};
 
 fn bitmodel(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_bitmodel"))
+    common::bitmodel()
         .args(args)
         .output()
         .expect("the binary runs")
@@ -46,7 +48,7 @@ fn runs_until_stopped_and_reports_json() {
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
+    let child = common::bitmodel()
         .args(["--json", "devnet", "--datadir"])
         .arg(dir.path())
         .args(["--rpc-bind", &format!("127.0.0.1:{port}")])

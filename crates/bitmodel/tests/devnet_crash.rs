@@ -3,10 +3,12 @@
 //! the stored chain must replay to exactly the stored UTXO set and transaction index, and
 //! every block and transaction the node acknowledged must still be there.
 
+mod common;
+
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -57,7 +59,7 @@ impl Drop for Proc {
 fn start(datadir: &Path) -> (Proc, Client, String) {
     let port = free_port();
     let child = Proc(
-        Command::new(env!("CARGO_BIN_EXE_bitmodel"))
+        common::bitmodel()
             .args(["devnet", "--datadir"])
             .arg(datadir)
             .arg("--rpc-bind")

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use bitcoin::Amount;
@@ -31,7 +31,7 @@ fn killed_indexer_resumes_and_loses_nothing() {
         dn.mine(1).unwrap();
     }
     let run = || {
-        Command::new(env!("CARGO_BIN_EXE_bitmodel"))
+        common::bitmodel()
             .args([
                 "--datadir",
                 datadir.to_str().unwrap(),

@@ -118,48 +118,15 @@ fn inscriptions_and_direct_payments_on_litecoind_regtest() {
 }
 
 fn up_against_the_node(cli: &Cli, agent: &str) {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bitmodel"))
-        .args([
-            "--datadir",
-            cli.datadir.to_str().unwrap(),
-            "--rpc-url",
-            &cli.url,
-        ])
-        .args(&cli.flags)
-        .args(["up", "--http", "127.0.0.1:0"])
-        .env_remove("BITMODEL_NETWORK")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut seen = Vec::new();
-    let addr = loop {
-        let Some(Ok(line)) = lines.next() else {
-            let _ = child.kill();
-            panic!("bitmodel up ended before serving: {seen:?}");
-        };
-        if let Some(rest) = line.split("API at http://").nth(1) {
-            break rest.split('/').next().unwrap().to_owned();
-        }
-        seen.push(line);
-    };
+    let (running, base, seen) = cli.up();
     assert!(
         !seen
             .iter()
             .any(|l| l.contains("devnet") || l.contains("seeding")),
         "no devnet and no demo against a real node: {seen:?}"
     );
-    let http = |req: String| {
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        s.write_all(req.as_bytes()).unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).unwrap();
-        out
-    };
-    let status = http("GET /api/v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into());
-    let body: serde_json::Value =
-        serde_json::from_str(status.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let http = |req: String| common::http(&base, &req);
+    let body = common::http_json(&base, "/api/v1/status");
     assert_eq!(body["network"], "regtest", "{body}");
     assert_eq!(body["assets"], 3, "{body}");
     let input = r#"{"inputs":[{"shape":[1],"data":[0]}]}"#;
@@ -169,14 +136,5 @@ fn up_against_the_node(cli: &Cli, agent: &str) {
     ));
     assert!(infer.starts_with("HTTP/1.1 501"), "{infer}");
     assert!(infer.contains("has no OP_CAT"), "{infer}");
-    let ok = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    assert!(
-        child.wait().unwrap().success(),
-        "bitmodel up stops cleanly on Ctrl-C"
-    );
+    running.interrupt();
 }

@@ -279,58 +279,15 @@ fn register_pay_and_distribute_a_three_level_lineage_on_bsv_regtest() {
 /// `bitmodel up --network bsv-regtest --rpc-url …`: indexer, server and keeper against the
 /// node; one level of the lineage a block; the API and explorer show the MVC assets.
 fn up_moves_it_up(node: &BsvNode, cli: &Cli, sink: &str, agent: &str, model: &str, paid: u64) {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bitmodel"))
-        .args([
-            "--datadir",
-            cli.datadir.to_str().unwrap(),
-            "--rpc-url",
-            &cli.url,
-        ])
-        .args(&cli.flags)
-        .args(["up", "--http", "127.0.0.1:0"])
-        .env_remove("BITMODEL_NETWORK")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut seen = Vec::new();
-    let addr = loop {
-        let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(120)) else {
-            let _ = child.kill();
-            panic!("bitmodel up did not serve: {seen:?}");
-        };
-        if let Some(rest) = line.split("API at http://").nth(1) {
-            break rest.split('/').next().unwrap().to_owned();
-        }
-        seen.push(line);
-    };
+    let (running, base, seen) = cli.up();
     assert!(
         seen.iter()
             .any(|l| l.contains("OP_PUSH_TX splitters: vaults on")),
         "{seen:?}"
     );
     assert!(seen.iter().any(|l| l.contains("sat/kB")), "{seen:?}");
-    let get = |path: &str| {
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        s.write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).unwrap();
-        out.split_once("\r\n\r\n").unwrap().1.to_owned()
-    };
-    let json = |path: &str| -> serde_json::Value {
-        let body = get(path);
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
-    };
+    let get = |path: &str| common::http_get(&base, path);
+    let json = |path: &str| common::http_json(&base, path);
     // Agent, then model, then the 20 roots: a keeper round per block.
     let c = node.client();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
@@ -372,14 +329,5 @@ fn up_moves_it_up(node: &BsvNode, cli: &Cli, sink: &str, agent: &str, model: &st
         page.contains("model") && page.contains("script:"),
         "the explorer shows the MVC asset"
     );
-    let ok = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    assert!(
-        child.wait().unwrap().success(),
-        "bitmodel up stops cleanly on Ctrl-C"
-    );
+    running.interrupt();
 }

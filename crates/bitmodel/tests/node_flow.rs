@@ -387,11 +387,9 @@ fn settings_layers_and_psbt_round_trip() {
     let (dn, cli) = setup("settings");
     funded_wallet(&cli, &dn, 3_000_000);
     let bare = |args: &[&str], envs: &[(&str, &str)]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_bitmodel"))
+        let out = common::bitmodel()
             .args(["--datadir", cli.datadir.to_str().unwrap()])
             .args(args)
-            .env_remove("BITMODEL_NETWORK")
-            .env_remove("BITMODEL_RPC_URL")
             .envs(envs.iter().copied())
             .output()
             .unwrap();

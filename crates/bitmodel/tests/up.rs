@@ -5,53 +5,18 @@
 //! screen), checking the lineage SVG against the API; screenshots go to
 //! `target/browser-artifacts/`.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
-fn start(datadir: &std::path::Path) -> (Child, String, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
-        .args([
-            "--datadir",
-            datadir.to_str().unwrap(),
-            "up",
-            "--http",
-            "127.0.0.1:0",
-            "--rpc-bind",
-            "127.0.0.1:0",
-        ])
-        .env_remove("BITMODEL_NETWORK")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut seen = Vec::new();
-    loop {
-        let Ok(line) = rx.recv_timeout(Duration::from_secs(120)) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("no API URL within 120 s; output: {seen:?}");
-        };
-        if let Some(rest) = line.split("API at ").nth(1) {
-            let url = rest
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .trim_end_matches("api/v1/status")
-                .to_string();
-            seen.push(line);
-            return (child, url, seen);
-        }
-        seen.push(line);
-    }
+mod common;
+
+use common::Running;
+
+/// `bitmodel --datadir D up --http 127.0.0.1:0 --rpc-bind 127.0.0.1:0`.
+fn start(datadir: &std::path::Path) -> (Running, String, Vec<String>) {
+    common::start_up(
+        &["--datadir".into(), datadir.display().to_string()],
+        &["--rpc-bind", "127.0.0.1:0"],
+    )
 }
 
 fn status(url: &str) -> serde_json::Value {
@@ -59,18 +24,11 @@ fn status(url: &str) -> serde_json::Value {
 }
 
 fn get(url: &str, path: &str) -> String {
-    let addr = url.trim_start_matches("http://").trim_end_matches('/');
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
-        .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out.split_once("\r\n\r\n").unwrap().1.to_owned()
+    common::http_get(url, path)
 }
 
 fn api(url: &str, path: &str) -> serde_json::Value {
-    let body = get(url, path);
-    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
+    common::http_json(url, path)
 }
 
 /// Every payment of the seeded demo: its page's figures equal the API's, and add up.
@@ -199,35 +157,11 @@ fn settles(datadir: &std::path::Path, log: &[String], url: &str) {
     }
 }
 
-/// Kills `bitmodel up` if the test fails while it runs.
-struct Running(Option<Child>);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(c) = &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn interrupt(mut child: Child) {
-    let ok = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    let code = child.wait().unwrap();
-    assert!(code.success(), "bitmodel up exits 0 on Ctrl-C, got {code}");
-}
-
 #[test]
 fn up_seeds_serves_stops_and_resumes() {
     let datadir = std::env::temp_dir().join(format!("bitmodel-up-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&datadir);
     let (child, url, first) = start(&datadir);
-    let mut child = Running(Some(child));
     assert!(first.iter().any(|l| l.contains("seeded")), "{first:?}");
     let s = status(&url);
     assert_eq!(s["network"], "devnet");
@@ -244,17 +178,16 @@ fn up_seeds_serves_stops_and_resumes() {
     payments_agree(&url);
     browse(&url, &digits);
     settles(&datadir, &first, &url);
-    interrupt(child.0.take().unwrap());
+    child.interrupt();
 
     let (child, url, second) = start(&datadir);
-    let mut child = Running(Some(child));
     assert!(
         second.iter().any(|l| l.contains("already seeded")),
         "{second:?}"
     );
     let again = status(&url);
     assert_eq!(again["assets"].as_u64().unwrap(), assets, "no re-seeding");
-    interrupt(child.0.take().unwrap());
+    child.interrupt();
     assert!(datadir.join("devnet/seeded.json").exists());
 }
 
@@ -266,7 +199,7 @@ fn paid_call(datadir: &std::path::Path, log: &[String], url: &str, digits: &str)
         .and_then(|l| l.split_whitespace().next())
         .expect("up prints the devnet rpc url");
     let input = concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo/model/input.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
+    let out = common::bitmodel()
         .args([
             "--datadir",
             datadir.to_str().unwrap(),
@@ -275,7 +208,6 @@ fn paid_call(datadir: &std::path::Path, log: &[String], url: &str, digits: &str)
             "--json",
         ])
         .args(["infer", digits, "--input", input, "--server", url])
-        .env_remove("BITMODEL_NETWORK")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

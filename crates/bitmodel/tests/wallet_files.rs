@@ -5,7 +5,7 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::WORDS;
 
@@ -15,7 +15,7 @@ fn run(
     env: &[(&str, &str)],
     stdin: Option<&str>,
 ) -> (i32, String, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_bitmodel"));
+    let mut c = common::bitmodel();
     c.args([
         "--datadir",
         datadir.to_str().unwrap(),
@@ -24,7 +24,6 @@ fn run(
         "--json",
     ])
     .args(args)
-    .env_remove("BITMODEL_NETWORK")
     .env_remove("BITMODEL_MNEMONIC")
     .env_remove("BITMODEL_WALLET_PASSPHRASE")
     .stdin(Stdio::piped())

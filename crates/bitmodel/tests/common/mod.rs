@@ -22,25 +22,56 @@ pub struct Run {
     pub stderr: String,
 }
 
-impl Cli {
-    pub fn raw(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
-            .args([
-                "--datadir",
-                self.datadir.to_str().unwrap(),
-                "--rpc-url",
-                &self.url,
-            ])
-            .args(&self.flags)
-            .args(args)
-            .env_remove("BITMODEL_NETWORK")
-            .output()
-            .expect("the binary runs");
+/// The `bitmodel` binary under test — the one place tests name it — without the shell's
+/// network and node settings, so a developer's environment cannot steer a test.
+pub fn bitmodel() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bitmodel"));
+    c.env_remove("BITMODEL_NETWORK")
+        .env_remove("BITMODEL_RPC_URL");
+    c
+}
+
+impl Run {
+    pub fn of(out: std::process::Output) -> Run {
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into(),
             stderr: String::from_utf8_lossy(&out.stderr).into(),
         }
+    }
+}
+
+impl Cli {
+    /// `bitmodel --datadir D --rpc-url U <flags>`, ready for a subcommand.
+    pub fn command(&self) -> Command {
+        let mut c = bitmodel();
+        c.args([
+            "--datadir",
+            self.datadir.to_str().unwrap(),
+            "--rpc-url",
+            &self.url,
+        ])
+        .args(&self.flags);
+        c
+    }
+
+    pub fn raw(&self, args: &[&str]) -> Run {
+        Run::of(self.command().args(args).output().expect("the binary runs"))
+    }
+
+    /// `bitmodel … up --http 127.0.0.1:0` against this node: see [`start_up`].
+    pub fn up(&self) -> (Running, String, Vec<String>) {
+        let global = [
+            "--datadir",
+            self.datadir.to_str().unwrap(),
+            "--rpc-url",
+            &self.url,
+        ]
+        .map(String::from)
+        .into_iter()
+        .chain(self.flags.iter().cloned())
+        .collect::<Vec<_>>();
+        start_up(&global, &[])
     }
 
     pub fn json(&self, args: &[&str]) -> Value {
@@ -93,6 +124,50 @@ pub fn digits_model_args(paper: &str) -> Vec<String> {
 /// A running `bitmodel up`, killed if the test ends (or fails) while it runs.
 pub struct Running(pub Option<std::process::Child>);
 
+impl Running {
+    /// Ctrl-C (SIGINT), and `up` must exit 0.
+    pub fn interrupt(mut self) {
+        let mut child = self.0.take().expect("running");
+        let ok = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let code = child.wait().unwrap();
+        assert!(code.success(), "bitmodel up exits 0 on Ctrl-C, got {code}");
+    }
+}
+
+/// `GET path` from a server at `base` (`http://host:port/`): the body.
+pub fn http_get(base: &str, path: &str) -> String {
+    http(
+        base,
+        &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    )
+    .split_once("\r\n\r\n")
+    .expect("an HTTP reply")
+    .1
+    .to_owned()
+}
+
+/// `GET path` as JSON.
+pub fn http_json(base: &str, path: &str) -> Value {
+    let body = http_get(base, path);
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
+}
+
+/// A raw HTTP/1.1 exchange with the server at `base`: the whole reply.
+pub fn http(base: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         if let Some(c) = &mut self.0 {
@@ -106,12 +181,10 @@ impl Drop for Running {
 /// (`http://…/`) and every line it printed up to it.
 pub fn start_up(global: &[String], extra: &[&str]) -> (Running, String, Vec<String>) {
     use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bitmodel"))
+    let mut child = bitmodel()
         .args(global)
         .args(["up", "--http", "127.0.0.1:0"])
         .args(extra)
-        .env_remove("BITMODEL_NETWORK")
-        .env_remove("BITMODEL_RPC_URL")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
         .spawn()
@@ -130,8 +203,8 @@ pub fn start_up(global: &[String], extra: &[&str]) -> (Running, String, Vec<Stri
     let mut seen = Vec::new();
     loop {
         let line = rx
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("no API URL within 60 s: {seen:?}"));
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .unwrap_or_else(|_| panic!("no API URL within 120 s: {seen:?}"));
         let api = line
             .split("API at ")
             .nth(1)
