@@ -73,7 +73,7 @@ fn scenario(payment: u64, payments: u64) -> Books {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let index = Index::open(&dir.path().join("index.redb"), Chain::Devnet).expect("an index");
     let inscribe = |r: &Record| -> AssetId {
-        bitmodel_testkit::inscribe::inscribe(
+        bitmodel_testkit::assets::inscribe(
             &dn,
             &[Inscription::bitmodel(r, "text/plain", b"card".to_vec())],
             &owner(9),

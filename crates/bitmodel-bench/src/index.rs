@@ -22,7 +22,7 @@ use bitmodel_covenant::{build_distribute, Utxo, Vault, VaultTerms};
 use bitmodel_index::Index;
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
-use bitmodel_wallet::inscribe::Reveal;
+use bitmodel_wallet::reveal::Reveal;
 
 use crate::report::{line, quantile, us, Rng};
 

@@ -49,7 +49,7 @@ pub fn run() {
     let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).expect("a client");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let index = Index::open(&dir.path().join("index.redb"), Chain::Devnet).expect("an index");
-    let roots = bitmodel_testkit::inscribe::inscribe(
+    let roots = bitmodel_testkit::assets::inscribe(
         &dn,
         &[
             Inscription::bitmodel(&record(0, vec![]), "text/plain", b"root".to_vec()),
@@ -74,7 +74,7 @@ pub fn run() {
                 Inscription::bitmodel(&record(*n, parents), "text/plain", b"card".to_vec())
             })
             .collect();
-        ids.extend(bitmodel_testkit::inscribe::inscribe(
+        ids.extend(bitmodel_testkit::assets::inscribe(
             &dn,
             &inscriptions,
             &owner(1),

@@ -23,7 +23,7 @@ use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
 use bitmodel_rpc::web::Web;
 use bitmodel_rpc::{Auth, Client};
 use bitmodel_server::{AppState, Gateway};
-use bitmodel_testkit::inscribe::register;
+use bitmodel_testkit::assets::register;
 use bitmodel_wallet::Wallet;
 use serde_json::{json, Value};
 
@@ -120,7 +120,7 @@ fn serve_in_process(state: AppState) -> Served {
 /// ancestors over tens of thousands of paths), 2,000 requests at 64 connections.
 fn wide_dag_page() {
     let dn = Devnet::spawn().expect("a devnet");
-    let ids = bitmodel_testkit::inscribe::wide_dag(&dn, 3_000, 11);
+    let ids = bitmodel_testkit::assets::wide_dag(&dn, 3_000, 11);
     let (u, p) = dn.rpc_credentials();
     let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).expect("a client");
     let dir = tempfile::tempdir().expect("a temporary directory");

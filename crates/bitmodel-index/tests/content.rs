@@ -15,7 +15,7 @@ use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::record::{Content, Parts};
 use bitmodel_protocol::{AssetId, Chain, Kind, Record};
 use bitmodel_rpc::{Auth, Client};
-use bitmodel_testkit::inscribe::inscribe;
+use bitmodel_testkit::assets::inscribe;
 
 const PART: usize = 1_000;
 

@@ -46,7 +46,7 @@ fn register(dn: &Devnet, records: &[&Record]) -> Vec<AssetId> {
         .iter()
         .map(|r| Inscription::bitmodel(r, "text/markdown", format!("# {}", r.name).into_bytes()))
         .collect();
-    bitmodel_testkit::inscribe::inscribe(dn, &insc, &owner(200))
+    bitmodel_testkit::assets::inscribe(dn, &insc, &owner(200))
 }
 
 fn vault(index: &Index, id: &AssetId) -> Vault {

@@ -83,7 +83,7 @@ fn random_economy_balances_after_every_block() {
             .iter()
             .map(|r| Inscription::bitmodel(r, "text/plain", vec![]))
             .collect();
-        ids.extend(bitmodel_testkit::inscribe::inscribe(
+        ids.extend(bitmodel_testkit::assets::inscribe(
             &dn,
             &insc,
             &owner(9_999),

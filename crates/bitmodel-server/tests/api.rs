@@ -51,7 +51,7 @@ fn record(name: &str, n: u8, parents: &[(AssetId, u16)], content: Option<&[u8]>)
 }
 
 fn register(dn: &Devnet, r: &Record, body: Vec<u8>) -> AssetId {
-    bitmodel_testkit::inscribe::register(dn, r, "application/octet-stream", body)
+    bitmodel_testkit::assets::register(dn, r, "application/octet-stream", body)
 }
 
 struct World {

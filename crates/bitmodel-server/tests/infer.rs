@@ -50,7 +50,7 @@ fn record(name: &str, content: Option<&[u8]>, price: Option<u64>) -> Record {
 }
 
 fn register(dn: &Devnet, r: &Record, body: Vec<u8>) -> AssetId {
-    bitmodel_testkit::inscribe::register(dn, r, "application/onnx", body)
+    bitmodel_testkit::assets::register(dn, r, "application/onnx", body)
 }
 
 struct World {

@@ -47,7 +47,7 @@ async fn get(state: &bitmodel_server::AppState, uri: &str) -> (StatusCode, Strin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn payees_are_leaves_in_the_api_and_the_explorer() {
     let dn = Devnet::spawn().unwrap();
-    let base = bitmodel_testkit::inscribe::register(
+    let base = bitmodel_testkit::assets::register(
         &dn,
         &record("base", 1, vec![], vec![]),
         "text/plain",
@@ -60,7 +60,7 @@ async fn payees_are_leaves_in_the_api_and_the_explorer() {
             .unwrap()
             .to_string()
     };
-    let tune = bitmodel_testkit::inscribe::register(
+    let tune = bitmodel_testkit::assets::register(
         &dn,
         &record(
             "tune",
@@ -169,7 +169,7 @@ async fn payees_are_leaves_in_the_api_and_the_explorer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wide_records_splitters_are_shown_and_traced_to_the_sat() {
     let dn = Devnet::spawn().unwrap();
-    let base = bitmodel_testkit::inscribe::register(
+    let base = bitmodel_testkit::assets::register(
         &dn,
         &record("base", 1, vec![], vec![]),
         "text/plain",
@@ -198,7 +198,7 @@ async fn a_wide_records_splitters_are_shown_and_traced_to_the_sat() {
         payees.clone(),
     );
     r.fee_cap = recommended_fee_cap(11);
-    let wide = bitmodel_testkit::inscribe::register(&dn, &r, "text/plain", b"wide".to_vec());
+    let wide = bitmodel_testkit::assets::register(&dn, &r, "text/plain", b"wide".to_vec());
     let (state, _dir) = common::indexed_state(&dn);
     let client = common::client(&dn);
     let vaults = state.index.record_vaults(&wide).unwrap().unwrap();

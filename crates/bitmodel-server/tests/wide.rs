@@ -20,7 +20,7 @@ const RECORDS: usize = 3_000;
 /// The wide DAG on a devnet, indexed; the state and the last (widest) asset.
 pub fn wide_dag() -> (AppState, AssetId, Devnet, tempfile::TempDir) {
     let dn = Devnet::spawn().unwrap();
-    let ids = bitmodel_testkit::inscribe::wide_dag(&dn, RECORDS, 11);
+    let ids = bitmodel_testkit::assets::wide_dag(&dn, RECORDS, 11);
     let (state, dir) = common::indexed_state(&dn);
     assert_eq!(
         state.index.asset_count().unwrap(),

@@ -44,13 +44,13 @@ fn inscribed_scripts_cannot_touch_the_explorer() {
     dn.mine(1).unwrap();
     let html = format!("<!doctype html><title>inscription</title><p id=x>hello</p><script>{ATTACK}</script><img src=x onerror=\"{ATTACK}\">");
     let svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"{ATTACK}\"><script>{ATTACK}</script><text y=\"20\">svg</text></svg>");
-    let page: AssetId = bitmodel_testkit::inscribe::register(
+    let page: AssetId = bitmodel_testkit::assets::register(
         &dn,
         &record("evil.html", html.as_bytes()),
         "text/html;charset=utf-8",
         html.clone().into_bytes(),
     );
-    let image: AssetId = bitmodel_testkit::inscribe::register(
+    let image: AssetId = bitmodel_testkit::assets::register(
         &dn,
         &record("evil.svg", svg.as_bytes()),
         "image/svg+xml",

@@ -1,5 +1,5 @@
 //! Test support shared by the crates' integration tests and benchmarks: assets inscribed on
-//! the in-process devnet ([`inscribe`]), headless Chromium over WebDriver ([`webdriver`]), and
+//! the in-process devnet ([`assets`]), headless Chromium over WebDriver ([`webdriver`]), and
 //! here a real `litecoind -regtest` (a
 //! Bitcoin Core 0.21-based node with taproot) on 127.0.0.1 with free ports and a temporary
 //! datadir, killed when dropped. Tests that need it fail, saying how to install it, when the
@@ -26,7 +26,7 @@ pub fn shared_dir() -> PathBuf {
     );
     dir
 }
-pub mod inscribe;
+pub mod assets;
 pub mod rng;
 pub mod webdriver;
 

@@ -1,11 +1,11 @@
-//! Bitmodel's wallet-side transaction builders. [`inscribe`] registers records the way ord
+//! Bitmodel's wallet-side transaction builders. [`reveal`] registers records the way ord
 //! inscribes: a commit output to a taproot address whose only leaf carries the envelopes, then
 //! a reveal transaction that spends it through that leaf, signed locally. [`mvc`] is the
 //! wallet of MVC-family chains, where BDK cannot sign.
 
-pub mod inscribe;
 mod mnemonic;
 pub mod mvc;
+pub mod reveal;
 mod seal;
 pub mod store;
 pub mod wallet;

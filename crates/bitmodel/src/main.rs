@@ -3,8 +3,8 @@
 //! default and as JSON with `--json`, so scripts and tests read the same facts people see.
 
 mod args;
+mod commit_reveal;
 mod context;
-mod inscribe;
 mod mvc;
 mod output;
 mod progress;

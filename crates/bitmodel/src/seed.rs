@@ -23,7 +23,7 @@ use bitmodel_rpc::Client;
 use bitmodel_wallet::Wallet;
 use serde::Serialize;
 
-use crate::inscribe::inscribe;
+use crate::commit_reveal::inscribe;
 
 /// The demo lineage, shipped with the binary.
 pub const DEMO_LINEAGE: &str = include_str!("../../../demo/lineage.csv");

@@ -34,7 +34,7 @@ impl World {
     }
 
     pub fn register(&self, r: &Record) -> AssetId {
-        let id = bitmodel_testkit::inscribe::register(&self.dn, r, "text/plain", b"card".to_vec());
+        let id = bitmodel_testkit::assets::register(&self.dn, r, "text/plain", b"card".to_vec());
         self.sync();
         assert!(
             self.index.asset(&id).unwrap().is_some(),

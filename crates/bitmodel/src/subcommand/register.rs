@@ -14,12 +14,12 @@ use bitmodel_protocol::record::Content;
 use bitmodel_protocol::validate::static_violations;
 use bitmodel_protocol::AssetId;
 use bitmodel_protocol::{Kind, Parent, Payee, Record, Relation};
-use bitmodel_wallet::inscribe::Reveal;
+use bitmodel_wallet::reveal::Reveal;
 use serde::Serialize;
 
 use crate::args;
+use crate::commit_reveal::inscribe;
 use crate::context::{asset_id, known_asset, Context};
-use crate::inscribe::inscribe;
 use crate::output::{sats, Output};
 use crate::settings::Settings;
 use crate::subcommand::wallet::parse_address;

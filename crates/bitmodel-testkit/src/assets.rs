@@ -11,7 +11,7 @@ use bitcoin::{Amount, Script, TxOut};
 use bitmodel_devnet::Devnet;
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{AssetId, Record};
-use bitmodel_wallet::inscribe::Reveal;
+use bitmodel_wallet::reveal::Reveal;
 
 /// Sats the reveal leaves with `postage` (the inscriptions' first sat).
 pub const POSTAGE: u64 = 10_000;

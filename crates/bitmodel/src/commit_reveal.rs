@@ -6,7 +6,7 @@
 use bitcoin::key::{Keypair, Secp256k1};
 use bitcoin::{Amount, FeeRate, OutPoint, Transaction, TxOut, Txid};
 use bitmodel_protocol::envelope::Inscription;
-use bitmodel_wallet::inscribe::Reveal;
+use bitmodel_wallet::reveal::Reveal;
 use bitmodel_wallet::Wallet;
 
 pub struct Inscribed {
