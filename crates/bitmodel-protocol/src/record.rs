@@ -4,8 +4,11 @@
 //! text keys so that any CBOR viewer (ord shows metadata) can read it, and a version `v` so
 //! that the format can grow. Decoding is lenient in ord's way: unknown keys are reported as
 //! flaws and ignored (newer writers may add fields), while anything that would change what
-//! the record means — a wrong type, an unknown kind or relation, a duplicate key, a newer
-//! major version — makes it undecodable with a reason the indexer keeps.
+//! the record means — a wrong type, an unknown kind or relation, a duplicate top-level key, a
+//! newer major version — makes it undecodable with a reason the indexer keeps. Inside the
+//! `content` map a repeated key is not refused: its last value wins, as every version of
+//! this decoder has read it (refusing it now would change the validity of records already
+//! on chain).
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -516,7 +519,8 @@ fn parse_named<T: FromStr<Err = String>>(field: &'static str, v: Value) -> Resul
 }
 
 /// The content map; part commitments only count in version 2 (a version-1 reader ignored
-/// them, so honouring them there would split indexers).
+/// them, so honouring them there would split indexers). A repeated key's last value wins
+/// (see the module docs).
 fn content(v: Value, version: u64) -> Result<Content, RecordError> {
     let Value::Map(entries) = v else {
         return Err(wrong("content", "a map with sha256, size and uris"));
