@@ -49,7 +49,7 @@ pub enum IndexError {
     NotNext { tip: Option<u32>, got: u32 },
     #[error("block {height} does not build on the indexed block {expected}; roll back to the fork point first")]
     Reorg { height: u32, expected: BlockHash },
-    #[error("cannot roll back to height {target}: the index only goes down to {lowest}")]
+    #[error("cannot roll back to height {target}: the index can undo blocks down to height {lowest} only (it keeps undo records for the last blocks it indexed, {UNDO_DEPTH} by default, and none below where it started); a fork that deep needs a new index: delete it and re-index")]
     RollbackTooDeep { target: u32, lowest: u32 },
     #[error("the index at {path} was built from {stored}, but the node is {found}: use another --datadir for this node, or delete {path} to index it anew")]
     OtherChain {
@@ -109,7 +109,16 @@ pub struct Index {
     db: Database,
     chain: Chain,
     path: std::path::PathBuf,
+    /// Blocks whose undo records are kept: the deepest reorg the index can follow.
+    undo_depth: u32,
 }
+
+/// The deepest reorg the index follows by default, in blocks: undo records older than this
+/// are pruned as blocks arrive (so the index does not grow a record per block forever). A
+/// deeper fork is [`IndexError::RollbackTooDeep`] — unrecoverable but typed: re-index. A
+/// day of Bitcoin blocks and over 8 hours of Fractal's; no real chain has reorganised
+/// anywhere near that since 2013.
+pub const UNDO_DEPTH: u32 = 1_000;
 
 /// Sums over every asset: `payments_in == paid_out + fees + waiting` must hold.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -210,7 +219,14 @@ impl Index {
             db,
             chain,
             path: path.to_path_buf(),
+            undo_depth: UNDO_DEPTH,
         })
+    }
+
+    /// Keeps undo records for the last `blocks` blocks instead of [`UNDO_DEPTH`] (at least 1).
+    pub fn with_undo_depth(mut self, blocks: u32) -> Index {
+        self.undo_depth = blocks.max(1);
+        self
     }
 
     /// [`Index::open`], but an index of an older schema version is deleted and created anew
@@ -311,7 +327,20 @@ impl Index {
             }
             let undo = encode(&j.undo);
             drop(j);
-            txn.open_table(UNDO)?.insert(height, undo.as_slice())?;
+            {
+                let mut u = txn.open_table(UNDO)?;
+                u.insert(height, undo.as_slice())?;
+                // Beyond the supported reorg depth an undo record can never be used.
+                if let Some(old) = height.checked_sub(self.undo_depth) {
+                    let stale: Vec<u32> = u
+                        .range(..=old)?
+                        .map(|item| item.map(|(h, _)| h.value()))
+                        .collect::<Result<_, _>>()?;
+                    for h in stale {
+                        u.remove(h)?;
+                    }
+                }
+            }
             // The documented invariant, checked after every block in debug builds: across all
             // assets, every sat paid in is paid out, a fee, or waiting.
             #[cfg(debug_assertions)]
@@ -351,9 +380,17 @@ impl Index {
                 }
                 undos.reverse();
                 // Every block above the target must have its undo record (a gap means the
-                // index started above the target height).
+                // index started above the target height, or the undo records of blocks that
+                // deep were pruned). Back to empty, that is every block the index has.
                 let lowest = undos.last().map_or(tip + 1, |u| u.0);
-                if height.is_some() && (lowest != from || undos.len() as u32 != tip + 1 - from) {
+                let first = match height {
+                    Some(_) => from,
+                    None => txn
+                        .open_table(BLOCKS)?
+                        .first()?
+                        .map_or(tip + 1, |(h, _)| h.value()),
+                };
+                if lowest != first || undos.len() as u32 != tip + 1 - first {
                     return Err(IndexError::RollbackTooDeep {
                         target: from.saturating_sub(1),
                         lowest: lowest.saturating_sub(1),
