@@ -86,3 +86,40 @@ pub const T_SPENT_BY: u8 = 12;
 pub const T_EVENT_LOG: u8 = 13;
 pub const T_ASSET_UTXOS: u8 = 14;
 pub const T_SPLITTERS: u8 = 15;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redb::TableHandle;
+
+    /// Undo records name tables by these ids: each must be its table's position in
+    /// `JOURNALED`, every journaled table must have one, and no two may share one. (They
+    /// are kept by hand; this is what keeps them honest.)
+    #[test]
+    fn journal_ids_are_their_tables_positions() {
+        let ids = [
+            (T_ASSETS, ASSETS),
+            (T_INVALID, INVALID),
+            (T_VAULTS, VAULTS),
+            (T_VAULT_UTXOS, VAULT_UTXOS),
+            (T_STATS, STATS),
+            (T_EARNINGS, EARNINGS),
+            (T_EVENTS, EVENTS),
+            (T_CONTENT, CONTENT),
+            (T_PARTS, PARTS),
+            (T_EARNINGS_LOG, EARNINGS_LOG),
+            (T_ASSET_EVENTS, ASSET_EVENTS),
+            (T_CHILDREN, CHILDREN),
+            (T_SPENT_BY, SPENT_BY),
+            (T_EVENT_LOG, EVENT_LOG),
+            (T_ASSET_UTXOS, ASSET_UTXOS),
+            (T_SPLITTERS, SPLITTERS),
+        ];
+        assert_eq!(ids.len(), JOURNALED.len(), "every journaled table has an id");
+        let mut seen = std::collections::HashSet::new();
+        for (id, table) in ids {
+            assert!(seen.insert(id), "id {id} is used twice");
+            assert_eq!(JOURNALED[usize::from(id)].name(), table.name(), "id {id}");
+        }
+    }
+}
