@@ -115,7 +115,11 @@ mod tests {
             (T_ASSET_UTXOS, ASSET_UTXOS),
             (T_SPLITTERS, SPLITTERS),
         ];
-        assert_eq!(ids.len(), JOURNALED.len(), "every journaled table has an id");
+        assert_eq!(
+            ids.len(),
+            JOURNALED.len(),
+            "every journaled table has an id"
+        );
         let mut seen = std::collections::HashSet::new();
         for (id, table) in ids {
             assert!(seen.insert(id), "id {id} is used twice");

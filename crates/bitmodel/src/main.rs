@@ -10,6 +10,7 @@ mod output;
 mod progress;
 mod seed;
 mod settings;
+mod shutdown;
 mod subcommand;
 
 use std::process::ExitCode;

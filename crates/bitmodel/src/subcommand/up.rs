@@ -7,7 +7,6 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -167,7 +166,7 @@ impl Up {
         // The follower: re-checks what the node is, keeps the index at its tip until
         // shutdown, and tells the server when the node cannot be reached. A node that turns
         // out to be another chain stops everything: nothing may be quoted for it.
-        let stop = Arc::new(AtomicBool::new(false));
+        let stop = crate::shutdown::Shutdown::default();
         let fatal = Arc::new(std::sync::Mutex::new(None::<String>));
         let fatal_signal = Arc::new(tokio::sync::Notify::new());
         let follower = {
@@ -175,7 +174,7 @@ impl Up {
             let (fatal, fatal_signal) = (fatal.clone(), fatal_signal.clone());
             std::thread::spawn(move || {
                 let mut pushed_at = None;
-                while !stop.load(Ordering::SeqCst) {
+                while !stop.is_triggered() {
                     match follow_once(&index, &client, start, &state) {
                         Ok(()) => {
                             state.set_node_down(None);
@@ -199,11 +198,8 @@ impl Up {
                             return;
                         }
                     }
-                    for _ in 0..10 {
-                        if stop.load(Ordering::SeqCst) {
-                            break;
-                        }
-                        std::thread::sleep(Duration::from_millis(100));
+                    if stop.wait(Duration::from_secs(1)) {
+                        break;
                     }
                 }
             })
@@ -244,7 +240,7 @@ impl Up {
         crate::context::RunningNode::remove(&r.dir);
         let url = url?;
         log("stopping…");
-        stop.store(true, Ordering::SeqCst);
+        stop.trigger();
         let _ = follower.join();
         if let Some(mut dn) = devnet {
             dn.shutdown();
