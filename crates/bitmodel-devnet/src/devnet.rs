@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use bitcoin::{Amount, BlockHash, OutPoint, ScriptBuf, Transaction, Txid};
 
-use crate::chain::Chain;
+use crate::chain::ChainState;
 use crate::error::{DevnetError, Reject};
 use crate::faucet::Signer;
 use crate::node::{submit_tx_shared, Node};
@@ -85,7 +85,7 @@ impl Devnet {
             source,
         })?;
         let db_path = datadir.join(DB_FILE);
-        let mut chain = Chain::open(&db_path)?;
+        let mut chain = ChainState::open(&db_path)?;
         chain.script_threads = config.script_threads.max(1);
         let mut node = Node::new(chain);
         crate::mempool::persist::load(&mut node, &datadir)?;

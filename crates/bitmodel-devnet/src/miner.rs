@@ -16,7 +16,7 @@ use bitcoin::{
     Witness,
 };
 
-use crate::chain::Chain;
+use crate::chain::ChainState;
 use crate::params::{block_subsidy, pow_bits, BLOCK_VERSION};
 
 /// Core's extra nonce: makes every block this process mines unique, so a block mined again
@@ -61,7 +61,7 @@ fn coinbase(height: u32, script: &ScriptBuf, value: u64) -> Transaction {
 
 /// Fees paid by `txs` given the chain's coins and earlier transactions in the list
 /// (missing inputs count as zero; the block then fails validation with the right reason).
-fn fees_of(chain: &Chain, txs: &[Arc<Transaction>]) -> u64 {
+fn fees_of(chain: &ChainState, txs: &[Arc<Transaction>]) -> u64 {
     let mut created = std::collections::HashMap::new();
     let mut total = 0u64;
     for tx in txs {
@@ -91,7 +91,7 @@ fn fees_of(chain: &Chain, txs: &[Arc<Transaction>]) -> u64 {
 
 /// A mined block on top of the active tip containing `txs` (in order).
 pub fn build_block(
-    chain: &Chain,
+    chain: &ChainState,
     script: &ScriptBuf,
     txs: Vec<Arc<Transaction>>,
     fees: Option<u64>,

@@ -11,7 +11,7 @@ use bitcoin::{
     Amount, Block, BlockHash, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid,
 };
 
-use crate::chain::{Chain, Reorg};
+use crate::chain::{ChainState, Reorg};
 use crate::consensus::scripts::check_standard;
 use crate::error::{DevnetError, Reject};
 use crate::faucet::Signer;
@@ -21,7 +21,7 @@ use crate::miner::build_block;
 use crate::params::COINBASE_MATURITY;
 
 pub struct Node {
-    pub chain: Chain,
+    pub chain: ChainState,
     pub mempool: Mempool,
 }
 
@@ -43,7 +43,7 @@ pub enum BlockOutcome {
 }
 
 impl Node {
-    pub fn new(chain: Chain) -> Node {
+    pub fn new(chain: ChainState) -> Node {
         Node {
             chain,
             mempool: Mempool::default(),

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use bitcoin::consensus::encode::serialize_hex;
 use bitcoin::{absolute, Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
-use bitmodel_devnet::chain::Chain;
+use bitmodel_devnet::chain::ChainState;
 use bitmodel_devnet::faucet::Signer;
 use bitmodel_rpc::{Auth, Client};
 use serde_json::{json, Value};
@@ -230,7 +230,7 @@ fn sigkill_during_load_never_corrupts_the_chain() {
         restarts += 1;
 
         // The files on disk must be consistent right after the kill.
-        let chain = Chain::open(&datadir.join("devnet.redb")).expect("reopens after SIGKILL");
+        let chain = ChainState::open(&datadir.join("devnet.redb")).expect("reopens after SIGKILL");
         chain
             .check_consistency()
             .unwrap_or_else(|e| panic!("after kill {restarts}: {e}"));

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use bitcoin::hashes::Hash;
 use bitcoin::{Block, BlockHash, OutPoint, TxOut, Wtxid};
 
-use super::Chain;
+use super::ChainState;
 use crate::consensus::scripts::check_block_scripts;
 use crate::consensus::tx::{check_tx_inputs, sequence_locks_ok, sigop_cost, Coin};
 use crate::error::{DevnetError, Reject};
@@ -18,7 +18,7 @@ pub(crate) fn is_unspendable(out: &TxOut) -> bool {
     out.script_pubkey.is_op_return() || out.script_pubkey.len() > 10_000
 }
 
-impl Chain {
+impl ChainState {
     /// Connects `block` (whose parent is the tip). Transactions whose wtxid `verified`
     /// reports have had their scripts checked already (mempool acceptance uses stricter
     /// flags), so their scripts are not verified again.

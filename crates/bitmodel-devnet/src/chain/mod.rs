@@ -31,7 +31,9 @@ pub use verify::Consistency;
 /// Work of one block at the fixed regtest target (2^256 / (target + 1)).
 pub const BLOCK_WORK: u128 = 2;
 
-pub struct Chain {
+/// The devnet's block tree and UTXO set on disk (named apart from `bitmodel_protocol::Chain`,
+/// which is a network a user claims).
+pub struct ChainState {
     db: Database,
     index: HashMap<BlockHash, IndexEntry>,
     active: Vec<BlockHash>,
@@ -46,11 +48,11 @@ fn corrupt(what: &str) -> DevnetError {
     DevnetError::Corrupt(what.to_owned())
 }
 
-impl Chain {
+impl ChainState {
     /// Opens (or creates, starting from the genesis block) the chain stored at `path`.
-    pub fn open(path: &Path) -> Result<Chain, DevnetError> {
+    pub fn open(path: &Path) -> Result<ChainState, DevnetError> {
         let db = Database::create(path)?;
-        let mut chain = Chain {
+        let mut chain = ChainState {
             db,
             index: HashMap::new(),
             active: Vec::new(),

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use bitcoin::{Block, BlockHash, Wtxid};
 
-use super::{Chain, BLOCK_WORK};
+use super::{ChainState, BLOCK_WORK};
 use crate::consensus::block::{check_block, contextual_check_block, contextual_check_header};
 use crate::error::{DevnetError, Reject, RejectClass};
 use crate::store::{Failure, Status};
@@ -57,7 +57,7 @@ pub struct ChainTip {
     pub status: TipStatus,
 }
 
-impl Chain {
+impl ChainState {
     /// Validates and stores `block`, then activates the chain with the most work. Returns
     /// `Ok(None)` if the block was already known and valid.
     pub fn accept_block(

@@ -9,7 +9,7 @@ use bitcoin::OutPoint;
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
 use super::connect::is_unspendable;
-use super::Chain;
+use super::ChainState;
 use crate::consensus::tx::Coin;
 use crate::error::DevnetError;
 use crate::store::{self, TXINDEX, UTXOS};
@@ -22,7 +22,7 @@ pub struct Consistency {
     pub transactions: usize,
 }
 
-impl Chain {
+impl ChainState {
     /// Replays the active chain and checks the stored UTXO set and transaction index.
     pub fn check_consistency(&self) -> Result<Consistency, DevnetError> {
         let bad = |m: String| Err(DevnetError::Corrupt(m));

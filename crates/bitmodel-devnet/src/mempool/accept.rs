@@ -19,7 +19,7 @@ use super::policy::{
 };
 use super::{Entry, Mempool};
 
-use crate::chain::Chain;
+use crate::chain::ChainState;
 use crate::consensus::tx::{
     check_transaction, check_tx_inputs, format_money, is_final_tx, sequence_locks_ok, sigop_cost,
     Coin,
@@ -59,7 +59,11 @@ fn signals_rbf(tx: &Transaction) -> bool {
 }
 
 /// Every check of mempool acceptance except scripts.
-pub fn prepare(chain: &Chain, pool: &Mempool, tx: Arc<Transaction>) -> Result<Prepared, Reject> {
+pub fn prepare(
+    chain: &ChainState,
+    pool: &Mempool,
+    tx: Arc<Transaction>,
+) -> Result<Prepared, Reject> {
     check_transaction(&tx)?;
     if tx.is_coinbase() {
         return Err(Reject::consensus("coinbase"));
@@ -212,7 +216,7 @@ pub fn prepare(chain: &Chain, pool: &Mempool, tx: Arc<Transaction>) -> Result<Pr
 }
 
 /// Inputs are missing: either this transaction is already confirmed or they never existed.
-fn missing(tx: &Transaction, chain: &Chain) -> Reject {
+fn missing(tx: &Transaction, chain: &ChainState) -> Reject {
     let txid = tx.compute_txid();
     let known = (0..tx.output.len() as u32).any(|v| chain.coin(&OutPoint::new(txid, v)).is_some());
     if known {

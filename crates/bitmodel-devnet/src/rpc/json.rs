@@ -5,7 +5,7 @@ use bitcoin::consensus::encode::serialize_hex;
 use bitcoin::{Address, Block, Script, Transaction};
 use serde_json::{json, Map, Value};
 
-use crate::chain::Chain;
+use crate::chain::ChainState;
 use crate::mempool::policy::output_type;
 use crate::params::NETWORK;
 use crate::store::IndexEntry;
@@ -175,7 +175,7 @@ pub fn tx(tx: &Transaction, with_hex: bool) -> Map<String, Value> {
 }
 
 /// Core's `blockheaderToJSON`.
-pub fn header(chain: &Chain, e: &IndexEntry) -> Map<String, Value> {
+pub fn header(chain: &ChainState, e: &IndexEntry) -> Map<String, Value> {
     let hash = e.header.block_hash();
     let active = chain.is_active(&hash);
     let mut o = Map::new();
@@ -220,7 +220,7 @@ pub fn header(chain: &Chain, e: &IndexEntry) -> Map<String, Value> {
 /// Core's `blockToJSON` at verbosity 1 (txids), 2 (transaction objects with `fee`) or 3
 /// (also each input's `prevout`); fees and prevouts need the block's undo data, so they are
 /// omitted for blocks off the active chain, as in Core.
-pub fn block(chain: &Chain, e: &IndexEntry, block: &Block, verbosity: u8) -> Value {
+pub fn block(chain: &ChainState, e: &IndexEntry, block: &Block, verbosity: u8) -> Value {
     let mut o = header(chain, e);
     let stripped: usize = 80
         + bitcoin::consensus::encode::VarInt(block.txdata.len() as u64).size()

@@ -5,7 +5,7 @@ use bitcoin::{BlockHash, OutPoint, Txid};
 use serde_json::{json, Value};
 
 use super::{block_not_found, Params, RpcError};
-use crate::chain::Chain;
+use crate::chain::ChainState;
 use crate::error::DevnetError;
 use crate::rpc::dispatch::{RPC_INVALID_PARAMETER, RPC_MISC_ERROR};
 use crate::rpc::json::{self, DIFFICULTY};
@@ -41,7 +41,7 @@ pub fn getblockchaininfo(state: &State, _: &Params) -> Result<Value, RpcError> {
         "verificationprogress": 1,
         "initialblockdownload": false,
         "chainwork": format!("{:064x}", tip.chain_work),
-        "size_on_disk": Chain::size_on_disk(&state.db_path),
+        "size_on_disk": ChainState::size_on_disk(&state.db_path),
         "pruned": false,
         "warnings": "",
     }))
