@@ -58,7 +58,8 @@ enum Spend {
 /// Whose money an output script holds: an asset's vault, or one of its splitters.
 fn holder_of(j: &Journal<'_>, spk: &bitcoin::Script) -> Result<Option<Holder>, IndexError> {
     if let Some(v) = j.get(T_VAULTS, spk.as_bytes())? {
-        let asset = AssetId::from_bytes(&v).map_err(|e| IndexError::Corrupt(e.to_string()))?;
+        let asset = crate::rows::asset_from_key(&v)
+            .ok_or_else(|| IndexError::Corrupt("vault row".into()))?;
         return Ok(Some(Holder {
             asset,
             splitter: None,
@@ -68,7 +69,8 @@ fn holder_of(j: &Journal<'_>, spk: &bitcoin::Script) -> Result<Option<Holder>, I
         return Ok(None);
     };
     let (id, n) = v.split_at(v.len().saturating_sub(2));
-    let asset = AssetId::from_bytes(id).map_err(|e| IndexError::Corrupt(e.to_string()))?;
+    let asset = crate::rows::asset_from_key(id)
+        .ok_or_else(|| IndexError::Corrupt("splitter row".into()))?;
     let n = u16::from_be_bytes(
         n.try_into()
             .map_err(|_| IndexError::Corrupt("splitter row".into()))?,
@@ -317,7 +319,7 @@ fn taproot_records(
                     position,
                     reason: reason.clone(),
                 };
-                j.put(T_INVALID, &id.to_bytes(), &encode(&row))?;
+                j.put(T_INVALID, &asset_key(&id), &encode(&row))?;
                 events.push(Event::Invalid { asset: id, reason });
             }
             continue;
@@ -355,7 +357,7 @@ fn taproot_records(
                             status: ContentStatus::HashMismatch,
                             ..row
                         };
-                        j.put(T_CONTENT, &id.to_bytes(), &encode(&broken))?;
+                        j.put(T_CONTENT, &asset_key(&id), &encode(&broken))?;
                         events.push(Event::Invalid {
                             asset: id,
                             reason: why,
@@ -375,7 +377,7 @@ fn taproot_records(
                     position,
                     reason: reason.to_string(),
                 };
-                j.put(T_INVALID, &id.to_bytes(), &encode(&row))?;
+                j.put(T_INVALID, &asset_key(&id), &encode(&row))?;
                 events.push(Event::Invalid {
                     asset: id,
                     reason: reason.to_string(),
@@ -437,19 +439,19 @@ pub(crate) fn register(
         k.extend_from_slice(&asset_key(&id));
         j.put(T_CHILDREN, &k, &[])?;
     }
-    j.put(T_ASSETS, &id.to_bytes(), &encode(&row))?;
-    j.put(T_STATS, &id.to_bytes(), &encode(&AssetStats::default()))?;
+    j.put(T_ASSETS, &asset_key(&id), &encode(&row))?;
+    j.put(T_STATS, &asset_key(&id), &encode(&AssetStats::default()))?;
     // Equal terms (owner, parents, weights, fee cap) make an equal vault. Its
     // payments stay booked to the first asset registered with it; later ones
     // show it as shared (see `Index::vault_status`).
     if let Some(spk) = vault {
         if j.get(T_VAULTS, spk.as_bytes())?.is_none() {
-            j.put(T_VAULTS, spk.as_bytes(), &id.to_bytes())?;
+            j.put(T_VAULTS, spk.as_bytes(), &asset_key(&id))?;
             // Its splitters are booked with it (equal terms, equal splitters).
             for (n, sv) in splitters.iter().enumerate() {
                 let spk = sv.script_pubkey();
                 if j.get(T_SPLITTERS, spk.as_bytes())?.is_none() {
-                    let mut v = id.to_bytes();
+                    let mut v = asset_key(&id).to_vec();
                     v.extend_from_slice(&(n as u16).to_be_bytes());
                     j.put(T_SPLITTERS, spk.as_bytes(), &v)?;
                 }
@@ -492,7 +494,7 @@ pub(crate) fn add_part(
         }
         None => row.received + bytes.len() as u64 == row.size,
     };
-    let mut key = asset.to_bytes();
+    let mut key = asset_key(asset).to_vec();
     key.extend_from_slice(&index.to_be_bytes());
     j.put(T_PARTS, &key, bytes)?;
     row.received += bytes.len() as u64;
@@ -503,7 +505,7 @@ pub(crate) fn add_part(
         let mut hasher = sha256::Hash::engine();
         let mut whole = true;
         for i in 0..row.parts {
-            let mut k = asset.to_bytes();
+            let mut k = asset_key(asset).to_vec();
             k.extend_from_slice(&i.to_be_bytes());
             match j.get(T_PARTS, &k)? {
                 Some(part) => bitcoin::hashes::HashEngine::input(&mut hasher, &part),
@@ -517,7 +519,7 @@ pub(crate) fn add_part(
             ContentStatus::HashMismatch
         };
     }
-    j.put(T_CONTENT, &asset.to_bytes(), &encode(&row))?;
+    j.put(T_CONTENT, &asset_key(asset), &encode(&row))?;
     Ok(Ok(()))
 }
 
@@ -537,7 +539,7 @@ fn apply_chunk(
         Ok(c) => c,
         Err(e) => return Ok(Err(e.to_string())),
     };
-    let Some(stored) = j.get(T_CONTENT, &chunk.asset.to_bytes())? else {
+    let Some(stored) = j.get(T_CONTENT, &asset_key(&chunk.asset))? else {
         return Ok(Err(format!(
             "content part for {}, which is not a registered asset with content",
             chunk.asset
@@ -550,7 +552,7 @@ fn apply_chunk(
             chunk.asset, row.status, chunk.index
         )));
     }
-    let mut key = chunk.asset.to_bytes();
+    let mut key = asset_key(&chunk.asset).to_vec();
     key.extend_from_slice(&chunk.index.to_be_bytes());
     if j.get(T_PARTS, &key)?.is_some() {
         return Ok(Err(format!(
@@ -693,7 +695,7 @@ fn pay_owner(
 }
 
 pub fn asset(j: &Journal<'_>, id: &AssetId) -> Result<Option<AssetRow>, IndexError> {
-    j.get(T_ASSETS, &id.to_bytes())?
+    j.get(T_ASSETS, &asset_key(id))?
         .map(|b| decode(&b))
         .transpose()
 }
@@ -703,7 +705,7 @@ fn bump(
     id: &AssetId,
     f: impl FnOnce(&mut AssetStats),
 ) -> Result<(), IndexError> {
-    let key = id.to_bytes();
+    let key = asset_key(id);
     let mut s: AssetStats = match j.get(T_STATS, &key)? {
         Some(b) => decode(&b)?,
         None => AssetStats::default(),

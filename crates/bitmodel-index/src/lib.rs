@@ -440,15 +440,15 @@ impl Index {
     }
 
     pub fn asset(&self, id: &AssetId) -> Result<Option<AssetRow>, IndexError> {
-        self.get(ASSETS, &id.to_bytes())
+        self.get(ASSETS, &rows::asset_key(id))
     }
 
     pub fn invalid(&self, id: &AssetId) -> Result<Option<InvalidRow>, IndexError> {
-        self.get(INVALID, &id.to_bytes())
+        self.get(INVALID, &rows::asset_key(id))
     }
 
     pub fn stats(&self, id: &AssetId) -> Result<Option<AssetStats>, IndexError> {
-        self.get(STATS, &id.to_bytes())
+        self.get(STATS, &rows::asset_key(id))
     }
 
     pub fn earnings(&self, spk: &Script) -> Result<Earnings, IndexError> {
@@ -555,7 +555,7 @@ impl Index {
 
     /// The asset's on-chain file: its assembly state, and the bytes once verified.
     pub fn content(&self, id: &AssetId) -> Result<Option<Content>, IndexError> {
-        let Some(row) = self.get::<rows::ContentRow>(CONTENT, &id.to_bytes())? else {
+        let Some(row) = self.get::<rows::ContentRow>(CONTENT, &rows::asset_key(id))? else {
             return Ok(None);
         };
         if row.status != rows::ContentStatus::Verified {
@@ -565,7 +565,7 @@ impl Index {
         let t = txn.open_table(PARTS)?;
         let mut bytes = Vec::with_capacity(row.size as usize);
         for i in 0..row.parts {
-            let mut k = id.to_bytes();
+            let mut k = rows::asset_key(id).to_vec();
             k.extend_from_slice(&i.to_be_bytes());
             let part = t
                 .get(k.as_slice())?
@@ -642,8 +642,8 @@ impl Index {
         let txn = self.db.begin_read()?;
         let holder = match &row.vault {
             Some(spk) => match txn.open_table(VAULTS)?.get(spk.as_bytes())? {
-                Some(v) => AssetId::from_bytes(v.value())
-                    .map_err(|e| IndexError::Corrupt(e.to_string()))?,
+                Some(v) => rows::asset_from_key(v.value())
+                    .ok_or_else(|| IndexError::Corrupt("vault row".into()))?,
                 None => *id,
             },
             None => *id,

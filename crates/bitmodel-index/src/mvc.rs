@@ -16,7 +16,7 @@ use bitmodel_protocol::{AssetId, Chain, Record};
 
 use crate::apply::{add_part, register, with_registry};
 use crate::journal::Journal;
-use crate::rows::{encode, ContentRow, ContentStatus, Event, InvalidRow};
+use crate::rows::{asset_key, encode, ContentRow, ContentStatus, Event, InvalidRow};
 use crate::schema::{T_CONTENT, T_INVALID};
 use crate::IndexError;
 
@@ -61,7 +61,7 @@ pub fn records(
                 position,
                 reason: reason.clone(),
             };
-            j.put(T_INVALID, &id.to_bytes(), &encode(&row))?;
+            j.put(T_INVALID, &asset_key(&id), &encode(&row))?;
             events.push(Event::Invalid { asset: id, reason });
             Ok::<(), IndexError>(())
         };
@@ -110,14 +110,14 @@ fn file(
         status: ContentStatus::Partial,
         commit: c.parts.clone(),
     };
-    j.put(T_CONTENT, &id.to_bytes(), &encode(&row))?;
+    j.put(T_CONTENT, &asset_key(&id), &encode(&row))?;
     let mut why = None;
     for (i, p) in parts.iter().enumerate() {
         if let Err(e) = add_part(j, &id, row.clone(), i as u32, &p.body)? {
             why = Some(e);
             break;
         }
-        row = match j.get(T_CONTENT, &id.to_bytes())? {
+        row = match j.get(T_CONTENT, &asset_key(&id))? {
             Some(b) => crate::rows::decode(&b)?,
             None => return Err(IndexError::Corrupt(format!("content row of {id}"))),
         };
@@ -135,7 +135,7 @@ fn file(
             status: ContentStatus::HashMismatch,
             ..row
         };
-        j.put(T_CONTENT, &id.to_bytes(), &encode(&broken))?;
+        j.put(T_CONTENT, &asset_key(&id), &encode(&broken))?;
         events.push(Event::Invalid { asset: id, reason });
     }
     Ok(())

@@ -4,7 +4,7 @@
 use redb::TableDefinition;
 
 /// Bumped whenever a table's key or value layout changes.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// `"schema_version"` → u32 LE; `"tip"` → height u32 LE ‖ block hash.
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
