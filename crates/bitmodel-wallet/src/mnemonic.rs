@@ -9,6 +9,46 @@ use bdk_wallet::bip39::{Language, Mnemonic};
 use crate::store::{Store, StoreError};
 use crate::WalletError;
 
+/// A new wallet file at `path` for `network` (the name it is stored under) with the
+/// mnemonic `words` or a new one, sealed under `passphrase` when given. Refuses to touch
+/// an existing file.
+pub(crate) fn create_file(
+    path: &Path,
+    network: &str,
+    words: Option<&str>,
+    passphrase: Option<&str>,
+) -> Result<(Store, Mnemonic), WalletError> {
+    if path.exists() {
+        return Err(WalletError::Exists(path.display().to_string()));
+    }
+    let mnemonic = make(words)?;
+    let mut store = Store::open(path)?;
+    save(&mut store, &mnemonic, passphrase)?;
+    store.put("network", network.as_bytes())?;
+    Ok((store, mnemonic))
+}
+
+/// The wallet file at `path`, checked to be `network`'s, and its mnemonic.
+pub(crate) fn open_file(
+    path: &Path,
+    network: &str,
+    passphrase: Option<&str>,
+) -> Result<(Store, Mnemonic), WalletError> {
+    if !path.exists() {
+        return Err(WalletError::Missing(path.display().to_string()));
+    }
+    let store = Store::open(path)?;
+    let stored = String::from_utf8_lossy(&store.get("network")?.unwrap_or_default()).into_owned();
+    if stored != network {
+        return Err(WalletError::WrongNetwork {
+            wallet: stored,
+            requested: network.into(),
+        });
+    }
+    let mnemonic = load(&store, path, passphrase)?;
+    Ok((store, mnemonic))
+}
+
 /// `words` parsed, or a new 12-word mnemonic.
 pub(crate) fn make(words: Option<&str>) -> Result<Mnemonic, WalletError> {
     match words {

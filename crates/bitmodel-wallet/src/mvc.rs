@@ -85,13 +85,8 @@ impl MvcWallet {
         mnemonic: Option<&str>,
         passphrase: Option<&str>,
     ) -> Result<(MvcWallet, String), WalletError> {
-        if path.exists() {
-            return Err(WalletError::Exists(path.display().to_string()));
-        }
-        let mnemonic = crate::mnemonic::make(mnemonic)?;
-        let mut store = Store::open(path)?;
-        crate::mnemonic::save(&mut store, &mnemonic, passphrase)?;
-        store.put("network", chain.name().as_bytes())?;
+        let (store, mnemonic) =
+            crate::mnemonic::create_file(path, chain.name(), mnemonic, passphrase)?;
         let mut w = MvcWallet {
             store,
             seed: mnemonic.to_seed(""),
@@ -110,19 +105,7 @@ impl MvcWallet {
         chain: Chain,
         passphrase: Option<&str>,
     ) -> Result<MvcWallet, WalletError> {
-        if !path.exists() {
-            return Err(WalletError::Missing(path.display().to_string()));
-        }
-        let store = Store::open(path)?;
-        let stored =
-            String::from_utf8_lossy(&store.get("network")?.unwrap_or_default()).into_owned();
-        if stored != chain.name() {
-            return Err(WalletError::WrongNetwork {
-                wallet: stored,
-                requested: chain.name().into(),
-            });
-        }
-        let mnemonic = crate::mnemonic::load(&store, path, passphrase)?;
+        let (store, mnemonic) = crate::mnemonic::open_file(path, chain.name(), passphrase)?;
         let state = match store.get("mvc_state")? {
             Some(b) => serde_json::from_slice(&b)
                 .map_err(|e| StoreError::Corrupt(format!("MVC wallet state: {e}")))?,

@@ -94,15 +94,10 @@ impl Wallet {
         mnemonic: Option<&str>,
         passphrase: Option<&str>,
     ) -> Result<(Wallet, String), WalletError> {
-        if path.exists() {
-            return Err(WalletError::Exists(path.display().to_string()));
-        }
-        let mnemonic = crate::mnemonic::make(mnemonic)?;
+        let (mut store, mnemonic) =
+            crate::mnemonic::create_file(path, network.to_core_arg(), mnemonic, passphrase)?;
         let xprv = Xpriv::new_master(network, &mnemonic.to_seed(""))
             .map_err(|e| WalletError::Bdk(e.to_string()))?;
-        let mut store = Store::open(path)?;
-        crate::mnemonic::save(&mut store, &mnemonic, passphrase)?;
-        store.put("network", network.to_core_arg().as_bytes())?;
         let (ext, int) = descriptors(&xprv, network);
         let mut params = bdk_wallet::Wallet::create(ext, int).network(network);
         if let Some(g) = genesis {
@@ -134,19 +129,8 @@ impl Wallet {
         network: Network,
         passphrase: Option<&str>,
     ) -> Result<Wallet, WalletError> {
-        if !path.exists() {
-            return Err(WalletError::Missing(path.display().to_string()));
-        }
-        let mut store = Store::open(path)?;
-        let mnemonic = crate::mnemonic::load(&store, path, passphrase)?;
-        let stored =
-            String::from_utf8_lossy(&store.get("network")?.unwrap_or_default()).into_owned();
-        if stored != network.to_core_arg() {
-            return Err(WalletError::WrongNetwork {
-                wallet: stored,
-                requested: network.to_core_arg().into(),
-            });
-        }
+        let (mut store, mnemonic) =
+            crate::mnemonic::open_file(path, network.to_core_arg(), passphrase)?;
         let xprv = Xpriv::new_master(network, &mnemonic.to_seed(""))
             .map_err(|e| WalletError::Bdk(e.to_string()))?;
         let (ext, int) = descriptors(&xprv, network);
