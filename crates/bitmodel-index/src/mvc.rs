@@ -10,7 +10,7 @@
 //! nobody: on MVC nobody can add to another's file after the fact.
 
 use bitcoin::Transaction;
-use bitmodel_mvc::pin::{Pin, CONTENT_PATH, RECORD_PATH};
+use bitmodel_mvc::pin::{record_pins, Pin, RecordPin};
 use bitmodel_protocol::validate::{validate_record, ChainPosition};
 use bitmodel_protocol::{AssetId, Chain, Record};
 
@@ -35,25 +35,17 @@ pub fn records(
     events: &mut Vec<Event>,
 ) -> Result<(), IndexError> {
     let marker = bitmodel_mvc::pin::marker(chain);
-    let pins: Vec<(u32, Pin)> = tx
-        .output
-        .iter()
-        .enumerate()
-        .filter_map(|(i, o)| Pin::parse(&o.script_pubkey, marker).map(|p| (i as u32, p)))
-        .collect();
-    if pins.is_empty() {
+    let found = record_pins(&tx.output, marker);
+    if found.is_empty() {
         return Ok(());
     }
     let txid = txid(chain, tx);
-    for (k, (vout, pin)) in pins.iter().enumerate() {
-        if pin.path != RECORD_PATH || pin.operation != "create" {
-            continue;
-        }
-        let id = AssetId::new(txid, *vout);
+    for RecordPin { vout, pin, parts } in found {
+        let id = AssetId::new(txid, vout);
         let position = ChainPosition {
             height,
             tx_index,
-            envelope_index: *vout,
+            envelope_index: vout,
         };
         let invalid = |j: &mut Journal<'_>, events: &mut Vec<Event>, reason: String| {
             let row = InvalidRow {
@@ -79,11 +71,6 @@ pub fn records(
             invalid(j, events, reason.to_string())?;
             continue;
         }
-        let parts: Vec<&Pin> = pins[k + 1..]
-            .iter()
-            .map(|(_, p)| p)
-            .take_while(|p| p.path == CONTENT_PATH)
-            .collect();
         let content_type = parts.first().map(|p| p.content_type.clone());
         if let Some(c) = &record.content {
             file(j, id, c, &parts, events)?;
@@ -98,7 +85,7 @@ fn file(
     j: &mut Journal<'_>,
     id: AssetId,
     c: &bitmodel_protocol::record::Content,
-    parts: &[&Pin],
+    parts: &[Pin],
     events: &mut Vec<Event>,
 ) -> Result<(), IndexError> {
     let mut row = ContentRow {

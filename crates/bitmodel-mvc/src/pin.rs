@@ -211,10 +211,19 @@ pub enum PinError {
     },
 }
 
-/// Every registration in a transaction's outputs (a record PIN each), with the reason for
-/// each record PIN that does not decode. Content PINs belong to the record PIN before them.
-pub fn registrations(outputs: &[TxOut], marker: &[u8]) -> Vec<Result<Registration, PinError>> {
-    use bitcoin::hashes::{sha256, Hash};
+/// A record PIN and the content PINs right after it, in output order (its file's parts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordPin {
+    /// The record output's index: the asset is `<txid>i<vout>`.
+    pub vout: u32,
+    pub pin: Pin,
+    pub parts: Vec<Pin>,
+}
+
+/// Every record PIN (`create` at [`RECORD_PATH`]) in a transaction's outputs with the content
+/// PINs that follow it: the one reading of a transaction's PINs, for [`registrations`] and
+/// for the indexer.
+pub fn record_pins(outputs: &[TxOut], marker: &[u8]) -> Vec<RecordPin> {
     let pins: Vec<(u32, Pin)> = outputs
         .iter()
         .enumerate()
@@ -225,21 +234,34 @@ pub fn registrations(outputs: &[TxOut], marker: &[u8]) -> Vec<Result<Registratio
         if pin.path != RECORD_PATH || pin.operation != "create" {
             continue;
         }
-        let record = match bitmodel_protocol::Record::from_cbor(&pin.body) {
-            Ok((r, _)) => r,
-            Err(source) => {
-                out.push(Err(PinError::Record {
-                    vout: *vout,
-                    source,
-                }));
-                continue;
-            }
-        };
-        let parts: Vec<&Pin> = pins[k + 1..]
+        let parts = pins[k + 1..]
             .iter()
             .map(|(_, p)| p)
             .take_while(|p| p.path == CONTENT_PATH)
+            .cloned()
             .collect();
+        out.push(RecordPin {
+            vout: *vout,
+            pin: pin.clone(),
+            parts,
+        });
+    }
+    out
+}
+
+/// Every registration in a transaction's outputs (a record PIN each), with the reason for
+/// each record PIN that does not decode. Content PINs belong to the record PIN before them.
+pub fn registrations(outputs: &[TxOut], marker: &[u8]) -> Vec<Result<Registration, PinError>> {
+    use bitcoin::hashes::{sha256, Hash};
+    let mut out = Vec::new();
+    for RecordPin { vout, pin, parts } in record_pins(outputs, marker) {
+        let record = match bitmodel_protocol::Record::from_cbor(&pin.body) {
+            Ok((r, _)) => r,
+            Err(source) => {
+                out.push(Err(PinError::Record { vout, source }));
+                continue;
+            }
+        };
         let file = record.content.as_ref().and_then(|c| {
             let bytes: Vec<u8> = parts.iter().flat_map(|p| p.body.iter().copied()).collect();
             (bytes.len() as u64 == c.size && sha256::Hash::hash(&bytes).to_byte_array() == c.sha256)
@@ -253,11 +275,7 @@ pub fn registrations(outputs: &[TxOut], marker: &[u8]) -> Vec<Result<Registratio
                     )
                 })
         });
-        out.push(Ok(Registration {
-            vout: *vout,
-            record,
-            file,
-        }));
+        out.push(Ok(Registration { vout, record, file }));
     }
     out
 }
