@@ -217,14 +217,8 @@ impl Register {
             Some(a) => parse_address(a, ctx.chain().network())?.script_pubkey(),
             None => wallet.receive()?.script_pubkey(),
         };
-        let (body, content_type, content) = match &self.content {
-            Some(path) => {
-                let bytes = std::fs::read(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                let ct = self
-                    .content_type
-                    .clone()
-                    .unwrap_or_else(|| guess_type(path));
+        let (body, content_type, content) = match self.file()? {
+            Some((bytes, ct)) => {
                 // Version 2: the record commits to every part, so a part anyone else
                 // inscribes that does not match is ignored rather than spoiling the file.
                 let c = Content {
@@ -262,14 +256,7 @@ impl Register {
                 )
             }),
             price: self.price,
-            parents: parents
-                .iter()
-                .map(|(asset, weight, relation)| Parent {
-                    asset: *asset,
-                    weight: *weight,
-                    relation: *relation,
-                })
-                .collect(),
+            parents: parent_list(&parents),
             payees,
         };
         // Part 0 shares its reveal with the record: a wide record makes every part shorter
@@ -412,7 +399,33 @@ impl Register {
     }
 }
 
+/// The record's parents from the parsed `--parent` arguments.
+fn parent_list(parents: &[(AssetId, u16, Relation)]) -> Vec<Parent> {
+    parents
+        .iter()
+        .map(|(asset, weight, relation)| Parent {
+            asset: *asset,
+            weight: *weight,
+            relation: *relation,
+        })
+        .collect()
+}
+
 impl Register {
+    /// `--content`'s bytes and content type (given, or guessed from the file name).
+    fn file(&self) -> anyhow::Result<Option<(Vec<u8>, String)>> {
+        let Some(path) = &self.content else {
+            return Ok(None);
+        };
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let ct = self
+            .content_type
+            .clone()
+            .unwrap_or_else(|| guess_type(path));
+        Ok(Some((bytes, ct)))
+    }
+
     /// MVC-family chains: the record and its whole file in one transaction
     /// ([`crate::mvc::register`]).
     fn on_mvc(
@@ -426,18 +439,7 @@ impl Register {
             Some(a) => Some(parse_address(a, ctx.chain().network())?.script_pubkey()),
             None => None,
         };
-        let file = match &self.content {
-            Some(path) => {
-                let bytes = std::fs::read(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                let ct = self
-                    .content_type
-                    .clone()
-                    .unwrap_or_else(|| guess_type(path));
-                Some((bytes, ct))
-            }
-            None => None,
-        };
+        let file = self.file()?;
         let record = Record {
             kind: self.kind,
             name: self.name.clone(),
@@ -453,14 +455,7 @@ impl Register {
             owner: owner.clone().unwrap_or_default(),
             fee_cap: 0,
             price: self.price,
-            parents: parents
-                .iter()
-                .map(|(asset, weight, relation)| Parent {
-                    asset: *asset,
-                    weight: *weight,
-                    relation: *relation,
-                })
-                .collect(),
+            parents: parent_list(&parents),
             payees,
         };
         if file.is_none() && record.content.is_some() {
