@@ -4,7 +4,7 @@
 //! oversize parts and floods of empty parts change nothing. Version-1 records still decode
 //! and assemble as before, and a finished file ignores any later part.
 
-use bitcoin::hashes::{sha256, Hash};
+use bitcoin::hashes::Hash;
 use bitcoin::{ScriptBuf, WPubkeyHash};
 use bitmodel_devnet::Devnet;
 use bitmodel_index::rows::ContentStatus;
@@ -12,10 +12,10 @@ use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
 use bitmodel_protocol::chunk::ChunkRef;
 use bitmodel_protocol::envelope::Inscription;
-use bitmodel_protocol::record::{Content, Parts};
-use bitmodel_protocol::{AssetId, Chain, Kind, Record};
+use bitmodel_protocol::{AssetId, Chain, Record};
 use bitmodel_rpc::{Auth, Client};
 use bitmodel_testkit::assets::inscribe;
+use bitmodel_testkit::fixture;
 
 const PART: usize = 1_000;
 
@@ -29,21 +29,8 @@ fn file(n: usize, seed: u8) -> Vec<u8> {
 
 fn record(name: &str, f: &[u8], committed: bool) -> Record {
     Record {
-        kind: Kind::Model,
-        name: name.into(),
-        version: "1".into(),
-        license: "MIT".into(),
-        content: Some(Content {
-            sha256: sha256::Hash::hash(f).to_byte_array(),
-            size: f.len() as u64,
-            uris: vec![],
-            parts: committed.then(|| Parts::of(f, PART)),
-        }),
-        owner: owner(1),
-        fee_cap: 20_000,
-        price: None,
-        parents: vec![],
-        payees: Vec::new(),
+        content: Some(fixture::content(f, committed.then_some(PART))),
+        ..fixture::record(name, owner(1), 20_000)
     }
 }
 

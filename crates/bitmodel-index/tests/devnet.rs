@@ -13,6 +13,7 @@ use bitmodel_index::Index;
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
 use bitmodel_rpc::{Auth, Client};
+use bitmodel_testkit::fixture;
 
 fn owner(n: u8) -> ScriptBuf {
     ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20]))
@@ -21,13 +22,7 @@ fn owner(n: u8) -> ScriptBuf {
 fn record(name: &str, kind: Kind, n: u8, parents: &[(AssetId, u16, Relation)]) -> Record {
     Record {
         kind,
-        name: name.into(),
-        version: "1".into(),
         license: "Apache-2.0".into(),
-        content: None,
-        owner: owner(n),
-        fee_cap: recommended_fee_cap(parents.len()),
-        price: None,
         parents: parents
             .iter()
             .map(|(asset, weight, relation)| Parent {
@@ -36,7 +31,7 @@ fn record(name: &str, kind: Kind, n: u8, parents: &[(AssetId, u16, Relation)]) -
                 relation: *relation,
             })
             .collect(),
-        payees: Vec::new(),
+        ..fixture::record(name, owner(n), recommended_fee_cap(parents.len()))
     }
 }
 

@@ -16,7 +16,8 @@ use bitmodel_covenant::{build_distribute, build_merge, Utxo, Vault};
 use bitmodel_index::rows::Event;
 use bitmodel_index::{Index, IndexError};
 use bitmodel_protocol::envelope::Inscription;
-use bitmodel_protocol::{split, AssetId, Chain, Kind, Parent, Record, Relation};
+use bitmodel_protocol::{split, AssetId, Chain, Parent, Record, Relation};
+use bitmodel_testkit::fixture;
 
 fn temp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("bitmodel-index-{name}-{}", std::process::id()));
@@ -31,14 +32,6 @@ fn owner(n: u8) -> ScriptBuf {
 
 fn record(name: &str, n: u8, parents: Vec<(AssetId, u16, Relation)>) -> Record {
     Record {
-        kind: Kind::Model,
-        name: name.into(),
-        version: "1".into(),
-        license: "MIT".into(),
-        content: None,
-        owner: owner(n),
-        fee_cap: 5_000,
-        price: None,
         parents: parents
             .into_iter()
             .map(|(asset, weight, relation)| Parent {
@@ -47,7 +40,7 @@ fn record(name: &str, n: u8, parents: Vec<(AssetId, u16, Relation)>) -> Record {
                 relation,
             })
             .collect(),
-        payees: Vec::new(),
+        ..fixture::record(name, owner(n), 5_000)
     }
 }
 

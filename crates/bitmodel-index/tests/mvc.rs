@@ -18,7 +18,8 @@ use bitmodel_mvc::pin::{marker, registration_outputs, Pin, CONTENT_PIN_BYTES};
 use bitmodel_mvc::splitter::Splitter;
 use bitmodel_mvc::txid::mvc_txid;
 use bitmodel_protocol::record::{Content, Parts};
-use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
+use bitmodel_protocol::{AssetId, Chain, Record, Relation};
+use bitmodel_testkit::fixture;
 
 const CHAIN: Chain = Chain::Mvc;
 
@@ -28,23 +29,8 @@ fn p2pkh(n: u8) -> ScriptBuf {
 
 fn record(name: &str, n: u8, parents: Vec<(AssetId, u16)>) -> Record {
     Record {
-        kind: Kind::Model,
-        name: name.into(),
-        version: "1".into(),
-        license: "MIT".into(),
-        content: None,
-        owner: p2pkh(n),
-        fee_cap: 50_000,
-        price: None,
-        parents: parents
-            .into_iter()
-            .map(|(asset, weight)| Parent {
-                asset,
-                weight,
-                relation: Relation::Finetune,
-            })
-            .collect(),
-        payees: Vec::new(),
+        parents: fixture::parents(&parents, Relation::Finetune),
+        ..fixture::record(name, p2pkh(n), 50_000)
     }
 }
 

@@ -7,9 +7,10 @@ use bitcoin::hashes::Hash;
 use bitcoin::{ScriptBuf, WPubkeyHash};
 use bitmodel_covenant::spend::recommended_fee_cap;
 use bitmodel_keeper::{plan, Keeper, Policy, PushKind};
-use bitmodel_protocol::{AssetId, Kind, Parent, Record, Relation};
+use bitmodel_protocol::{AssetId, Record, Relation};
 
 mod common;
+use bitmodel_testkit::fixture;
 use common::World;
 
 fn owner(n: u8) -> ScriptBuf {
@@ -18,23 +19,12 @@ fn owner(n: u8) -> ScriptBuf {
 
 fn record(n: u8, parents: &[(AssetId, u16)]) -> Record {
     Record {
-        kind: Kind::Model,
-        name: format!("level-{n}"),
-        version: "1".into(),
-        license: "MIT".into(),
-        content: None,
-        owner: owner(n),
-        fee_cap: recommended_fee_cap(parents.len()),
-        price: None,
-        parents: parents
-            .iter()
-            .map(|(asset, weight)| Parent {
-                asset: *asset,
-                weight: *weight,
-                relation: Relation::Finetune,
-            })
-            .collect(),
-        payees: Vec::new(),
+        parents: fixture::parents(parents, Relation::Finetune),
+        ..fixture::record(
+            &format!("level-{n}"),
+            owner(n),
+            recommended_fee_cap(parents.len()),
+        )
     }
 }
 

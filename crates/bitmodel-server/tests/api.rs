@@ -9,44 +9,25 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use bitcoin::hashes::{sha256, Hash};
+use bitcoin::hashes::Hash;
 use bitcoin::{Amount, OutPoint, ScriptBuf, WPubkeyHash};
 use bitmodel_covenant::spend::build_distribute_at_rate;
 use bitmodel_covenant::Utxo;
 use bitmodel_devnet::Devnet;
 use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
-use bitmodel_protocol::record::Content;
-use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
+use bitmodel_protocol::{AssetId, Chain, Record, Relation};
 use bitmodel_server::{router, AppState};
+use bitmodel_testkit::fixture;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
 fn record(name: &str, n: u8, parents: &[(AssetId, u16)], content: Option<&[u8]>) -> Record {
     Record {
-        kind: Kind::Model,
-        name: name.into(),
-        version: "1".into(),
-        license: "MIT".into(),
-        content: content.map(|c| Content {
-            sha256: sha256::Hash::hash(c).to_byte_array(),
-            size: c.len() as u64,
-            uris: vec![],
-            parts: None,
-        }),
-        owner: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20])),
-        fee_cap: 20_000,
-        price: None,
-        parents: parents
-            .iter()
-            .map(|(a, w)| Parent {
-                asset: *a,
-                weight: *w,
-                relation: Relation::Finetune,
-            })
-            .collect(),
-        payees: Vec::new(),
+        content: content.map(|c| fixture::content(c, None)),
+        parents: fixture::parents(parents, Relation::Finetune),
+        ..fixture::record(name, fixture::owner(n), 20_000)
     }
 }
 

@@ -9,16 +9,16 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use bitcoin::hashes::{sha256, Hash};
-use bitcoin::{Amount, ScriptBuf, WPubkeyHash};
+use bitcoin::hashes::Hash;
+use bitcoin::{Amount, ScriptBuf};
 use bitmodel_devnet::Devnet;
 use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
 use bitmodel_infer::{Model, Tensor};
-use bitmodel_protocol::record::Content;
-use bitmodel_protocol::{AssetId, Chain, Kind, Record};
+use bitmodel_protocol::{AssetId, Chain, Record};
 use bitmodel_rpc::{Auth, Client};
 use bitmodel_server::{router, AppState, Cors, Gateway};
+use bitmodel_testkit::fixture;
 use bitmodel_wallet::Wallet;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
@@ -30,22 +30,11 @@ const PRICE: u64 = 5_000;
 
 fn record(name: &str, content: Option<&[u8]>, price: Option<u64>) -> Record {
     Record {
-        kind: Kind::Model,
-        name: name.into(),
-        version: "1".into(),
         license: "CC-BY-4.0".into(),
-        content: content.map(|c| Content {
-            sha256: sha256::Hash::hash(c).to_byte_array(),
-            size: c.len() as u64,
-            uris: vec![],
-            parts: None,
-        }),
-        // Distinct owners: assets with equal terms (owner, parents, fee cap) share a vault.
-        owner: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([name.len() as u8; 20])),
-        fee_cap: 20_000,
+        content: content.map(|c| fixture::content(c, None)),
         price,
-        parents: vec![],
-        payees: Vec::new(),
+        // Distinct owners: assets with equal terms (owner, parents, fee cap) share a vault.
+        ..fixture::record(name, fixture::owner(name.len() as u8), 20_000)
     }
 }
 

@@ -13,24 +13,19 @@ use bitcoin::{Amount, Network, ScriptBuf, WPubkeyHash};
 use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
 use bitmodel_devnet::Devnet;
 use bitmodel_index::sync::sync;
-use bitmodel_protocol::{AssetId, Kind, Parent, Payee, Record, Relation};
+use bitmodel_protocol::{AssetId, Parent, Payee, Record, Relation};
 use bitmodel_server::router;
+use bitmodel_testkit::fixture;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
 fn record(name: &str, n: u8, parents: Vec<Parent>, payees: Vec<Payee>) -> Record {
+    let cap = recommended_fee_cap(parents.len() + payees.len());
     Record {
-        kind: Kind::Model,
-        name: name.into(),
-        version: "1".into(),
-        license: "MIT".into(),
-        content: None,
-        owner: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20])),
-        fee_cap: recommended_fee_cap(parents.len() + payees.len()),
-        price: None,
         parents,
         payees,
+        ..fixture::record(name, fixture::owner(n), cap)
     }
 }
 

@@ -5,11 +5,9 @@
 
 mod common;
 
-use bitcoin::hashes::{sha256, Hash};
-use bitcoin::{ScriptBuf, WPubkeyHash};
 use bitmodel_devnet::Devnet;
-use bitmodel_protocol::record::Content;
 use bitmodel_protocol::{AssetId, Kind, Record};
+use bitmodel_testkit::fixture;
 use bitmodel_testkit::webdriver::Browser;
 
 const ATTACK: &str = "document.title='ran';\
@@ -21,20 +19,8 @@ try{top.location='/?owned=1'}catch(e){}";
 fn record(name: &str, body: &[u8]) -> Record {
     Record {
         kind: Kind::Code,
-        name: name.into(),
-        version: "1".into(),
-        license: "MIT".into(),
-        content: Some(Content {
-            sha256: sha256::Hash::hash(body).to_byte_array(),
-            size: body.len() as u64,
-            uris: vec![],
-            parts: None,
-        }),
-        owner: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([4; 20])),
-        fee_cap: 20_000,
-        price: None,
-        parents: vec![],
-        payees: Vec::new(),
+        content: Some(fixture::content(body, None)),
+        ..fixture::record(name, fixture::owner(4), 20_000)
     }
 }
 

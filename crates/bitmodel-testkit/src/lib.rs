@@ -9,6 +9,7 @@
 //! format.
 
 pub mod bsv;
+pub mod fixture;
 
 /// The shared test data (`../shared` beside the checkout, or `$BITMODEL_SHARED`), for every
 /// test and benchmark that reads it. Panics with instructions when it is missing: a test
