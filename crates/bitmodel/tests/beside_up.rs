@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use bitmodel_rpc::{Auth, Client};
@@ -36,7 +35,7 @@ fn up(datadir: &Path, extra: &[&str]) -> (Running, String, String) {
 fn every_command_works_beside_a_running_up() {
     let tmp = tempfile::tempdir().unwrap();
     // No keeper here: the CLI's own distribute is under test, and the keeper would race it.
-    let (mut running, api, rpc) = up(tmp.path(), &["--no-keeper"]);
+    let (running, api, rpc) = up(tmp.path(), &["--no-keeper"]);
     let node = Client::new(&rpc, Auth::Cookie(tmp.path().join("devnet/.cookie"))).unwrap();
     let mine = |n: u64, to: &str| node.generate_to_address(n, to).unwrap();
     let cli = Cli {
@@ -101,14 +100,7 @@ fn every_command_works_beside_a_running_up() {
     assert_eq!(d["distributions"].as_array().map(Vec::len), Some(2), "{d}");
 
     // `up` stops cleanly, takes its record with it, and the index file is the CLI's again.
-    let mut child = running.0.take().unwrap();
-    let ok = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    assert!(child.wait().unwrap().success());
+    running.interrupt();
     assert!(!tmp.path().join("devnet/node.json").exists());
     let r = cli.raw(&["asset", &model, "--json"]);
     assert_ne!(r.code, 0, "the devnet stopped with up");
