@@ -53,18 +53,6 @@ pub fn wallet(ctx: &Context) -> anyhow::Result<MvcWallet> {
     Ok(w)
 }
 
-/// The asset's splitter, rebuilt from its record and its parents' splitters in the index.
-pub fn splitter(index: &Reader, row: &AssetRow) -> anyhow::Result<Splitter> {
-    let mut parents = Vec::with_capacity(row.record.parents.len());
-    for p in &row.record.parents {
-        match index.asset(&p.asset)?.and_then(|r| r.vault) {
-            Some(v) => parents.push(v),
-            None => bail!("parent {} of {} has no splitter", p.asset, row.id),
-        }
-    }
-    Ok(Splitter::of_record(&row.record, &parents)?)
-}
-
 /// What a record's file and fee cap need at registration.
 pub struct Draft {
     pub record: Record,
@@ -280,7 +268,13 @@ pub fn distribute(
     given_rate: Option<u64>,
 ) -> anyhow::Result<Output> {
     let id = row.id;
-    let sp = splitter(index, row)?;
+    // The keeper's own derivation (record and parents' splitters), so both push the same.
+    let sp = bitmodel_keeper::VaultSource::mvc_splitter(index, &id)?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "{id} has no splitter on {} (its owner or a payee is not P2PKH, or a parent has none)",
+            ctx.chain()
+        )
+    })?;
     let status = index
         .vault_status(&id)?
         .ok_or_else(|| anyhow::anyhow!("unknown asset {id}"))?;
