@@ -117,13 +117,14 @@ pub fn register(ctx: &Context, index: &Reader, mut d: Draft) -> anyhow::Result<O
     }
     // The splitter must exist for these terms (P2PKH payees, weights) before money can go in.
     let sp = Splitter::of_record(&d.record, &parent_scripts)?;
-    let need = fee_for(sp.spend_bytes()? as u64, rate);
+    let bytes = sp.spend_bytes()?;
+    let need = fee_for(bytes as u64, rate);
     if d.record.fee_cap < need {
         bail!(
             "--fee-cap {} sats is below what one distribution of this splitter costs at {rate} sat/kB ({} sats for {} bytes); raise it",
             sats(d.record.fee_cap),
             sats(need),
-            sp.spend_bytes()?
+            bytes
         );
     }
     let outputs = registration_outputs(
