@@ -5,12 +5,13 @@
 //! payment's spend names, nor the splitter UTXO a distribution spends. Scripts are not run
 //! here (the BSV node tests do that); this is the bookkeeping.
 
-use bitcoin::block::{Header, Version as BlockVersion};
+mod common;
+
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::transaction::Version;
 use bitcoin::{
-    absolute::LockTime, Amount, Block, BlockHash, CompactTarget, OutPoint, PubkeyHash, ScriptBuf,
-    Sequence, Transaction, TxIn, TxMerkleNode, TxOut,
+    absolute::LockTime, Amount, Block, BlockHash, OutPoint, PubkeyHash, ScriptBuf, Sequence,
+    Transaction, TxIn, TxOut,
 };
 use bitmodel_index::rows::{ContentStatus, Event};
 use bitmodel_index::Index;
@@ -63,19 +64,7 @@ fn coinbase(h: u32) -> Transaction {
 }
 
 fn block(prev: BlockHash, h: u32, txs: Vec<Transaction>) -> Block {
-    let mut txdata = vec![coinbase(h)];
-    txdata.extend(txs);
-    Block {
-        header: Header {
-            version: BlockVersion::from_consensus(0x2000_0000),
-            prev_blockhash: prev,
-            merkle_root: TxMerkleNode::all_zeros(),
-            time: 1_700_000_000 + h,
-            bits: CompactTarget::from_consensus(0x207f_ffff),
-            nonce: h,
-        },
-        txdata,
-    }
+    common::block(prev, h, coinbase(h), txs)
 }
 
 struct Chainer {

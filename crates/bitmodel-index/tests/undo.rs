@@ -2,12 +2,13 @@
 //! arrive, a reorg within the depth still rolls back exactly, and a deeper one is a typed
 //! error that names what to do — never a partial rollback.
 
-use bitcoin::block::{Header, Version as BlockVersion};
+mod common;
+
 use bitcoin::hashes::Hash;
 use bitcoin::transaction::Version;
 use bitcoin::{
-    absolute::LockTime, Amount, Block, BlockHash, CompactTarget, OutPoint, ScriptBuf, Sequence,
-    Transaction, TxIn, TxMerkleNode, TxOut,
+    absolute::LockTime, Amount, Block, BlockHash, OutPoint, ScriptBuf, Sequence, Transaction, TxIn,
+    TxOut,
 };
 use bitmodel_index::{Index, IndexError};
 use bitmodel_protocol::Chain;
@@ -27,17 +28,7 @@ fn block(prev: BlockHash, h: u32) -> Block {
             script_pubkey: ScriptBuf::new(),
         }],
     };
-    Block {
-        header: Header {
-            version: BlockVersion::from_consensus(0x2000_0000),
-            prev_blockhash: prev,
-            merkle_root: TxMerkleNode::all_zeros(),
-            time: 1_700_000_000 + h,
-            bits: CompactTarget::from_consensus(0x207f_ffff),
-            nonce: h,
-        },
-        txdata: vec![coinbase],
-    }
+    common::block(prev, h, coinbase, vec![])
 }
 
 #[test]
