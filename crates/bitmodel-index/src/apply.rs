@@ -591,8 +591,9 @@ fn direct_payment(
     let rows = ancestry(j, &asset_paid)?;
     let pairs: Vec<_> = rows.iter().map(|r| (r.id, &r.record)).collect();
     let nodes = direct::lineage_nodes(&pairs);
-    let split =
-        direct::direct_split(&nodes, amount).map_err(|e| IndexError::Corrupt(e.to_string()))?;
+    let split = direct::direct_split(&nodes, amount).map_err(|e| {
+        IndexError::corrupt(format!("direct split of a payment to {asset_paid}"), e)
+    })?;
     // Node i is rows[i], or (past the rows) a payee of rows[payee_of].
     let row_of = |i: usize| &rows[nodes[i].payee_of.unwrap_or(i)];
     // What each payout script was owed in total, against what the transaction paid it.

@@ -27,16 +27,40 @@ use journal::{Journal, Undo};
 use rows::{decode, encode, AssetRow, AssetStats, Earnings, Event, InvalidRow, VaultUtxo};
 use schema::*;
 
+/// Why the index could not answer. Variants with a source keep it (`#[source]`) and also
+/// repeat its text in their message: the server's problem details print only this top-level
+/// message.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
+    /// redb failed; every redb error type converts into this (see the `From` impl below).
     #[error("index database error: {0}")]
-    Db(String),
+    Storage(#[source] redb::Error),
+    #[error("index database error: cannot remove {path}: {source}")]
+    Remove {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the index at {path} is held by another bitmodel process (a running `bitmodel up`?) and no running node is recorded beside it in node.json")]
     InUse { path: String },
     #[error("reading the running node's index: {0}")]
     Remote(String),
+    /// Asking the running node's index failed (`what`: its url, and the question).
+    #[error("reading the running node's index: {what}: {source}")]
+    RemoteFailed {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("index database is corrupt: {0}; delete it and re-index")]
     Corrupt(String),
+    /// A stored value that does not decode (or no longer makes what it was stored for).
+    #[error("index database is corrupt: {what}: {source}; delete it and re-index")]
+    CorruptValue {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("index schema version {found} is older than this software's {expected}; it is rebuilt from the chain (`open_or_rebuild`), or delete it and re-index")]
     SchemaMismatch { found: u32, expected: u32 },
     #[error("the index at {path} has schema version {found}, newer than this software's {expected}: it was written by a newer bitmodel and is left untouched; upgrade bitmodel, or use another --datadir")]
@@ -65,22 +89,28 @@ pub enum IndexError {
     },
 }
 
-macro_rules! db_errors {
-    ($($t:ty),*) => {$(
-        impl From<$t> for IndexError {
-            fn from(e: $t) -> Self {
-                IndexError::Db(e.to_string())
-            }
-        }
-    )*};
+/// Any of redb's error types (`DatabaseError`, `TransactionError`, `TableError`,
+/// `StorageError`, `CommitError`, ...) becomes [`IndexError::Storage`], keeping it as the
+/// source, so `?` works on every redb call. (Coherent because `IndexError` has no other
+/// `From` impl from a foreign type; add one and this must become per-type impls.)
+impl<E: Into<redb::Error>> From<E> for IndexError {
+    fn from(e: E) -> Self {
+        IndexError::Storage(e.into())
+    }
 }
-db_errors!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
+
+impl IndexError {
+    /// A stored value (`what`) that does not decode, with why.
+    pub(crate) fn corrupt(
+        what: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> IndexError {
+        IndexError::CorruptValue {
+            what: what.into(),
+            source: source.into(),
+        }
+    }
+}
 
 /// Sums every asset's stats.
 fn sum_stats(t: &impl ReadableTable<&'static [u8], &'static [u8]>) -> Result<Totals, IndexError> {
@@ -236,8 +266,9 @@ impl Index {
     pub fn open_or_rebuild(path: &Path, chain: Chain) -> Result<(Index, Option<u32>), IndexError> {
         match Index::open(path, chain) {
             Err(IndexError::SchemaMismatch { found, .. }) => {
-                std::fs::remove_file(path).map_err(|e| {
-                    IndexError::Db(format!("cannot remove {}: {e}", path.display()))
+                std::fs::remove_file(path).map_err(|source| IndexError::Remove {
+                    path: path.display().to_string(),
+                    source,
                 })?;
                 Ok((Index::open(path, chain)?, Some(found)))
             }
@@ -268,7 +299,7 @@ impl Index {
         }
         let height = u32::from_le_bytes(v[..4].try_into().expect("4 bytes"));
         let hash =
-            BlockHash::from_slice(&v[4..]).map_err(|e| IndexError::Corrupt(e.to_string()))?;
+            BlockHash::from_slice(&v[4..]).map_err(|e| IndexError::corrupt("tip hash", e))?;
         Ok(Some((height, hash)))
     }
 
@@ -277,8 +308,11 @@ impl Index {
         let txn = self.db.begin_read()?;
         let t = txn.open_table(BLOCKS)?;
         let v = t.get(height)?;
-        v.map(|v| BlockHash::from_slice(v.value()).map_err(|e| IndexError::Corrupt(e.to_string())))
-            .transpose()
+        v.map(|v| {
+            BlockHash::from_slice(v.value())
+                .map_err(|e| IndexError::corrupt(format!("block hash at height {height}"), e))
+        })
+        .transpose()
     }
 
     /// The block holding `txid`, if one of its outputs is an unspent vault UTXO: how the
@@ -499,7 +533,7 @@ impl Index {
             let (k, _) = item?;
             let k = k.value();
             let txid = bitcoin::Txid::from_slice(k.get(44..76).unwrap_or_default())
-                .map_err(|e| IndexError::Corrupt(format!("asset event key: {e}")))?;
+                .map_err(|e| IndexError::corrupt("asset event key", e))?;
             let Some(v) = events.get(AsRef::<[u8]>::as_ref(&txid))? else {
                 return Err(IndexError::Corrupt(format!("no events for {txid}")));
             };
@@ -618,7 +652,7 @@ impl Index {
         }
         record_vaults(&row.record, &parent_vaults, self.chain)
             .map(Some)
-            .map_err(|e| IndexError::Corrupt(format!("vaults of {id}: {e}")))
+            .map_err(|e| IndexError::corrupt(format!("vaults of {id}"), e))
     }
 
     /// The asset's splitters in pre-order, ready to build covenant spends (all of them:
@@ -630,7 +664,10 @@ impl Index {
     /// The asset's vault, ready to build covenant spends.
     pub fn vault(&self, id: &AssetId) -> Result<Option<Vault>, IndexError> {
         self.vault_terms(id)?
-            .map(|t| Vault::new(t, self.chain).map_err(|e| IndexError::Corrupt(e.to_string())))
+            .map(|t| {
+                Vault::new(t, self.chain)
+                    .map_err(|e| IndexError::corrupt(format!("vault terms of {id}"), e))
+            })
             .transpose()
     }
 
@@ -691,7 +728,8 @@ impl Index {
         let t = txn.open_table(SPENT_BY)?;
         let v = t.get(rows::outpoint_key(&o.txid, o.vout).as_slice())?;
         v.map(|v| {
-            bitcoin::Txid::from_slice(v.value()).map_err(|e| IndexError::Corrupt(e.to_string()))
+            bitcoin::Txid::from_slice(v.value())
+                .map_err(|e| IndexError::corrupt(format!("spender of {o}"), e))
         })
         .transpose()
     }
@@ -715,7 +753,7 @@ impl Index {
                     .map_err(|_| IndexError::Corrupt("event log key".into()))?,
             );
             let txid = bitcoin::Txid::from_slice(v.value())
-                .map_err(|e| IndexError::Corrupt(e.to_string()))?;
+                .map_err(|e| IndexError::corrupt("event log txid", e))?;
             let list = match events.get(v.value())? {
                 Some(e) => decode(e.value())?,
                 None => return Err(IndexError::Corrupt(format!("no events for {txid}"))),

@@ -177,7 +177,10 @@ impl Remote {
     /// The index served at `url` (`http://host:port/`), which must be of `chain`.
     pub fn connect(url: &str, chain: Chain) -> Result<Remote, IndexError> {
         let web = Web::new(url.trim_end_matches('/'))
-            .map_err(|e| IndexError::Remote(format!("{url}: {e}")))?
+            .map_err(|e| IndexError::RemoteFailed {
+                what: url.to_owned(),
+                source: e.into(),
+            })?
             .with_timeout(Duration::from_secs(30));
         let r = Remote {
             web,
@@ -200,10 +203,13 @@ impl Remote {
 
     fn get<T: DeserializeOwned>(&self, q: Query) -> Result<T, IndexError> {
         let body = serde_json::to_value(&q).expect("queries serialise");
-        let r = self
-            .web
-            .post_json("/api/v1/index", &body)
-            .map_err(|e| IndexError::Remote(format!("{}: {e}", self.url)))?;
+        let r =
+            self.web
+                .post_json("/api/v1/index", &body)
+                .map_err(|e| IndexError::RemoteFailed {
+                    what: self.url.clone(),
+                    source: e.into(),
+                })?;
         if r.status != 200 {
             return Err(IndexError::Remote(format!(
                 "{} answered http {} to {q:?}: {}",
@@ -212,8 +218,9 @@ impl Remote {
                 String::from_utf8_lossy(&r.body[..r.body.len().min(300)])
             )));
         }
-        serde_json::from_slice(&r.body).map_err(|e| {
-            IndexError::Remote(format!("{}: undecodable answer to {q:?}: {e}", self.url))
+        serde_json::from_slice(&r.body).map_err(|e| IndexError::RemoteFailed {
+            what: format!("{}: undecodable answer to {q:?}", self.url),
+            source: e.into(),
         })
     }
 
@@ -341,8 +348,9 @@ impl Reader {
                 .map(|ts| {
                     ts.into_iter()
                         .map(|t| {
-                            Vault::new(t.into_terms(), self.chain())
-                                .map_err(|e| IndexError::Corrupt(e.to_string()))
+                            Vault::new(t.into_terms(), self.chain()).map_err(|e| {
+                                IndexError::corrupt(format!("splitter terms of {id}"), e)
+                            })
                         })
                         .collect()
                 })
@@ -357,7 +365,8 @@ impl Reader {
             Reader::Remote(_) => self
                 .vault_terms(id)?
                 .map(|t| {
-                    Vault::new(t, self.chain()).map_err(|e| IndexError::Corrupt(e.to_string()))
+                    Vault::new(t, self.chain())
+                        .map_err(|e| IndexError::corrupt(format!("vault terms of {id}"), e))
                 })
                 .transpose(),
         }

@@ -14,7 +14,7 @@ pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
 }
 
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, IndexError> {
-    ciborium::from_reader(bytes).map_err(|e| IndexError::Corrupt(e.to_string()))
+    ciborium::from_reader(bytes).map_err(|e| IndexError::corrupt(std::any::type_name::<T>(), e))
 }
 
 /// A registered, valid asset.
