@@ -101,7 +101,7 @@ pub fn verify_script(
             }
             verify_witness_program(witness, version, program, flags, checker, false)?;
             // The stack is not clean for witness programs; make the CLEANSTACK check pass.
-            stack.0.truncate(1);
+            stack.truncate(1);
         }
     }
 
@@ -133,7 +133,7 @@ pub fn verify_script(
                     return Err(ScriptError::WitnessMalleatedP2sh);
                 }
                 verify_witness_program(witness, version, program, flags, checker, true)?;
-                stack.0.truncate(1);
+                stack.truncate(1);
             }
         }
     }
