@@ -31,7 +31,7 @@ impl Client {
         let info: Value = self.call("getblockchaininfo", &[])?;
         let chain = info["chain"]
             .as_str()
-            .ok_or_else(|| Error::Decode("getblockchaininfo: no chain name".into()))?
+            .ok_or_else(|| Error::decode("getblockchaininfo: no chain name"))?
             .to_owned();
         let blocks = info["blocks"].as_u64().unwrap_or(0);
         let genesis = self.get_block_hash(0)?;

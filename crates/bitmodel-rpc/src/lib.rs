@@ -43,8 +43,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot use {path} as the node's certificate authority: {why}; give a PEM file of the CA certificate")]
-    Ca { path: String, why: String },
+    #[error("cannot use {path} as the node's certificate authority: {source}; give a PEM file of the CA certificate")]
+    Ca {
+        path: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("cannot reach the node at {addr} after {attempts} attempts: {source}")]
     Unreachable {
         addr: String,
@@ -64,11 +68,67 @@ pub enum Error {
     Http { status: u16, body: String },
     #[error("rpc error {code}: {message}")]
     Rpc { code: i64, message: String },
-    #[error("the node's reply could not be decoded: {0}")]
-    Decode(String),
+    #[error(transparent)]
+    Decode(Undecodable),
+}
+
+/// What of the node's reply could not be decoded, and why when a decoder said (its error,
+/// kept whole as the source, and repeated in the message as the other variants do).
+#[derive(Debug)]
+pub struct Undecodable {
+    pub what: String,
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl std::fmt::Display for Undecodable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the node's reply could not be decoded: {}", self.what)?;
+        match &self.source {
+            Some(source) => write!(f, ": {source}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for Undecodable {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Why hex from the node is not the block or transaction it should be.
+#[derive(Debug, thiserror::Error)]
+pub enum HexError {
+    #[error(transparent)]
+    Hex(#[from] bitcoin::hex::HexToBytesError),
+    #[error(transparent)]
+    Consensus(#[from] bitcoin::consensus::encode::Error),
+    #[error("{0} bytes left over after decoding")]
+    LeftOver(usize),
 }
 
 impl Error {
+    /// The reply's `what` is missing or malformed.
+    pub(crate) fn decode(what: impl Into<String>) -> Error {
+        Error::Decode(Undecodable {
+            what: what.into(),
+            source: None,
+        })
+    }
+
+    /// The reply's `what` did not decode, for `source`.
+    pub(crate) fn undecodable(
+        what: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
+        Error::Decode(Undecodable {
+            what: what.into(),
+            source: Some(source.into()),
+        })
+    }
+
     /// The JSON-RPC error code, if the node answered with one.
     pub fn rpc_code(&self) -> Option<i64> {
         match self {
@@ -248,7 +308,7 @@ impl Client {
     /// Calls `method` with positional parameters and decodes the result.
     pub fn call<T: DeserializeOwned>(&self, method: &str, params: &[Value]) -> Result<T, Error> {
         let v = self.call_value(method, Value::Array(params.to_vec()))?;
-        serde_json::from_value(v).map_err(|e| Error::Decode(format!("{method}: {e}")))
+        serde_json::from_value(v).map_err(|e| Error::undecodable(method, e))
     }
 
     pub fn get_block_count(&self) -> Result<u64, Error> {
@@ -265,12 +325,12 @@ impl Client {
 
     pub fn get_block(&self, hash: &BlockHash) -> Result<Block, Error> {
         let hex: String = self.call("getblock", &[json!(hash.to_string()), json!(0)])?;
-        deserialize_hex(&hex).map_err(|e| Error::Decode(format!("block {hash}: {e}")))
+        deserialize_hex(&hex).map_err(|e| Error::undecodable(format!("block {hash}"), e))
     }
 
     pub fn get_raw_transaction(&self, txid: &Txid) -> Result<Transaction, Error> {
         let hex: String = self.call("getrawtransaction", &[json!(txid.to_string())])?;
-        deserialize_hex(&hex).map_err(|e| Error::Decode(format!("transaction {txid}: {e}")))
+        deserialize_hex(&hex).map_err(|e| Error::undecodable(format!("transaction {txid}"), e))
     }
 
     /// A transaction and its confirmations (0 in the mempool). Without `-txindex` a node
@@ -297,9 +357,9 @@ impl Client {
         }
         let hex = v["hex"]
             .as_str()
-            .ok_or_else(|| Error::Decode(format!("transaction {txid}: no hex in the reply")))?;
-        let tx =
-            deserialize_hex(hex).map_err(|e| Error::Decode(format!("transaction {txid}: {e}")))?;
+            .ok_or_else(|| Error::decode(format!("transaction {txid}: no hex in the reply")))?;
+        let tx = deserialize_hex(hex)
+            .map_err(|e| Error::undecodable(format!("transaction {txid}"), e))?;
         let confirmations = v["confirmations"].as_u64().unwrap_or(0) as u32;
         Ok((tx, confirmations))
     }
@@ -319,13 +379,12 @@ impl Client {
 
 /// Decodes a block or transaction from hex, whole: rust-bitcoin's plain decoder stops
 /// reading at 4,000,000 bytes, and Bitcoin SV and MVC blocks (and transactions) are larger.
-fn deserialize_hex<T: bitcoin::consensus::Decodable>(hex: &str) -> Result<T, String> {
-    let bytes: Vec<u8> = bitcoin::hex::FromHex::from_hex(hex)
-        .map_err(|e: bitcoin::hex::HexToBytesError| e.to_string())?;
+fn deserialize_hex<T: bitcoin::consensus::Decodable>(hex: &str) -> Result<T, HexError> {
+    let bytes: Vec<u8> = bitcoin::hex::FromHex::from_hex(hex)?;
     let mut slice: &[u8] = &bytes;
-    let v = T::consensus_decode_from_finite_reader(&mut slice).map_err(|e| e.to_string())?;
+    let v = T::consensus_decode_from_finite_reader(&mut slice)?;
     if !slice.is_empty() {
-        return Err(format!("{} bytes left over after decoding", slice.len()));
+        return Err(HexError::LeftOver(slice.len()));
     }
     Ok(v)
 }

@@ -26,14 +26,14 @@ pub struct Reply {
 
 /// Roots to trust for https, read from a PEM file.
 pub fn roots_from_pem(path: &Path) -> Result<Vec<Certificate<'static>>, Error> {
-    let bad = |why: String| Error::Ca {
+    let bad = |source: Box<dyn std::error::Error + Send + Sync>| Error::Ca {
         path: path.display().to_string(),
-        why,
+        source,
     };
-    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let pem = std::fs::read(path).map_err(|e| bad(e.into()))?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
-        if let PemItem::Certificate(c) = item.map_err(|e| bad(e.to_string()))? {
+        if let PemItem::Certificate(c) = item.map_err(|e| bad(e.into()))? {
             certs.push(c);
         }
     }

@@ -20,7 +20,7 @@ impl Response {
     /// The body as JSON (problem details included).
     pub fn json(&self) -> Result<serde_json::Value, Error> {
         serde_json::from_slice(&self.body).map_err(|e| {
-            Error::Decode(format!(
+            Error::decode(format!(
                 "http {} reply is not json ({e}): {}",
                 self.status,
                 String::from_utf8_lossy(&self.body[..self.body.len().min(200)])
