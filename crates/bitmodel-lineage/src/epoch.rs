@@ -2,7 +2,7 @@
 //! comma-separated names. A base model becomes a `finetune` edge, a dataset a `dataset` edge.
 //! "Unspecified unreleased" is Epoch's placeholder for private data and is not a dataset.
 
-use super::{Candidate, ImportReport, Lineage, LineageError, Skipped, WeightPolicy};
+use super::{Candidate, ImportReport, Lineage, LineageError, ParseError, Skipped, WeightPolicy};
 use bitmodel_protocol::record::{Kind, Relation};
 
 const PLACEHOLDERS: &[&str] = &["unspecified unreleased", "unspecified", "unknown"];
@@ -20,7 +20,7 @@ pub fn import_epoch(
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| LineageError::Csv(e.to_string()))?
+        .map_err(|e| LineageError::Csv(ParseError::new(e)))?
         .clone();
     let col = |name: &'static str| {
         headers

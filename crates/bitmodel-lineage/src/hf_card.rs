@@ -5,7 +5,7 @@
 
 use serde_norway::Value;
 
-use super::{Candidate, ImportReport, Lineage, LineageError, Skipped, WeightPolicy};
+use super::{Candidate, ImportReport, Lineage, LineageError, ParseError, Skipped, WeightPolicy};
 use bitmodel_protocol::record::{Kind, Relation};
 
 /// The lineage fields of a card.
@@ -37,14 +37,15 @@ pub fn parse_hf_card(text: &str) -> Result<HfCard, LineageError> {
     if !closed {
         return Err(LineageError::NoFrontMatter);
     }
-    let v: Value = serde_norway::from_str(&yaml).map_err(|e| LineageError::Yaml(e.to_string()))?;
+    let v: Value =
+        serde_norway::from_str(&yaml).map_err(|e| LineageError::Yaml(ParseError::new(e)))?;
     if v.is_null() {
         return Ok(HfCard::default());
     }
     if !v.is_mapping() {
-        return Err(LineageError::Yaml(
-            "front matter must be a mapping of fields".into(),
-        ));
+        return Err(LineageError::Yaml(ParseError::new(
+            "front matter must be a mapping of fields",
+        )));
     }
     let strings = |field: &'static str| -> Result<Vec<String>, LineageError> {
         match v.get(field) {

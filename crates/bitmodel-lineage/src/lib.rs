@@ -103,12 +103,14 @@ pub enum LineageError {
         column: &'static str,
         found: String,
     },
-    #[error("CSV input could not be read: {0}")]
-    Csv(String),
+    /// The parser's words are the source, not repeated here: the CLI prints the chain.
+    #[error("CSV input could not be read")]
+    Csv(#[source] ParseError),
     #[error("model card has no YAML front matter: it must start with a '---' line and close it with another '---' line")]
     NoFrontMatter,
-    #[error("model card front matter is not valid YAML: {0}")]
-    Yaml(String),
+    /// The parser's words are the source, not repeated here: the CLI prints the chain.
+    #[error("model card front matter is not valid YAML")]
+    Yaml(#[source] ParseError),
     #[error("model card front matter field '{field}' must be {expected}")]
     CardField {
         field: &'static str,
@@ -123,6 +125,37 @@ pub enum LineageError {
     #[error("lineage file is inconsistent: {0}")]
     Inconsistent(String),
 }
+
+/// Why a parser (CSV, YAML) refused the input: its error, shared so that [`LineageError`]
+/// stays `Clone` and `Eq` (two are equal when they say the same thing).
+#[derive(Clone, Debug)]
+pub struct ParseError(std::sync::Arc<dyn std::error::Error + Send + Sync>);
+
+impl ParseError {
+    pub fn new(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> ParseError {
+        ParseError(e.into().into())
+    }
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ParseError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for ParseError {
+    fn eq(&self, other: &ParseError) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for ParseError {}
 
 impl Lineage {
     /// Rebuilds the lookup tables after deserialising, and checks the file's consistency.
