@@ -48,7 +48,7 @@ fn spend(signer: &Signer, op: OutPoint) -> Transaction {
 }
 
 /// `n` confirmed coins of [`COIN_VALUE`] paying `signer`, made by fan-out transactions.
-fn make_coins(devnet: &Devnet, signer: &Signer, n: usize) -> Vec<OutPoint> {
+pub(crate) fn make_coins(devnet: &Devnet, signer: &Signer, n: usize) -> Vec<OutPoint> {
     let mut coins = Vec::with_capacity(n);
     let fee = 200_000;
     while coins.len() < n {

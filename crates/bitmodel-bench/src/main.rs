@@ -6,6 +6,7 @@ mod cflow;
 mod covenant;
 mod devnet;
 mod economy;
+mod follow;
 mod index;
 mod keeper;
 mod mvc;
@@ -16,7 +17,8 @@ mod server;
 use std::process::ExitCode;
 
 const GROUPS: &[&str] = &[
-    "cflow", "covenant", "devnet", "economy", "index", "keeper", "mvc", "script", "server",
+    "cflow", "covenant", "devnet", "economy", "follow", "index", "keeper", "mvc", "script",
+    "server",
 ];
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
             "covenant" => covenant::run(),
             "devnet" => devnet::run(),
             "economy" => economy::run(),
+            "follow" => follow::run(),
             "index" => index::run(),
             "keeper" => keeper::run(),
             "mvc" => mvc::run(),

@@ -264,7 +264,7 @@ pub fn run() {
         .expect("funded");
     dn.mine(1).expect("mined");
     let node = client();
-    wallet.sync(&node).expect("synced");
+    wallet.sync(&node, &node).expect("synced");
     let web = Web::new(&url).expect("a url");
     let rate = FeeRate::from_sat_per_vb(2).expect("a rate");
     let mut payments = Vec::new();

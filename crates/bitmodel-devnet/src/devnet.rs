@@ -158,6 +158,12 @@ impl Devnet {
         self.state.lock()
     }
 
+    /// The chain's blocks read in this process, for the index and wallets of a `bitmodel up`
+    /// that runs this devnet: no JSON-RPC, no hex, no loopback.
+    pub fn blocks(&self) -> crate::Blocks {
+        crate::Blocks::new(self.state.clone())
+    }
+
     /// Mines `n` blocks paying the faucet.
     pub fn mine(&self, n: usize) -> Result<Vec<BlockHash>, DevnetError> {
         self.mine_to(n, &self.state.mine_to)

@@ -8,6 +8,7 @@
 //! It is a real chain, not a mock: tests built on it cannot pass with transactions a real
 //! node would reject. Start one with [`Devnet::spawn`].
 
+pub mod blocks;
 pub mod chain;
 pub mod consensus;
 pub mod devnet;
@@ -20,6 +21,7 @@ pub mod params;
 pub mod rpc;
 pub mod store;
 
+pub use blocks::Blocks;
 pub use devnet::{Config, Devnet};
 pub use error::{DevnetError, Reject, RejectClass};
 pub use node::Node;

@@ -99,3 +99,56 @@ fn bdk_wallet_syncs_and_sends_through_the_devnet() {
         .sum();
     assert_eq!(paid, 300_000);
 }
+
+/// The in-process block source shows exactly the chain the JSON-RPC server shows: the same
+/// tip, the same hash at every height, byte-identical blocks (with a real transaction), and
+/// clear errors past the tip or for an unknown hash.
+#[test]
+fn in_process_blocks_are_the_rpc_chain() {
+    use bitcoin::consensus::encode::serialize;
+    use bitcoin::hashes::Hash;
+    use bitmodel_rpc::source::BlockSource;
+
+    let devnet = Devnet::spawn().expect("devnet starts");
+    let signer = Signer::from_seed(b"in-process reader");
+    devnet
+        .fund(&signer.script_pubkey(), Amount::from_sat(2_000_000))
+        .expect("funded");
+    devnet.mine(2).expect("mined");
+    let (user, password) = devnet.rpc_credentials();
+    let rpc = bitmodel_rpc::Client::new(
+        &devnet.rpc_url(),
+        bitmodel_rpc::Auth::UserPass(user.into(), password.into()),
+    )
+    .expect("client");
+    let blocks = devnet.blocks();
+    let tip = blocks.tip_height().expect("tip");
+    assert_eq!(u64::from(tip), rpc.get_block_count().expect("count"));
+    assert!(tip >= 3);
+    let mut transactions = 0;
+    for height in 0..=tip {
+        let hash = blocks.block_hash(height).expect("hash");
+        assert_eq!(
+            hash,
+            rpc.get_block_hash(u64::from(height)).expect("rpc hash")
+        );
+        let ours = blocks.block(&hash).expect("block");
+        let theirs = rpc.get_block(&hash).expect("rpc block");
+        assert_eq!(serialize(&ours), serialize(&theirs), "block {height}");
+        transactions += ours.txdata.len();
+    }
+    assert!(
+        transactions > usize::try_from(tip).unwrap() + 1,
+        "the funding transaction is there"
+    );
+    let past = blocks.block_hash(tip + 1).expect_err("past the tip");
+    assert!(
+        past.to_string()
+            .contains(&format!("no block at height {}", tip + 1)),
+        "{past}"
+    );
+    let unknown = blocks
+        .block(&bitcoin::BlockHash::all_zeros())
+        .expect_err("unknown hash");
+    assert!(unknown.to_string().contains("has no block"), "{unknown}");
+}

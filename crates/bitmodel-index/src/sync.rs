@@ -1,36 +1,12 @@
-//! Following a node. The index talks to any source of blocks through [`BlockSource`] (three
-//! methods; the bitcoind JSON-RPC client implements it), so the same code follows the
+//! Following a node. The index reads blocks through [`BlockSource`] (the wallets' too: the
+//! JSON-RPC client and the in-process devnet implement it), so the same code follows the
 //! devnet, fractald or litecoind. Each step compares the indexed tip with the node's chain,
 //! rolls back to the fork point when they differ (a reorg), then applies new blocks one
 //! write transaction at a time — interrupting it at any moment loses nothing.
 
-use bitcoin::{Block, BlockHash};
+use bitmodel_rpc::source::{BlockSource, SourceError};
 
 use crate::{Index, IndexError};
-
-/// Why a source could not give a block: its own error, kept whole (with its sources).
-pub type SourceError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-/// Where blocks come from.
-pub trait BlockSource {
-    fn tip_height(&self) -> Result<u32, SourceError>;
-    fn block_hash(&self, height: u32) -> Result<BlockHash, SourceError>;
-    fn block(&self, hash: &BlockHash) -> Result<Block, SourceError>;
-}
-
-impl BlockSource for bitmodel_rpc::Client {
-    fn tip_height(&self) -> Result<u32, SourceError> {
-        Ok(self.get_block_count()? as u32)
-    }
-
-    fn block_hash(&self, height: u32) -> Result<BlockHash, SourceError> {
-        Ok(self.get_block_hash(u64::from(height))?)
-    }
-
-    fn block(&self, hash: &BlockHash) -> Result<Block, SourceError> {
-        Ok(self.get_block(hash)?)
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {

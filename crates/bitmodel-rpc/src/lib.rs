@@ -9,6 +9,7 @@
 //! the node *is* they learn from [`identity`], never from a flag.
 
 pub mod identity;
+pub mod source;
 mod transport;
 pub mod web;
 

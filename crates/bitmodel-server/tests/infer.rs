@@ -61,7 +61,7 @@ impl bitmodel_server::gateway::PaymentSource for NoTxindex {
         &self,
         txid: &bitcoin::Txid,
         block: Option<&bitcoin::BlockHash>,
-    ) -> Result<Option<(bitcoin::Transaction, u32)>, bitmodel_index::sync::SourceError> {
+    ) -> Result<Option<(bitcoin::Transaction, u32)>, bitmodel_rpc::source::SourceError> {
         match self.0.transaction(txid, block)? {
             Some((_, confs)) if confs > 0 && block.is_none() => Ok(None),
             found => Ok(found),
@@ -99,7 +99,7 @@ fn world() -> World {
     dn.fund(&addr.script_pubkey(), Amount::from_sat(10_000_000))
         .unwrap();
     dn.mine(1).unwrap();
-    wallet.sync(&client).unwrap();
+    wallet.sync(&client, &client).unwrap();
     World {
         dn,
         dir,

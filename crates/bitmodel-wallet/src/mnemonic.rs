@@ -52,12 +52,13 @@ pub(crate) fn open_file(
 /// `words` parsed, or a new 12-word mnemonic.
 pub(crate) fn make(words: Option<&str>) -> Result<Mnemonic, WalletError> {
     match words {
-        Some(words) => Mnemonic::parse_in(Language::English, words)
-            .map_err(|e| WalletError::BadMnemonic(e.to_string())),
+        Some(words) => {
+            Mnemonic::parse_in(Language::English, words).map_err(WalletError::BadMnemonic)
+        }
         None => {
             let mut entropy = [0u8; 16];
-            crate::wallet::getrandom(&mut entropy)?;
-            Mnemonic::from_entropy(&entropy).map_err(|e| WalletError::BadMnemonic(e.to_string()))
+            crate::wallet::getrandom(&mut entropy).map_err(WalletError::NoRandomness)?;
+            Ok(Mnemonic::from_entropy(&entropy).expect("16 bytes of entropy make 12 words"))
         }
     }
 }
@@ -71,7 +72,7 @@ pub(crate) fn save(
     match passphrase {
         Some(p) => {
             let sealed = crate::seal::seal(mnemonic.to_string().as_bytes(), p, |b| {
-                crate::wallet::getrandom(b).map_err(|e| e.to_string())
+                crate::wallet::getrandom(b)
             })?;
             store.put("mnemonic_sealed", &sealed)?;
         }
@@ -95,7 +96,7 @@ pub(crate) fn load(
         (None, None) => return Err(WalletError::Missing(path.display().to_string())),
     };
     Mnemonic::parse_in(Language::English, String::from_utf8_lossy(&words))
-        .map_err(|e| WalletError::BadMnemonic(e.to_string()))
+        .map_err(WalletError::BadMnemonic)
 }
 
 /// Binds the wallet to the node's chain on first use and refuses another chain later (a
@@ -106,7 +107,10 @@ pub(crate) fn bind_identity(
     path: &Path,
     found: &bitmodel_protocol::Identity,
 ) -> Result<(), WalletError> {
-    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("stored chain identity: {e}"));
+    let corrupt = |source| StoreError::Corrupt {
+        what: "stored chain identity",
+        source,
+    };
     let stored: Option<bitmodel_protocol::Identity> = match store.get("identity")? {
         Some(bytes) => Some(serde_json::from_slice(&bytes).map_err(corrupt)?),
         None => None,

@@ -23,6 +23,7 @@ use bitcoin::{
 use bitmodel_mvc::txid::TxidRule;
 pub use bitmodel_mvc::{fee_for, tx_version, DEFAULT_SAT_PER_KB};
 use bitmodel_protocol::Chain;
+use bitmodel_rpc::source::BlockSource;
 use bitmodel_rpc::Client;
 use serde::{Deserialize, Serialize};
 
@@ -107,8 +108,10 @@ impl MvcWallet {
     ) -> Result<MvcWallet, WalletError> {
         let (store, mnemonic) = crate::mnemonic::open_file(path, chain.name(), passphrase)?;
         let state = match store.get("mvc_state")? {
-            Some(b) => serde_json::from_slice(&b)
-                .map_err(|e| StoreError::Corrupt(format!("MVC wallet state: {e}")))?,
+            Some(b) => serde_json::from_slice(&b).map_err(|source| StoreError::Corrupt {
+                what: "MVC wallet state",
+                source,
+            })?,
             None => State::default(),
         };
         Ok(MvcWallet {
@@ -134,8 +137,8 @@ impl MvcWallet {
     }
 
     fn persist(&mut self) -> Result<(), WalletError> {
-        let b = serde_json::to_vec(&self.state)
-            .map_err(|e| StoreError::Corrupt(format!("MVC wallet state: {e}")))?;
+        // Plain data (heights, hashes, coins) always serializes; a failure would be a bug.
+        let b = serde_json::to_vec(&self.state).expect("the MVC wallet state serializes");
         self.store.put("mvc_state", &b)?;
         Ok(())
     }
@@ -186,14 +189,13 @@ impl MvcWallet {
         TxidRule::of(self.chain).txid(tx)
     }
 
-    /// Follows the node to its tip; then forgets pending transactions the node no longer
-    /// has. Returns the tip.
-    pub fn sync(&mut self, client: &Client) -> Result<u32, WalletError> {
-        let node = |e: bitmodel_rpc::Error| WalletError::Node(e.to_string());
-        let tip = client.get_block_count().map_err(node)? as u32;
+    /// Follows the chain in `blocks` to its tip (see [`crate::Wallet::sync`]); then forgets
+    /// pending transactions `node` no longer has. Returns the tip.
+    pub fn sync(&mut self, blocks: &impl BlockSource, node: &Client) -> Result<u32, WalletError> {
+        let tip = blocks.tip_height().map_err(WalletError::Node)?;
         if let Some((h, hash)) = self.state.tip {
             let theirs = if h <= tip {
-                Some(client.get_block_hash(u64::from(h)).map_err(node)?)
+                Some(blocks.block_hash(h).map_err(WalletError::Node)?)
             } else {
                 None
             };
@@ -206,16 +208,16 @@ impl MvcWallet {
         let watched = self.watched();
         let start = self.state.tip.map_or(0, |(h, _)| h + 1);
         for height in start..=tip {
-            let hash = client.get_block_hash(u64::from(height)).map_err(node)?;
-            let block = client.get_block(&hash).map_err(node)?;
+            let hash = blocks.block_hash(height).map_err(WalletError::Node)?;
+            let block = blocks.block(&hash).map_err(WalletError::Node)?;
             for (i, tx) in block.txdata.iter().enumerate() {
                 self.apply(tx, Some(height), i == 0, &watched);
             }
             self.state.tip = Some((height, hash));
         }
-        let in_mempool: std::collections::HashSet<Txid> = client
+        let in_mempool: std::collections::HashSet<Txid> = node
             .get_raw_mempool()
-            .map_err(node)?
+            .map_err(|e| WalletError::Node(Box::new(e)))?
             .into_iter()
             .collect();
         self.state
@@ -392,7 +394,7 @@ impl MvcWallet {
                 &self.key(c.key),
                 Amount::from_sat(c.value),
             )
-            .map_err(|e| WalletError::Bdk(format!("signing input {i}: {e}")))?;
+            .map_err(|source| WalletError::Sign { input: i, source })?;
         }
         Ok(tx)
     }

@@ -14,15 +14,20 @@ const NONCE: usize = 12;
 pub enum SealError {
     #[error("the wallet passphrase is wrong (or the sealed mnemonic is damaged)")]
     WrongPassphrase,
-    #[error("sealing the mnemonic failed: {0}")]
-    Crypto(String),
+    #[error("deriving the sealing key from the passphrase failed")]
+    Kdf(#[source] argon2::Error),
+    /// ChaCha20-Poly1305 refused to encrypt (its error carries nothing more).
+    #[error("sealing the mnemonic failed: the cipher refused it")]
+    Cipher,
+    #[error("no system randomness for the salt and nonce")]
+    Random(#[source] std::io::Error),
 }
 
 fn key(passphrase: &str, salt: &[u8]) -> Result<[u8; 32], SealError> {
     let mut key = [0u8; 32];
     Argon2::default()
         .hash_password_into(passphrase.as_bytes(), salt, &mut key)
-        .map_err(|e| SealError::Crypto(e.to_string()))?;
+        .map_err(SealError::Kdf)?;
     Ok(key)
 }
 
@@ -30,16 +35,16 @@ fn key(passphrase: &str, salt: &[u8]) -> Result<[u8; 32], SealError> {
 pub fn seal(
     secret: &[u8],
     passphrase: &str,
-    random: impl FnOnce(&mut [u8]) -> Result<(), String>,
+    random: impl FnOnce(&mut [u8]) -> std::io::Result<()>,
 ) -> Result<Vec<u8>, SealError> {
     let mut head = [0u8; SALT + NONCE];
-    random(&mut head).map_err(SealError::Crypto)?;
+    random(&mut head).map_err(SealError::Random)?;
     let k = key(passphrase, &head[..SALT])?;
     let cipher = ChaCha20Poly1305::new(&k.into());
     let nonce: [u8; NONCE] = head[SALT..].try_into().expect("12 bytes");
     let sealed = cipher
         .encrypt(&nonce.into(), secret)
-        .map_err(|e| SealError::Crypto(e.to_string()))?;
+        .map_err(|_| SealError::Cipher)?;
     Ok([head.as_slice(), &sealed].concat())
 }
 

@@ -13,22 +13,31 @@ const KV: TableDefinition<&str, &[u8]> = TableDefinition::new("wallet");
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// redb failed; every redb error type converts into this (see the `From` impl below).
     #[error("wallet file error: {0}")]
-    Db(String),
-    #[error("wallet file is damaged: {0}")]
-    Corrupt(String),
+    Storage(#[source] redb::Error),
+    #[error("cannot create the wallet file {path}")]
+    Create {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the wallet file is damaged: its {what} does not decode")]
+    Corrupt {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
-macro_rules! db_errors {
-    ($($t:ty),*) => {$(impl From<$t> for StoreError { fn from(e: $t) -> Self { StoreError::Db(e.to_string()) } })*};
+/// Any of redb's error types becomes [`StoreError::Storage`], kept as the source, so `?` works
+/// on every redb call — the index's pattern (`bitmodel_index::IndexError`). Coherent while
+/// `StoreError` has no other `From` impl from a foreign type.
+impl<E: Into<redb::Error>> From<E> for StoreError {
+    fn from(e: E) -> Self {
+        StoreError::Storage(e.into())
+    }
 }
-db_errors!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
 
 pub struct Store {
     db: Database,
@@ -45,8 +54,10 @@ impl Store {
                 use std::os::unix::fs::OpenOptionsExt;
                 o.mode(0o600);
             }
-            o.open(path)
-                .map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
+            o.open(path).map_err(|source| StoreError::Create {
+                path: path.display().to_string(),
+                source,
+            })?;
         }
         Ok(Store {
             db: Database::create(path)?,
@@ -76,9 +87,10 @@ impl WalletPersister for Store {
 
     fn initialize(store: &mut Self) -> Result<ChangeSet, StoreError> {
         match store.get("changeset")? {
-            Some(bytes) => {
-                serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
-            }
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt {
+                what: "change set",
+                source,
+            }),
             None => Ok(ChangeSet::default()),
         }
     }
@@ -86,7 +98,8 @@ impl WalletPersister for Store {
     fn persist(store: &mut Self, changeset: &ChangeSet) -> Result<(), StoreError> {
         let mut all = Self::initialize(store)?;
         all.merge(changeset.clone());
-        let bytes = serde_json::to_vec(&all).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        // A change set of plain data always serializes; a failure here is a bug, not damage.
+        let bytes = serde_json::to_vec(&all).expect("a BDK change set serializes to JSON");
         store.put("changeset", &bytes)
     }
 }

@@ -1,6 +1,6 @@
 //! The user's wallet: a BDK wallet on BIP86 taproot descriptors from a BIP39 mnemonic, synced
-//! block by block from any bitcoind-compatible node through the same JSON-RPC client the
-//! indexer uses. It funds commits and vault payments, and exports unsigned PSBTs so a
+//! block by block from any bitcoind-compatible node through the same block source the
+//! indexer reads. It funds commits and vault payments, and exports unsigned PSBTs so a
 //! hardware or external wallet can sign instead.
 
 use std::path::Path;
@@ -12,6 +12,7 @@ use bitcoin::bip32::{DerivationPath, Xpriv};
 use bitcoin::key::{Keypair, Secp256k1};
 use bitcoin::psbt::Psbt;
 use bitcoin::{Address, Amount, FeeRate, Network, ScriptBuf, Transaction};
+use bitmodel_rpc::source::{BlockSource, SourceError};
 use bitmodel_rpc::Client;
 
 use crate::store::{Store, StoreError};
@@ -24,8 +25,8 @@ pub enum WalletError {
     Missing(String),
     #[error("a wallet already exists at {0}; it was left untouched")]
     Exists(String),
-    #[error("mnemonic is not valid BIP39 English: {0}")]
-    BadMnemonic(String),
+    #[error("mnemonic is not valid BIP39 English")]
+    BadMnemonic(#[source] bdk_wallet::keys::bip39::Error),
     #[error("wallet was created for {wallet} but {requested} was requested")]
     WrongNetwork { wallet: String, requested: String },
     #[error("the wallet at {path} belongs to {stored}, but the node is {found}: its coins are not on this chain; use another --datadir for this node")]
@@ -34,10 +35,25 @@ pub enum WalletError {
         stored: Box<bitmodel_protocol::Identity>,
         found: Box<bitmodel_protocol::Identity>,
     },
-    #[error("wallet error: {0}")]
-    Bdk(String),
-    #[error("node error: {0}")]
-    Node(String),
+    /// BDK (or the key derivation under it) refused; `what` says what we were doing.
+    #[error("{what}")]
+    Bdk {
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    #[error("signing input {input} failed")]
+    Sign {
+        input: usize,
+        #[source]
+        source: bitmodel_mvc::sighash::SighashError,
+    },
+    #[error("cannot read the chain from the node")]
+    Node(#[source] SourceError),
+    #[error("the node does not share this wallet's genesis block; wrong network?")]
+    NoCommonBlock,
+    #[error("no system randomness for a new mnemonic")]
+    NoRandomness(#[source] std::io::Error),
     #[error("the wallet at {0} is sealed with a passphrase: set BITMODEL_WALLET_PASSPHRASE or pass --wallet-passphrase-file FILE")]
     Locked(String),
     #[error(transparent)]
@@ -46,6 +62,15 @@ pub enum WalletError {
     InsufficientFunds { needed: u64, available: u64 },
     #[error("signing failed: the wallet holds no key for some input; sign the PSBT externally")]
     NotSigned,
+}
+
+impl WalletError {
+    fn bdk(what: &'static str, e: impl std::error::Error + Send + Sync + 'static) -> WalletError {
+        WalletError::Bdk {
+            what,
+            source: Box::new(e),
+        }
+    }
 }
 
 pub struct Wallet {
@@ -97,7 +122,7 @@ impl Wallet {
         let (mut store, mnemonic) =
             crate::mnemonic::create_file(path, network.to_core_arg(), mnemonic, passphrase)?;
         let xprv = Xpriv::new_master(network, &mnemonic.to_seed(""))
-            .map_err(|e| WalletError::Bdk(e.to_string()))?;
+            .map_err(|e| WalletError::bdk("deriving the master key", e))?;
         let (ext, int) = descriptors(&xprv, network);
         let mut params = bdk_wallet::Wallet::create(ext, int).network(network);
         if let Some(g) = genesis {
@@ -105,7 +130,7 @@ impl Wallet {
         }
         let inner = params
             .create_wallet(&mut store)
-            .map_err(|e| WalletError::Bdk(e.to_string()))?;
+            .map_err(|e| WalletError::bdk("creating the wallet", e))?;
         Ok((
             Wallet {
                 inner,
@@ -132,7 +157,7 @@ impl Wallet {
         let (mut store, mnemonic) =
             crate::mnemonic::open_file(path, network.to_core_arg(), passphrase)?;
         let xprv = Xpriv::new_master(network, &mnemonic.to_seed(""))
-            .map_err(|e| WalletError::Bdk(e.to_string()))?;
+            .map_err(|e| WalletError::bdk("deriving the master key", e))?;
         let (ext, int) = descriptors(&xprv, network);
         let inner = bdk_wallet::Wallet::load()
             .descriptor(KeychainKind::External, Some(ext))
@@ -140,7 +165,7 @@ impl Wallet {
             .extract_keys()
             .check_network(network)
             .load_wallet(&mut store)
-            .map_err(|e| WalletError::Bdk(e.to_string()))?
+            .map_err(|e| WalletError::bdk("loading the wallet", e))?
             .ok_or_else(|| WalletError::Missing(path.display().to_string()))?;
         Ok(Wallet {
             inner,
@@ -205,43 +230,40 @@ impl Wallet {
         Keypair::from_secret_key(&secp, &child.private_key)
     }
 
-    /// Follows the node: connects every block after our latest checkpoint that the node
-    /// still has (rolling back over reorgs), then adds the node's mempool.
-    pub fn sync(&mut self, client: &Client) -> Result<u32, WalletError> {
-        let node = |e: bitmodel_rpc::Error| WalletError::Node(e.to_string());
-        let tip = client.get_block_count().map_err(node)? as u32;
+    /// Follows the chain: connects every block after our latest checkpoint that `blocks`
+    /// still has (rolling back over reorgs), then adds `node`'s mempool. `blocks` is the node
+    /// itself, or the command's [`bitmodel_rpc::source::Recent`] in front of it, so that
+    /// blocks the index has just read are not downloaded again.
+    pub fn sync(&mut self, blocks: &impl BlockSource, node: &Client) -> Result<u32, WalletError> {
+        let tip = blocks.tip_height().map_err(WalletError::Node)?;
         let mut connected = None;
         for cp in self.inner.latest_checkpoint().iter() {
             if cp.height() <= tip
-                && client
-                    .get_block_hash(u64::from(cp.height()))
-                    .map_err(node)?
-                    == cp.hash()
+                && blocks.block_hash(cp.height()).map_err(WalletError::Node)? == cp.hash()
             {
                 connected = Some(cp.block_id());
                 break;
             }
         }
-        let mut connected = connected.ok_or_else(|| {
-            WalletError::Node(
-                "the node does not share this wallet's genesis block; wrong network?".into(),
-            )
-        })?;
+        let mut connected = connected.ok_or(WalletError::NoCommonBlock)?;
         for height in connected.height + 1..=tip {
-            let hash = client.get_block_hash(u64::from(height)).map_err(node)?;
-            let block = client.get_block(&hash).map_err(node)?;
+            let hash = blocks.block_hash(height).map_err(WalletError::Node)?;
+            let block = blocks.block(&hash).map_err(WalletError::Node)?;
             self.inner
                 .apply_block_connected_to(&block, height, connected)
-                .map_err(|e| WalletError::Bdk(e.to_string()))?;
+                .map_err(|e| WalletError::bdk("connecting a block to the wallet", e))?;
             connected = BlockId { height, hash };
         }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let mut mempool = Vec::new();
-        for txid in client.get_raw_mempool().map_err(node)? {
+        let mempool_txids = node
+            .get_raw_mempool()
+            .map_err(|e| WalletError::Node(Box::new(e)))?;
+        for txid in mempool_txids {
             // A transaction can leave the mempool between the two calls; skip it then.
-            if let Ok(tx) = client.get_raw_transaction(&txid) {
+            if let Ok(tx) = node.get_raw_transaction(&txid) {
                 mempool.push((Arc::new(tx), now));
             }
         }
@@ -280,7 +302,7 @@ impl Wallet {
                 needed,
                 available: self.inner.balance().trusted_spendable().to_sat(),
             },
-            other => WalletError::Bdk(other.to_string()),
+            other => WalletError::bdk("building the transaction", other),
         })?;
         self.persist()?;
         Ok(psbt)
@@ -291,13 +313,13 @@ impl Wallet {
         let done = self
             .inner
             .sign(psbt, SignOptions::default())
-            .map_err(|e| WalletError::Bdk(e.to_string()))?;
+            .map_err(|e| WalletError::bdk("signing the transaction", e))?;
         if !done {
             return Err(WalletError::NotSigned);
         }
         psbt.clone()
             .extract_tx()
-            .map_err(|e| WalletError::Bdk(e.to_string()))
+            .map_err(|e| WalletError::bdk("extracting the signed transaction", e))
     }
 
     /// Builds, signs and returns a transaction paying `outputs`.
@@ -348,9 +370,7 @@ pub fn fee_rate(client: &Client, fallback_sat_vb: u64) -> FeeRate {
         .expect("a small fee rate fits")
 }
 
-pub(crate) fn getrandom(buf: &mut [u8]) -> Result<(), WalletError> {
+pub(crate) fn getrandom(buf: &mut [u8]) -> std::io::Result<()> {
     use std::io::Read;
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(buf))
-        .map_err(|e| WalletError::Bdk(format!("no system randomness for a new mnemonic: {e}")))
+    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(buf))
 }

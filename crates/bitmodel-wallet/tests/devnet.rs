@@ -38,7 +38,7 @@ fn receive_sync_send_reorg_and_psbt() {
 
     dn.fund(&addr.script_pubkey(), Amount::from_sat(5_000_000))
         .unwrap();
-    w.sync(&client).unwrap();
+    w.sync(&client, &client).unwrap();
     assert_eq!(w.balance().confirmed, Amount::from_sat(5_000_000));
 
     // Send 1,000,000 sats away at 2 sat/vB; the rest comes back as change.
@@ -57,7 +57,7 @@ fn receive_sync_send_reorg_and_psbt() {
     );
     client.send_raw_transaction(&tx).unwrap();
     let mined = dn.mine(1).unwrap()[0];
-    w.sync(&client).unwrap();
+    w.sync(&client, &client).unwrap();
     assert_eq!(w.balance().confirmed.to_sat(), 4_000_000 - fee);
 
     // Reorg: replace the block holding the spend with another one. (A chain never gets
@@ -67,7 +67,7 @@ fn receive_sync_send_reorg_and_psbt() {
         .unwrap();
     let replacement = dn.mine(1).unwrap()[0];
     assert_ne!(replacement, mined);
-    w.sync(&client).unwrap();
+    w.sync(&client, &client).unwrap();
     assert_eq!(w.tip().1, replacement, "the wallet moved to the new chain");
     let b = w.balance();
     assert_eq!(

@@ -1,5 +1,7 @@
 //! What most node-facing subcommands need: a connected RPC client, the synced index and the
-//! synced wallet of the chosen network.
+//! synced wallet of the chosen network. The index and the wallet read blocks through one
+//! [`Recent`] in front of the node, so a command that brings both to the tip downloads each
+//! new block once.
 
 use std::time::Duration;
 
@@ -8,6 +10,7 @@ use bitmodel_index::remote::{Reader, Remote};
 use bitmodel_index::sync::sync;
 use bitmodel_index::{Index, IndexError};
 use bitmodel_protocol::{AssetId, Verified};
+use bitmodel_rpc::source::Recent;
 use bitmodel_rpc::Client;
 use bitmodel_wallet::Wallet;
 
@@ -16,6 +19,9 @@ use crate::settings::Resolved;
 pub struct Context {
     pub settings: Resolved,
     pub client: Client,
+    /// The node's blocks, each downloaded once per command whoever reads it first (the
+    /// index, then the wallet).
+    pub blocks: Recent<Client>,
     /// What the node was shown to be: the only source of "vaults are safe here".
     pub verified: Verified,
 }
@@ -33,6 +39,7 @@ impl Context {
         }
         let verified = client.verify(settings.chain)?;
         Ok(Context {
+            blocks: Recent::new(settings.client()?),
             settings,
             client,
             verified,
@@ -86,7 +93,7 @@ impl Context {
         let start =
             index.start_height(self.settings.index_from, self.chain().activation_height())?;
         let progress = crate::progress::Progress::new("indexing");
-        sync(&index, &self.client, start, |height, tip| {
+        sync(&index, &self.blocks, start, |height, tip| {
             progress.block(height, tip)
         })
         .context("indexing the chain")?;
@@ -134,7 +141,7 @@ impl Context {
             self.settings.wallet_passphrase.as_deref(),
         )?;
         w.bind_identity(self.verified.identity())?;
-        w.sync(&self.client)?;
+        w.sync(&self.blocks, &self.client)?;
         Ok(w)
     }
 }

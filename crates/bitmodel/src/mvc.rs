@@ -49,7 +49,7 @@ pub fn wallet(ctx: &Context) -> anyhow::Result<MvcWallet> {
         ctx.settings.wallet_passphrase.as_deref(),
     )?;
     w.bind_identity(ctx.verified.identity())?;
-    w.sync(&ctx.client)?;
+    w.sync(&ctx.blocks, &ctx.client)?;
     Ok(w)
 }
 

@@ -44,6 +44,9 @@ pub struct Seeded {
 /// Registers the demo lineage, pays and distributes. Idempotence is the caller's (a marker
 /// file): this always seeds.
 pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::Result<Seeded> {
+    // The index and the wallet read blocks in process; transactions go in through RPC, the
+    // way any wallet submits them.
+    let blocks = dn.blocks();
     let mut lineage = Lineage::default();
     import_edges(&mut lineage, DEMO_LINEAGE, &WeightPolicy::default())
         .context("the shipped demo lineage")?;
@@ -56,7 +59,7 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
     let addr = wallet.receive()?;
     dn.fund(&addr.script_pubkey(), Amount::from_sat(5_000_000_000))
         .context("funding the demo wallet from the faucet")?;
-    wallet.sync(client)?;
+    wallet.sync(&blocks, client)?;
     let rate = bitcoin::FeeRate::from_sat_per_vb(2).expect("a small rate");
 
     // Layers: a node's depth is one more than its deepest parent's.
@@ -139,8 +142,8 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
         }
         dn.mine(1)?;
     }
-    sync(index, client, 0, |_, _| {})?;
-    wallet.sync(client)?;
+    sync(index, &blocks, 0, |_, _| {})?;
+    wallet.sync(&blocks, client)?;
 
     // Payments: users of the agent and of the quantized chat model.
     let paid_assets = [
@@ -169,7 +172,7 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
         }
     }
     dn.mine(1)?;
-    sync(index, client, 0, |_, _| {})?;
+    sync(index, &blocks, 0, |_, _| {})?;
 
     // Distributions, deepest assets first, one block per layer so shares are indexed before
     // the next layer distributes them.
@@ -195,7 +198,7 @@ pub fn seed(dn: &Devnet, client: &Client, index: &Index, dir: &Path) -> anyhow::
             }
         }
         dn.mine(1)?;
-        sync(index, client, 0, |_, _| {})?;
+        sync(index, &blocks, 0, |_, _| {})?;
     }
     Ok(Seeded {
         assets: n,

@@ -36,7 +36,7 @@ pub trait PaymentSource: Send + Sync {
         &self,
         txid: &Txid,
         block: Option<&BlockHash>,
-    ) -> Result<Option<(Transaction, u32)>, bitmodel_index::sync::SourceError>;
+    ) -> Result<Option<(Transaction, u32)>, bitmodel_rpc::source::SourceError>;
 }
 
 /// bitcoind's "No such mempool or blockchain transaction".
@@ -47,7 +47,7 @@ impl PaymentSource for bitmodel_rpc::Client {
         &self,
         txid: &Txid,
         block: Option<&BlockHash>,
-    ) -> Result<Option<(Transaction, u32)>, bitmodel_index::sync::SourceError> {
+    ) -> Result<Option<(Transaction, u32)>, bitmodel_rpc::source::SourceError> {
         match self.get_raw_transaction_verbose(txid, block) {
             Ok(found) => Ok(Some(found)),
             Err(e) if e.rpc_code() == Some(RPC_INVALID_ADDRESS_OR_KEY) => Ok(None),

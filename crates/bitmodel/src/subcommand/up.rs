@@ -3,7 +3,9 @@
 //! its datadir without re-seeding. Against a real node (`--network fractal --rpc-url …`, or
 //! `fractal-regtest` for an external `fractald -regtest`) it runs the indexer, the server
 //! and the gateway only. The node is verified to be the claimed chain before anything
-//! starts and again on every follower step. Ctrl-C stops everything cleanly.
+//! starts and again on every follower step. On the embedded devnet the indexer reads blocks
+//! in process ([`bitmodel_devnet::Blocks`]), not as hex JSON over loopback. Ctrl-C stops
+//! everything cleanly.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -14,6 +16,7 @@ use anyhow::Context as _;
 use bitmodel_devnet::{Config, Devnet};
 use bitmodel_index::sync::sync;
 use bitmodel_protocol::Chain;
+use bitmodel_rpc::source::BlockSource;
 use bitmodel_rpc::{Auth, Client};
 use bitmodel_server::AppState;
 use serde::Serialize;
@@ -69,6 +72,8 @@ impl Up {
         // `--network devnet` runs the embedded devnet, unless an RPC URL names an external
         // node: that node is then checked to be a Fractal regtest chain like any other.
         let embedded = r.chain == Chain::Devnet && !r.rpc_url_given;
+        // Where the indexer reads blocks: the devnet this process runs, directly, or the node.
+        let blocks: Box<dyn BlockSource + Send>;
         let (client, payments) = if embedded {
             let dn = Devnet::spawn_with(Config {
                 datadir: Some(r.dir.clone()),
@@ -90,9 +95,11 @@ impl Up {
                 dn.rpc_url(),
                 r.dir.display()
             ));
+            blocks = Box::new(dn.blocks());
             devnet = Some(dn);
             (c, payments)
         } else {
+            blocks = Box::new(r.client()?);
             (r.client()?, r.client()?)
         };
         // The node is checked before anything is indexed, quoted or built.
@@ -119,7 +126,7 @@ impl Up {
             log(&format!("indexing from height {start}"));
         }
         let progress = crate::progress::Progress::new("indexing");
-        sync(&index, &client, start, |h, tip| progress.block(h, tip))?;
+        sync(&index, &blocks, start, |h, tip| progress.block(h, tip))?;
         progress.finish();
         if let Some(dn) = &devnet {
             let marker = r.dir.join("seeded.json");
@@ -175,7 +182,7 @@ impl Up {
             std::thread::spawn(move || {
                 let mut pushed_at = None;
                 while !stop.is_triggered() {
-                    match follow_once(&index, &client, start, &state) {
+                    match follow_once(&index, &client, &blocks, start, &state) {
                         Ok(()) => {
                             state.set_node_down(None);
                             // One keeper round per new block, only where vaults hold.
@@ -273,6 +280,7 @@ enum Follow {
 fn follow_once(
     index: &bitmodel_index::Index,
     client: &Client,
+    blocks: &impl BlockSource,
     start: u32,
     state: &AppState,
 ) -> Result<(), Follow> {
@@ -287,7 +295,7 @@ fn follow_once(
         .bind_identity(verified.identity())
         .map_err(|e| Follow::Fatal(e.to_string()))?;
     state.set_verified(verified);
-    sync(index, client, start, |_, _| {}).map_err(|e| Follow::NodeDown(e.to_string()))?;
+    sync(index, blocks, start, |_, _| {}).map_err(|e| Follow::NodeDown(e.to_string()))?;
     Ok(())
 }
 
