@@ -12,6 +12,10 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use tract_onnx::prelude::*;
 
+/// tract's error (an `anyhow::Error`): what [`InferError`] keeps as the source of a model's
+/// failures.
+pub use tract_onnx::prelude::TractError;
+
 /// Model files larger than this are refused before parsing.
 pub const MAX_MODEL_BYTES: usize = 256 * 1024 * 1024;
 /// Input elements per request, bounding memory per call.
@@ -27,8 +31,9 @@ pub const MAX_PLANS: usize = 16;
 pub enum InferError {
     #[error("model is {0} bytes; at most {MAX_MODEL_BYTES} are served")]
     TooLarge(usize),
-    #[error("not a usable ONNX model: {0}")]
-    BadModel(String),
+    /// Display shows the whole chain (`{0:#}`): servers print only this top-level message.
+    #[error("not a usable ONNX model: {0:#}")]
+    BadModel(#[source] TractError),
     #[error("the model takes {expected} input(s) ({names}), {got} given")]
     InputCount {
         expected: usize,
@@ -46,13 +51,13 @@ pub enum InferError {
     DType { index: usize, dtype: String },
     #[error("inputs hold {0} values; at most {MAX_INPUT_ELEMENTS} per request")]
     InputTooLarge(usize),
-    #[error("the model rejected these inputs: {0}")]
-    Run(String),
+    #[error("the model rejected these inputs: {0:#}")]
+    Run(#[source] TractError),
     #[error("a run on these inputs would need {0} bytes of tensors; at most {MAX_RUN_BYTES} per run (send smaller inputs)")]
     TooMuchMemory(u64),
     /// The model accepted the inputs and then failed while running: the model's own fault.
-    #[error("the model failed while running: {0}")]
-    Failed(String),
+    #[error("the model failed while running: {0:#}")]
+    Failed(#[source] TractError),
 }
 
 impl InferError {
@@ -120,10 +125,10 @@ impl Model {
         }
         let graph = tract_onnx::onnx()
             .model_for_read(&mut std::io::Cursor::new(bytes))
-            .map_err(|e| InferError::BadModel(format!("{e:#}")))?;
+            .map_err(InferError::BadModel)?;
         let input_names = graph
             .input_outlets()
-            .map_err(|e| InferError::BadModel(e.to_string()))?
+            .map_err(InferError::BadModel)?
             .iter()
             .map(|o| graph.node(o.node).name.clone())
             .collect();
@@ -179,9 +184,7 @@ impl Model {
             } else {
                 f32::fact(shape).into()
             };
-            g = g
-                .with_input_fact(i, fact)
-                .map_err(|e| InferError::BadModel(format!("{e:#}")))?;
+            g = g.with_input_fact(i, fact).map_err(InferError::BadModel)?;
         }
         // Fully optimised when tract can; some graphs (Silero's control flow) only survive
         // decluttering, and a plain typed plan is the last resort. All give the same answers.
@@ -196,7 +199,7 @@ impl Model {
                     .and_then(|m| m.into_runnable())
             })
             .or_else(|_| g.into_typed().and_then(|m| m.into_runnable()))
-            .map_err(|e| InferError::Run(format!("{e:#}")))?;
+            .map_err(InferError::Run)?;
         let needed = tensor_bytes(plan.model());
         if needed > MAX_RUN_BYTES {
             return Err(InferError::TooMuchMemory(needed));
@@ -252,14 +255,12 @@ impl Model {
                     })
                 }
             }
-            .map_err(|e| InferError::Run(e.to_string()))?;
+            .map_err(|e| InferError::Run(e.into()))?;
             key.push((t.shape.clone(), t.dtype.clone()));
             values.push(tensor.into());
         }
         let plan = self.plan(&key)?;
-        let outputs = plan
-            .run(values)
-            .map_err(|e| InferError::Failed(format!("{e:#}")))?;
+        let outputs = plan.run(values).map_err(InferError::Failed)?;
         outputs
             .into_iter()
             .enumerate()
@@ -270,12 +271,10 @@ impl Model {
                 } else {
                     "float32"
                 };
-                let as_f64 = t
-                    .cast_to::<f64>()
-                    .map_err(|e| InferError::Failed(e.to_string()))?;
+                let as_f64 = t.cast_to::<f64>().map_err(InferError::Failed)?;
                 let data: Vec<f64> = as_f64
                     .to_plain_array_view::<f64>()
-                    .map_err(|e| InferError::Failed(e.to_string()))?
+                    .map_err(InferError::Failed)?
                     .iter()
                     .copied()
                     .collect();

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use bitmodel_infer::{InferError, Model};
+use bitmodel_infer::{InferError, Model, TractError};
 use bitmodel_protocol::AssetId;
 
 /// File bytes of the models kept loaded.
@@ -62,11 +62,13 @@ impl Models {
         }
         let cell = self.lock().loading.entry(*id).or_default().clone();
         let loaded = cell
+            // Kept as text: every caller waiting on this load gets the failure, so it must be
+            // Clone (InferError is not); each gets it back as a BadModel of that text.
             .get_or_init(|| load().map(Arc::new).map_err(|e| e.to_string()))
             .clone();
         let mut st = self.lock();
         st.loading.remove(id);
-        let m = loaded.map_err(InferError::BadModel)?;
+        let m = loaded.map_err(|e| InferError::BadModel(TractError::msg(e)))?;
         if !st.cached.iter().any(|(k, _)| k == id) {
             st.cached.insert(0, (*id, m.clone()));
             // Evict the least recently used until the files fit the budget (the newest
