@@ -74,8 +74,9 @@ impl fmt::Display for Reject {
 /// Failures of the node itself (storage, configuration), as opposed to refused data.
 #[derive(Debug, thiserror::Error)]
 pub enum DevnetError {
+    /// redb failed; every redb error type converts into this (see the `From` impl below).
     #[error("devnet storage failed: {0}")]
-    Storage(#[from] redb::Error),
+    Storage(#[source] redb::Error),
     #[error("devnet storage holds corrupt data: {0}; delete the datadir to start a fresh chain")]
     Corrupt(String),
     #[error(
@@ -107,19 +108,12 @@ pub enum DevnetError {
     GenesisInvalidation,
 }
 
-macro_rules! redb_from {
-    ($($t:ty),*) => {$(
-        impl From<$t> for DevnetError {
-            fn from(e: $t) -> Self {
-                DevnetError::Storage(e.into())
-            }
-        }
-    )*};
+/// Any of redb's error types (`DatabaseError`, `TransactionError`, `TableError`,
+/// `StorageError`, `CommitError`, ...) becomes [`DevnetError::Storage`], keeping it as the
+/// source, so `?` works on every redb call. (Coherent because `DevnetError`'s only other
+/// `From` impl is from a local type, [`Reject`]; one from a foreign type would conflict.)
+impl<E: Into<redb::Error>> From<E> for DevnetError {
+    fn from(e: E) -> Self {
+        DevnetError::Storage(e.into())
+    }
 }
-redb_from!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);

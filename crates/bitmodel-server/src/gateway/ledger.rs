@@ -75,14 +75,21 @@ pub enum LedgerError {
         #[source]
         source: redb::DatabaseError,
     },
+    /// redb failed; every redb error type converts into this (see the `From` impl below).
     #[error("gateway ledger: {0}")]
-    Storage(#[from] redb::Error),
+    Storage(#[source] redb::Error),
     #[error("gateway ledger row is not readable: {0}")]
-    Row(#[from] serde_json::Error),
+    Row(#[source] serde_json::Error),
 }
 
-fn store(e: impl Into<redb::Error>) -> LedgerError {
-    LedgerError::Storage(e.into())
+/// Any of redb's error types (`DatabaseError`, `TransactionError`, `TableError`,
+/// `StorageError`, `CommitError`, ...) becomes [`LedgerError::Storage`], keeping it as the
+/// source, so `?` works on every redb call. (Coherent only while `LedgerError` has no other
+/// `From` impl from a foreign type: hence `Row` is built with `map_err`, not `#[from]`.)
+impl<E: Into<redb::Error>> From<E> for LedgerError {
+    fn from(e: E) -> Self {
+        LedgerError::Storage(e.into())
+    }
 }
 
 fn key(txid: &Txid, asset: &AssetId) -> Vec<u8> {
@@ -101,22 +108,24 @@ impl Ledger {
             path: path.display().to_string(),
             source,
         })?;
-        let w = db.begin_write().map_err(store)?;
-        w.open_table(CALLS).map_err(store)?;
-        w.open_table(LEGACY).map_err(store)?;
-        w.commit().map_err(store)?;
+        let w = db.begin_write()?;
+        w.open_table(CALLS)?;
+        w.open_table(LEGACY)?;
+        w.commit()?;
         Ok(Ledger { db })
     }
 
     /// What `txid` bought of `asset`, if it was ever presented.
     pub fn calls(&self, txid: &Txid, asset: &AssetId) -> Result<Option<Calls>, LedgerError> {
-        let r = self.db.begin_read().map_err(store)?;
-        if let Some(legacy) = legacy_row(&r.open_table(LEGACY).map_err(store)?, txid, asset)? {
+        let r = self.db.begin_read()?;
+        if let Some(legacy) = legacy_row(&r.open_table(LEGACY)?, txid, asset)? {
             return Ok(Some(legacy));
         }
-        let t = r.open_table(CALLS).map_err(store)?;
-        let v = t.get(key(txid, asset).as_slice()).map_err(store)?;
-        Ok(v.map(|v| serde_json::from_slice(v.value())).transpose()?)
+        let t = r.open_table(CALLS)?;
+        let v = t.get(key(txid, asset).as_slice())?;
+        v.map(|v| serde_json::from_slice(v.value()))
+            .transpose()
+            .map_err(LedgerError::Row)
     }
 
     /// Reserves one call of `txid` for `asset` (`bought` calls if this is the payment's first
@@ -128,19 +137,16 @@ impl Ledger {
         paid: u64,
         bought: u64,
     ) -> Result<Result<(Ticket, Calls), Calls>, LedgerError> {
-        let w = self.db.begin_write().map_err(store)?;
+        let w = self.db.begin_write()?;
         let out = {
-            if let Some(legacy) = legacy_row(&w.open_table(LEGACY).map_err(store)?, txid, asset)? {
+            if let Some(legacy) = legacy_row(&w.open_table(LEGACY)?, txid, asset)? {
                 return Ok(Err(legacy));
             }
-            let mut t = w.open_table(CALLS).map_err(store)?;
+            let mut t = w.open_table(CALLS)?;
             let k = key(txid, asset);
-            let found = t
-                .get(k.as_slice())
-                .map_err(store)?
-                .map(|v| v.value().to_vec());
+            let found = t.get(k.as_slice())?.map(|v| v.value().to_vec());
             let mut calls = match found {
-                Some(v) => serde_json::from_slice::<Calls>(&v)?,
+                Some(v) => serde_json::from_slice::<Calls>(&v).map_err(LedgerError::Row)?,
                 None => Calls {
                     asset: asset.to_string(),
                     paid,
@@ -162,8 +168,12 @@ impl Ledger {
             let id = u64::from_le_bytes(id);
             calls.in_flight.push((id, at));
             calls.at = at;
-            t.insert(k.as_slice(), serde_json::to_vec(&calls)?.as_slice())
-                .map_err(store)?;
+            t.insert(
+                k.as_slice(),
+                serde_json::to_vec(&calls)
+                    .map_err(LedgerError::Row)?
+                    .as_slice(),
+            )?;
             (
                 Ticket {
                     txid: *txid,
@@ -173,7 +183,7 @@ impl Ledger {
                 calls,
             )
         };
-        w.commit().map_err(store)?;
+        w.commit()?;
         Ok(Ok(out))
     }
 
@@ -189,40 +199,41 @@ impl Ledger {
     }
 
     fn settle(&self, ticket: &Ticket, used: bool) -> Result<Calls, LedgerError> {
-        let w = self.db.begin_write().map_err(store)?;
+        let w = self.db.begin_write()?;
         let calls = {
-            let mut t = w.open_table(CALLS).map_err(store)?;
+            let mut t = w.open_table(CALLS)?;
             let k = key(&ticket.txid, &ticket.asset);
-            let found = t
-                .get(k.as_slice())
-                .map_err(store)?
-                .map(|v| v.value().to_vec());
+            let found = t.get(k.as_slice())?.map(|v| v.value().to_vec());
             let Some(v) = found else {
                 return Err(LedgerError::Storage(redb::Error::Corrupted(format!(
                     "no ledger row for reserved call {} of {}",
                     ticket.txid, ticket.asset
                 ))));
             };
-            let mut calls: Calls = serde_json::from_slice(&v)?;
+            let mut calls: Calls = serde_json::from_slice(&v).map_err(LedgerError::Row)?;
             let before = calls.in_flight.len();
             calls.in_flight.retain(|(id, _)| *id != ticket.id);
             // A reservation that went stale and was taken over still counts once if used.
             if used && (calls.in_flight.len() < before || calls.used < calls.bought) {
                 calls.used = (calls.used + 1).min(calls.bought);
             }
-            t.insert(k.as_slice(), serde_json::to_vec(&calls)?.as_slice())
-                .map_err(store)?;
+            t.insert(
+                k.as_slice(),
+                serde_json::to_vec(&calls)
+                    .map_err(LedgerError::Row)?
+                    .as_slice(),
+            )?;
             calls
         };
-        w.commit().map_err(store)?;
+        w.commit()?;
         Ok(calls)
     }
 
     /// Payments ever presented.
     pub fn count(&self) -> Result<u64, LedgerError> {
-        let r = self.db.begin_read().map_err(store)?;
-        let n = r.open_table(CALLS).map_err(store)?.len().map_err(store)?;
-        Ok(n + r.open_table(LEGACY).map_err(store)?.len().map_err(store)?)
+        let r = self.db.begin_read()?;
+        let n = r.open_table(CALLS)?.len()?;
+        Ok(n + r.open_table(LEGACY)?.len()?)
     }
 }
 
@@ -238,10 +249,10 @@ fn legacy_row(
         paid: u64,
         at: u64,
     }
-    let Some(v) = t.get(txid.as_byte_array()).map_err(store)? else {
+    let Some(v) = t.get(txid.as_byte_array())? else {
         return Ok(None);
     };
-    let old: Old = serde_json::from_slice(v.value())?;
+    let old: Old = serde_json::from_slice(v.value()).map_err(LedgerError::Row)?;
     let _ = asset;
     Ok(Some(Calls {
         asset: old.asset,
