@@ -81,6 +81,7 @@ impl FromStr for AssetId {
         if txid.len() != 64 {
             return Err(AssetIdError::BadTxid(s.to_string()));
         }
+        // These keep the input, not the parse error: the message already says what is wrong.
         let txid = Txid::from_str(txid).map_err(|_| AssetIdError::BadTxid(s.to_string()))?;
         if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
             return Err(AssetIdError::BadIndex(s.to_string()));

@@ -349,6 +349,8 @@ impl Record {
         if bytes.len() > MAX_RECORD_BYTES {
             return Err(RecordError::TooLarge(bytes.len()));
         }
+        // Text, not a source: RecordError is Clone + Eq (compared whole, and its message is
+        // what the index stores as `Invalid::Undecodable`); ciborium's error is neither.
         let value: Value =
             ciborium::from_reader(bytes).map_err(|e| RecordError::NotCbor(e.to_string()))?;
         let entries = match value {

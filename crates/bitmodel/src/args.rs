@@ -43,6 +43,7 @@ pub fn weights(s: &str) -> Result<Weights, String> {
             })?;
         out.push(w);
     }
+    // Text: a clap value parser's error is the message clap prints for the flag.
     check_weights(&out).map_err(|e| e.to_string())?;
     Ok(Weights(out))
 }

@@ -116,6 +116,7 @@ async fn onnx(
     })
     .await;
     let loaded = match loaded {
+        // Text: it only becomes the page's sentence below, as a Problem's detail does.
         Ok(r) => r.map_err(|e| e.to_string()),
         Err(p) => Err(p.detail().to_owned()),
     };
