@@ -1,26 +1,33 @@
-//! A small W3C WebDriver client for browser tests: starts Debian's `chromedriver` on a free
-//! loopback port, opens a headless Chromium session with the flags this machine needs (no
-//! sandbox as root, no background networking on a closed network, a fresh profile), and
-//! offers what the explorer tests use: navigate, find by CSS, click, read text and
-//! attributes, run a script, resize, screenshot. The driver and browser stop on drop.
+//! Browser tests over WebDriver, with the [`fantoccini`] client: starts Debian's `chromedriver`
+//! on a free loopback port, opens a headless Chromium session with the flags this machine needs
+//! (no sandbox as root, no background networking on a closed network, a fresh profile), and
+//! offers what the explorer tests use: navigate, find by CSS, click, read text and attributes,
+//! run a script, resize, screenshot. The calls block: the [`Browser`] owns a current-thread
+//! tokio runtime that drives the client. The session, driver and browser stop on drop.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use bitmodel_rpc::web::Web;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
-/// The W3C key of an element reference.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// An element of the current page, as [`Browser::find_all`] gives it.
+pub use fantoccini::elements::Element;
 
 pub type Result<T> = std::result::Result<T, String>;
 
+/// How long one WebDriver command may take.
+const COMMAND: Duration = Duration::from_secs(60);
+
 pub struct Browser {
+    // Dropped in this order: the session is closed in `drop`, then the runtime, the driver
+    // (killed in `drop`) and the profile.
+    client: Option<Client>,
+    rt: tokio::runtime::Runtime,
     driver: Child,
-    web: Web,
-    session: String,
     _profile: tempfile::TempDir,
 }
 
@@ -55,28 +62,18 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", driver_bin.display()))?;
-        let web = Web::new(&format!("http://127.0.0.1:{port}"))
-            .map_err(|e| e.to_string())?
-            .with_timeout(Duration::from_secs(60));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("tokio runtime: {e}"))?;
         let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
+        // From here on, an error drops `b`, which stops the driver.
         let mut b = Browser {
+            client: None,
+            rt,
             driver,
-            web,
-            session: String::new(),
             _profile: profile,
         };
-        let started = Instant::now();
-        loop {
-            if let Ok(r) = b.web.get("/status") {
-                if r.json().is_ok_and(|v| v["value"]["ready"] == true) {
-                    break;
-                }
-            }
-            if started.elapsed() > Duration::from_secs(30) {
-                return Err("chromedriver did not become ready within 30 s".into());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
         let args = [
             "--headless".to_string(),
             "--no-sandbox".into(),
@@ -90,134 +87,92 @@ impl Browser {
             format!("--user-data-dir={}", b._profile.path().display()),
             format!("--window-size={width},{height}"),
         ];
-        let caps = json!({"capabilities": {"alwaysMatch": {
+        let caps = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": chrome_bin, "args": args}
-        }}});
-        let v = b.call("POST", "/session", Some(caps))?;
-        b.session = v["sessionId"]
-            .as_str()
-            .ok_or_else(|| format!("no session id in {v}"))?
-            .to_owned();
+        });
+        let Value::Object(caps) = caps else {
+            unreachable!("capabilities are an object")
+        };
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(caps);
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            use fantoccini::error::NewSessionError as E;
+            match b.rt.block_on(builder.connect(&url)) {
+                Ok(c) => break c,
+                // Not listening yet: chromedriver is still starting.
+                Err(E::Failed(_) | E::FailedC(_) | E::Lost(_))
+                    if started.elapsed() < Duration::from_secs(30) =>
+                {
+                    std::thread::sleep(Duration::from_millis(100))
+                }
+                Err(e) => return Err(format!("chromedriver on {url}: {e}")),
+            }
+        };
+        b.client = Some(client);
         Ok(b)
     }
 
-    /// One WebDriver command; its `value`, or the driver's error message.
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
-        let bytes = body
-            .map(|b| serde_json::to_vec(&b).expect("json"))
-            .unwrap_or_default();
-        let headers: &[(&str, &str)] = if bytes.is_empty() && method != "POST" {
-            &[]
-        } else {
-            &[("Content-Type", "application/json")]
-        };
-        let bytes = if bytes.is_empty() && method == "POST" {
-            b"{}".to_vec()
-        } else {
-            bytes
-        };
-        let r = self
-            .web
-            .request(method, path, headers, &bytes)
-            .map_err(|e| format!("{method} {path}: {e}"))?;
-        let v = r.json().map_err(|e| e.to_string())?;
-        if r.status != 200 {
-            return Err(format!(
-                "{method} {path}: http {}: {}",
-                r.status, v["value"]["message"]
-            ));
+    /// Runs one client call to its end (or [`COMMAND`]'s timeout).
+    fn run<'a, T, F>(&'a self, what: &str, call: impl FnOnce(&'a Client) -> F) -> Result<T>
+    where
+        F: Future<Output = std::result::Result<T, fantoccini::error::CmdError>>,
+    {
+        let client = self.client.as_ref().expect("a session until drop");
+        let call = call(client);
+        // The timer is made inside the runtime, which `block_on` enters.
+        match self
+            .rt
+            .block_on(async { tokio::time::timeout(COMMAND, call).await })
+        {
+            Ok(r) => r.map_err(|e| format!("{what}: {e}")),
+            Err(_) => Err(format!("{what}: no answer within {COMMAND:?}")),
         }
-        Ok(v["value"].clone())
-    }
-
-    fn s(&self, rest: &str) -> String {
-        format!("/session/{}{rest}", self.session)
     }
 
     pub fn goto(&self, url: &str) -> Result<()> {
-        self.call("POST", &self.s("/url"), Some(json!({ "url": url })))
-            .map(|_| ())
+        self.run(&format!("goto {url}"), |c| c.goto(url))
     }
 
     pub fn url(&self) -> Result<String> {
-        Ok(self
-            .call("GET", &self.s("/url"), None)?
-            .as_str()
-            .unwrap_or_default()
-            .to_owned())
+        self.run("url", |c| c.current_url()).map(String::from)
     }
 
     pub fn title(&self) -> Result<String> {
-        Ok(self
-            .call("GET", &self.s("/title"), None)?
-            .as_str()
-            .unwrap_or_default()
-            .to_owned())
+        self.run("title", |c| c.title())
     }
 
     /// Elements matching a CSS selector, in document order.
-    pub fn find_all(&self, css: &str) -> Result<Vec<String>> {
-        let v = self.call(
-            "POST",
-            &self.s("/elements"),
-            Some(json!({"using": "css selector", "value": css})),
-        )?;
-        Ok(v.as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e[ELEMENT].as_str().map(str::to_owned))
-            .collect())
+    pub fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        self.run(&format!("find {css}"), |c| c.find_all(Locator::Css(css)))
     }
 
-    pub fn text(&self, el: &str) -> Result<String> {
-        Ok(self
-            .call("GET", &self.s(&format!("/element/{el}/text")), None)?
-            .as_str()
-            .unwrap_or_default()
-            .to_owned())
+    pub fn text(&self, el: &Element) -> Result<String> {
+        self.run("text", |_| el.text())
     }
 
-    pub fn attr(&self, el: &str, name: &str) -> Result<Option<String>> {
-        Ok(self
-            .call(
-                "GET",
-                &self.s(&format!("/element/{el}/attribute/{name}")),
-                None,
-            )?
-            .as_str()
-            .map(str::to_owned))
+    pub fn attr(&self, el: &Element, name: &str) -> Result<Option<String>> {
+        self.run(&format!("attribute {name}"), |_| el.attr(name))
     }
 
-    pub fn click(&self, el: &str) -> Result<()> {
-        self.call("POST", &self.s(&format!("/element/{el}/click")), None)
-            .map(|_| ())
+    pub fn click(&self, el: &Element) -> Result<()> {
+        self.run("click", |_| el.click())
     }
 
     /// Runs `script` (a function body; `return` gives the value) in the page.
     pub fn script(&self, script: &str) -> Result<Value> {
-        self.call(
-            "POST",
-            &self.s("/execute/sync"),
-            Some(json!({"script": script, "args": []})),
-        )
+        self.run("script", |c| c.execute(script, Vec::new()))
     }
 
     pub fn resize(&self, width: u32, height: u32) -> Result<()> {
-        self.call(
-            "POST",
-            &self.s("/window/rect"),
-            Some(json!({"width": width, "height": height})),
-        )
-        .map(|_| ())
+        self.run("resize", |c| c.set_window_size(width, height))
     }
 
     /// Saves a PNG of the viewport.
     pub fn screenshot(&self, path: &Path) -> Result<()> {
-        let v = self.call("GET", &self.s("/screenshot"), None)?;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(v.as_str().unwrap_or_default())
-            .map_err(|e| format!("screenshot is not base64: {e}"))?;
+        let png = self.run("screenshot", |c| c.screenshot())?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         }
@@ -227,8 +182,14 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let _ = self.call("DELETE", &self.s(""), None);
+        // Inside another runtime `block_on` would panic (and abort while unwinding): then only
+        // the driver is stopped.
+        let nested = tokio::runtime::Handle::try_current().is_ok();
+        if let Some(client) = self.client.take().filter(|_| !nested) {
+            let close = client.close();
+            let _ = self
+                .rt
+                .block_on(async { tokio::time::timeout(Duration::from_secs(10), close).await });
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
