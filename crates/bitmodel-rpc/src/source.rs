@@ -54,20 +54,6 @@ impl<S: BlockSource + ?Sized> BlockSource for &S {
     }
 }
 
-impl<S: BlockSource + ?Sized> BlockSource for Box<S> {
-    fn tip_height(&self) -> Result<u32, SourceError> {
-        (**self).tip_height()
-    }
-
-    fn block_hash(&self, height: u32) -> Result<BlockHash, SourceError> {
-        (**self).block_hash(height)
-    }
-
-    fn block(&self, hash: &BlockHash) -> Result<Block, SourceError> {
-        (**self).block(hash)
-    }
-}
-
 /// How many bytes of blocks [`Recent`] keeps by default: a backlog of a few full blocks, and
 /// a whole command's worth on a quiet chain.
 pub const RECENT_BYTES: usize = 64 * 1024 * 1024;

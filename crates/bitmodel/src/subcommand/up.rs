@@ -126,7 +126,9 @@ impl Up {
             log(&format!("indexing from height {start}"));
         }
         let progress = crate::progress::Progress::new("indexing");
-        sync(&index, &blocks, start, |h, tip| progress.block(h, tip))?;
+        sync(&index, &blocks.as_ref(), start, |h, tip| {
+            progress.block(h, tip)
+        })?;
         progress.finish();
         if let Some(dn) = &devnet {
             let marker = r.dir.join("seeded.json");
@@ -182,7 +184,7 @@ impl Up {
             std::thread::spawn(move || {
                 let mut pushed_at = None;
                 while !stop.is_triggered() {
-                    match follow_once(&index, &client, &blocks, start, &state) {
+                    match follow_once(&index, &client, &blocks.as_ref(), start, &state) {
                         Ok(()) => {
                             state.set_node_down(None);
                             // One keeper round per new block, only where vaults hold.
