@@ -1,7 +1,6 @@
 //! `bitmodel wallet broadcast PSBT`: finalise a PSBT signed by an external wallet (signing
 //! any inputs still missing with this wallet's keys) and broadcast it.
 
-use anyhow::Context as _;
 use bitcoin::psbt::Psbt;
 use serde::Serialize;
 
@@ -33,10 +32,7 @@ impl Broadcast {
         let ctx = Context::connect(s.resolve()?)?;
         let mut w = ctx.wallet()?;
         let tx = w.sign(&mut psbt)?;
-        let txid = ctx
-            .client
-            .send_raw_transaction(&tx)
-            .context("the node refused the transaction")?;
+        let txid = ctx.broadcast(&tx)?;
         w.note_broadcast(tx)?;
         Ok(Output::new(
             &Out {

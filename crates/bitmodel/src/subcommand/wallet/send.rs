@@ -1,6 +1,5 @@
 //! `bitmodel wallet send ADDRESS SATS`: pay an address, or export the unsigned PSBT.
 
-use anyhow::Context as _;
 use bitcoin::{Address, Amount};
 use serde::Serialize;
 
@@ -63,10 +62,7 @@ impl Send {
             ));
         }
         let tx = w.pay(&outputs, rate)?;
-        let txid = ctx
-            .client
-            .send_raw_transaction(&tx)
-            .context("the node refused the transaction")?;
+        let txid = ctx.broadcast(&tx)?;
         w.note_broadcast(tx)?;
         Ok(Output::new(
             &Out {
