@@ -124,11 +124,12 @@ impl Keeper {
     }
 
     /// One round: plans every vault with money and broadcasts up to the policy's number of
-    /// pushes.
-    pub fn round(
+    /// pushes. A push `broadcast` refuses is reported in [`Round::refused`] in the node's
+    /// words (a refusal is an outcome of the round, not its failure).
+    pub fn round<E: std::fmt::Display>(
         &mut self,
         source: &impl VaultSource,
-        mut broadcast: impl FnMut(&Transaction) -> Result<Txid, String>,
+        mut broadcast: impl FnMut(&Transaction) -> Result<Txid, E>,
     ) -> Result<Round, KeeperError> {
         let vaults = source.vaults_with_money()?;
         let live: HashSet<OutPoint> = vaults
@@ -163,7 +164,7 @@ impl Keeper {
                         self.pending.extend(push.inputs.iter().copied());
                         round.pushed.push((asset, push, txid));
                     }
-                    Err(reason) => round.refused.push((asset, push, reason)),
+                    Err(reason) => round.refused.push((asset, push, reason.to_string())),
                 }
             }
         }

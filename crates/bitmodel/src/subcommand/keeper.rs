@@ -97,9 +97,7 @@ pub fn round(
     client: &Client,
     log: &dyn Fn(&str),
 ) -> bitmodel_keeper::Round {
-    let r = match keeper.round(source, |tx| {
-        client.send_raw_transaction(tx).map_err(|e| e.to_string())
-    }) {
+    let r = match keeper.round(source, |tx| client.send_raw_transaction(tx)) {
         Ok(r) => r,
         Err(e) => {
             log(&format!("keeper: {e}"));
