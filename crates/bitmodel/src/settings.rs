@@ -107,14 +107,25 @@ fn parse_chain(s: &str) -> Result<Chain, String> {
 }
 
 impl Settings {
-    pub fn resolve(&self) -> anyhow::Result<Resolved> {
-        let root = match &self.datadir {
+    /// `--datadir` (or BITMODEL_DATADIR), else `~/.bitmodel`: the root that holds the config
+    /// file and one directory per network.
+    pub fn root(&self) -> PathBuf {
+        match &self.datadir {
             Some(d) => d.clone(),
             None => std::env::var_os("HOME")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("."))
                 .join(".bitmodel"),
-        };
+        }
+    }
+
+    /// `<datadir>/<network>`: where every command keeps its files for `chain`.
+    pub fn network_dir(&self, chain: Chain) -> PathBuf {
+        self.root().join(chain.name())
+    }
+
+    pub fn resolve(&self) -> anyhow::Result<Resolved> {
+        let root = self.root();
         let config_path = root.join("bitmodel.json");
         let file: ConfigFile = match std::fs::read_to_string(&config_path) {
             Ok(text) => serde_json::from_str(&text).with_context(|| {
@@ -131,7 +142,7 @@ impl Settings {
                 .with_context(|| format!("in {}", config_path.display()))?,
             (None, None) => Chain::Devnet,
         };
-        let dir = root.join(chain.name());
+        let dir = self.network_dir(chain);
         let given = self.rpc_url.clone().or(file.rpc_url);
         let rpc_url_given = given.is_some();
         let rpc_url =

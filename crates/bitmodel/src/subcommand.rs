@@ -62,7 +62,7 @@ impl Subcommand {
         match self {
             Subcommand::Cflow(c) => c.run(),
             Subcommand::Lineage(l) => l.run(),
-            Subcommand::Devnet(d) => d.run(),
+            Subcommand::Devnet(d) => d.run(settings),
             Subcommand::Wallet(w) => w.run(settings),
             Subcommand::Register(r) => r.run(settings),
             Subcommand::Pay(p) => p.run(settings),

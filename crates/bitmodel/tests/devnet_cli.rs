@@ -1,4 +1,5 @@
-//! `bitmodel devnet` as a user runs it: flags, errors, and a clean stop over RPC.
+//! `bitmodel devnet` as a user runs it: flags, errors, a clean stop over RPC, and its files
+//! in `<datadir>/devnet`, the directory every other command uses for the devnet.
 
 mod common;
 
@@ -91,5 +92,80 @@ fn runs_until_stopped_and_reports_json() {
     assert!(
         !dir.path().join(".cookie").exists(),
         "no cookie with user/password auth"
+    );
+    let devnet_dir = dir.path().join("devnet");
+    assert_eq!(v["datadir"], devnet_dir.display().to_string());
+    assert!(
+        devnet_dir.join("devnet.redb").exists(),
+        "the chain is in <datadir>/devnet"
+    );
+    assert!(!devnet_dir.join(".cookie").exists());
+}
+
+#[test]
+fn the_datadir_before_the_subcommand_is_shared_with_every_other_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    // `bitmodel --datadir D devnet`, with cookie authentication.
+    let child = common::bitmodel()
+        .arg("--datadir")
+        .arg(dir.path())
+        .args([
+            "--json",
+            "devnet",
+            "--rpc-bind",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let devnet_dir = dir.path().join("devnet");
+    let cookie = devnet_dir.join(".cookie");
+    let c = Client::new(&url, Auth::Cookie(cookie.clone()))
+        .expect("url")
+        .with_retries(0, Duration::from_millis(10));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !cookie.exists() || c.call_value("getblockcount", json!([])).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "devnet did not come up in D/devnet"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Another command given the same --datadir finds the node's cookie in D/devnet (its
+    // default) and keeps its own files there, beside the chain.
+    let sync = common::bitmodel()
+        .arg("--datadir")
+        .arg(dir.path())
+        .args(["--rpc-url", &url, "--json", "sync"])
+        .output()
+        .expect("runs");
+    assert!(
+        sync.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+    let synced: Value = serde_json::from_slice(&sync.stdout).expect("json");
+    assert_eq!(synced["height"], 0);
+    assert!(devnet_dir.join("index.redb").exists());
+    assert!(devnet_dir.join("devnet.redb").exists());
+    let _: Value = c.call("stop", &[]).expect("stops");
+    let out = child.wait_with_output().expect("exits");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(&stdout[stdout.find('{').expect("json")..]).expect("json");
+    assert_eq!(v["datadir"], devnet_dir.display().to_string());
+    assert!(
+        !dir.path().join("devnet.redb").exists(),
+        "nothing in D itself"
     );
 }

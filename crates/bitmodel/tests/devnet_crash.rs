@@ -56,12 +56,14 @@ impl Drop for Proc {
     }
 }
 
+/// Starts `bitmodel devnet` on `datadir`, which is `<--datadir>/devnet`.
 fn start(datadir: &Path) -> (Proc, Client, String) {
     let port = free_port();
+    let root = datadir.parent().expect("datadir is <root>/devnet");
     let child = Proc(
         common::bitmodel()
             .args(["devnet", "--datadir"])
-            .arg(datadir)
+            .arg(root)
             .arg("--rpc-bind")
             .arg(format!("127.0.0.1:{port}"))
             .stdout(Stdio::null())

@@ -1,23 +1,22 @@
 //! `bitmodel devnet`: runs the embedded Fractal-regtest chain with its bitcoind-compatible
 //! JSON-RPC server in the foreground until it is stopped (RPC `stop`, or a signal: the
-//! chain is crash-safe, so being killed loses nothing that was confirmed).
+//! chain is crash-safe, so being killed loses nothing that was confirmed). Its files live in
+//! `<datadir>/devnet`, the directory every other command (`up` included) uses for the devnet.
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use bitmodel_devnet::{Config, Devnet};
+use bitmodel_protocol::Chain;
 use serde::Serialize;
 
 use crate::output::Output;
+use crate::settings::Settings;
 
 #[derive(Debug, clap::Args)]
 pub struct DevnetArgs {
-    /// Where the chain and the RPC `.cookie` live.
-    #[arg(long, env = "BITMODEL_DEVNET_DATADIR")]
-    datadir: Option<PathBuf>,
     /// RPC listen address (port 0 picks a free port).
     #[arg(
         long,
@@ -44,16 +43,10 @@ struct Out {
     best_block_hash: String,
 }
 
-fn default_datadir() -> PathBuf {
-    std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join(".bitmodel")
-        .join("devnet")
-}
-
 impl DevnetArgs {
-    pub fn run(self) -> anyhow::Result<Output> {
+    /// Runs in `<datadir>/devnet` (the global `--datadir`, default `~/.bitmodel`), where the
+    /// chain and the RPC `.cookie` live.
+    pub fn run(self, settings: &Settings) -> anyhow::Result<Output> {
         let block_interval = match self.block_interval {
             Some(s) if !(s.is_finite() && s > 0.0) => anyhow::bail!(
                 "--block-interval {s} is not a positive number of seconds (Fractal's is 30)"
@@ -61,7 +54,8 @@ impl DevnetArgs {
             Some(s) => Some(Duration::from_secs_f64(s)),
             None => None,
         };
-        let datadir = self.datadir.unwrap_or_else(default_datadir);
+        let datadir = settings.network_dir(Chain::Devnet);
+        crate::settings::private_dir(&datadir)?;
         let devnet = Devnet::spawn_with(Config {
             datadir: Some(datadir.clone()),
             rpc_bind: self.rpc_bind,
