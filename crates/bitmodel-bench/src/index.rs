@@ -16,12 +16,13 @@ use bitcoin::key::{Keypair, Secp256k1};
 use bitcoin::transaction::Version;
 use bitcoin::{
     absolute::LockTime, Amount, Block, BlockHash, CompactTarget, OutPoint, ScriptBuf, Sequence,
-    Transaction, TxIn, TxMerkleNode, TxOut, Txid, WPubkeyHash,
+    Transaction, TxIn, TxMerkleNode, TxOut, Txid,
 };
 use bitmodel_covenant::{build_distribute, Utxo, Vault, VaultTerms};
 use bitmodel_index::Index;
 use bitmodel_protocol::envelope::Inscription;
-use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
+use bitmodel_protocol::{AssetId, Chain, Parent, Record, Relation};
+use bitmodel_testkit::fixture::{self, numbered_owner as owner};
 use bitmodel_wallet::reveal::Reveal;
 
 use crate::report::{line, quantile, us, Rng};
@@ -30,12 +31,6 @@ const BLOCKS: u32 = 2_000;
 const ASSETS: usize = 10_000;
 const PER_REVEAL: usize = 50;
 const FLOWS: usize = 100_000;
-
-fn owner(n: usize) -> ScriptBuf {
-    let mut h = [0u8; 20];
-    h[..8].copy_from_slice(&(n as u64).to_le_bytes());
-    ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array(h))
-}
 
 fn pay(to: &ScriptBuf, amount: u64, n: u64) -> Transaction {
     let mut t = [0u8; 32];
@@ -82,16 +77,9 @@ pub fn run() {
                     }
                 }
                 Record {
-                    kind: Kind::Model,
-                    name: format!("m{n}"),
                     version: String::new(),
-                    license: "MIT".into(),
-                    content: None,
-                    owner: owner(n),
-                    fee_cap: 20_000,
-                    price: None,
                     parents,
-                    payees: Vec::new(),
+                    ..fixture::record(&format!("m{n}"), owner(n), 20_000)
                 }
             })
             .collect();
@@ -295,24 +283,11 @@ fn reveal_of(
 /// an asset that does not exist (parts refused at the first lookup).
 fn part_flood(secp: &Secp256k1<bitcoin::secp256k1::All>) {
     use bitmodel_protocol::chunk::ChunkRef;
-    use bitmodel_protocol::record::{Content, Parts};
     let file: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     let record = Record {
-        kind: Kind::Model,
-        name: "flooded".into(),
         version: String::new(),
-        license: "MIT".into(),
-        content: Some(Content {
-            sha256: sha256::Hash::hash(&file).to_byte_array(),
-            size: file.len() as u64,
-            uris: vec![],
-            parts: Some(Parts::of(&file, 1_000)),
-        }),
-        owner: owner(1),
-        fee_cap: 20_000,
-        price: None,
-        parents: vec![],
-        payees: Vec::new(),
+        content: Some(fixture::content(&file, Some(1_000))),
+        ..fixture::record("flooded", owner(1), 20_000)
     };
     let reg = reveal_of(
         secp,

@@ -5,8 +5,7 @@
 
 use std::time::Instant;
 
-use bitcoin::hashes::Hash;
-use bitcoin::{Amount, ScriptBuf, WPubkeyHash};
+use bitcoin::Amount;
 use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
 use bitmodel_covenant::Utxo;
 use bitmodel_devnet::Devnet;
@@ -14,32 +13,20 @@ use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
 use bitmodel_keeper::{Keeper, Policy, VaultSource};
 use bitmodel_protocol::envelope::Inscription;
-use bitmodel_protocol::{Chain, Kind, Parent, Record, Relation};
+use bitmodel_protocol::{Chain, Parent, Record, Relation};
 use bitmodel_rpc::{Auth, Client};
+use bitmodel_testkit::fixture::{self, numbered_owner as owner};
 use bitmodel_testkit::rng::Rng;
 
 use crate::report::{line, ms};
 
 const VAULTS: usize = 1_000;
 
-fn owner(n: usize) -> ScriptBuf {
-    let mut h = [0u8; 20];
-    h[..8].copy_from_slice(&(n as u64).to_le_bytes());
-    ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array(h))
-}
-
 fn record(n: usize, parents: Vec<Parent>) -> Record {
+    let fee_cap = recommended_fee_cap(parents.len());
     Record {
-        kind: Kind::Model,
-        name: format!("vault-{n}"),
-        version: "1".into(),
-        license: "MIT".into(),
-        content: None,
-        owner: owner(n),
-        fee_cap: recommended_fee_cap(parents.len()),
-        price: None,
         parents,
-        payees: Vec::new(),
+        ..fixture::record(&format!("vault-{n}"), owner(n), fee_cap)
     }
 }
 

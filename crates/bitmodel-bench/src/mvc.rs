@@ -2,13 +2,13 @@
 //! script and its spend by parent count, and what a file costs on chain as MetaID PINs in
 //! the registration transaction (bytes per content byte; fees are 250 sat/kB on MVC).
 
-use bitcoin::hashes::{sha256, Hash};
+use bitcoin::hashes::Hash;
 use bitcoin::secp256k1::{Secp256k1, SecretKey};
 use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, TxIn, Txid};
 use bitmodel_mvc::pin::{p2pkh, registration_outputs, MARKER};
 use bitmodel_mvc::splitter::Splitter;
-use bitmodel_protocol::record::Content;
-use bitmodel_protocol::{Kind, Record};
+use bitmodel_protocol::Record;
+use bitmodel_testkit::fixture;
 
 use crate::report::line;
 
@@ -52,21 +52,8 @@ pub fn run() {
     let key = SecretKey::from_slice(&[1; 32]).expect("a key");
     let pk = bitcoin::PublicKey::new(key.public_key(&secp));
     let record = Record {
-        kind: Kind::Model,
-        name: "bench".into(),
-        version: "1".into(),
-        license: "MIT".into(),
-        content: Some(Content {
-            sha256: sha256::Hash::hash(&file).to_byte_array(),
-            size: file.len() as u64,
-            uris: Vec::new(),
-            parts: None,
-        }),
-        owner: ScriptBuf::new_p2pkh(&pk.pubkey_hash()),
-        fee_cap: 5_000,
-        price: None,
-        parents: Vec::new(),
-        payees: Vec::new(),
+        content: Some(fixture::content(&file, None)),
+        ..fixture::record("bench", ScriptBuf::new_p2pkh(&pk.pubkey_hash()), 5_000)
     };
     let mut output =
         registration_outputs(&record, Some(("application/octet-stream", &file)), MARKER);

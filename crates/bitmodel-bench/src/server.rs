@@ -13,17 +13,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bitcoin::hashes::{sha256, Hash};
-use bitcoin::{Amount, FeeRate, ScriptBuf, WPubkeyHash};
+use bitcoin::{Amount, FeeRate, ScriptBuf};
 use bitmodel_devnet::Devnet;
 use bitmodel_index::Index;
 use bitmodel_infer::{Model, Tensor};
-use bitmodel_protocol::record::Content;
-use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
+use bitmodel_protocol::{AssetId, Chain, Kind, Record, Relation};
 use bitmodel_rpc::web::Web;
 use bitmodel_rpc::{Auth, Client};
 use bitmodel_server::{AppState, Gateway};
 use bitmodel_testkit::assets::register;
+use bitmodel_testkit::fixture;
 use bitmodel_wallet::Wallet;
 use serde_json::{json, Value};
 
@@ -39,27 +38,10 @@ const PRICE: u64 = 1_000;
 fn record(n: u8, parent: Option<AssetId>, model: bool) -> Record {
     Record {
         kind: if model { Kind::Model } else { Kind::Dataset },
-        name: format!("layer-{n}"),
-        version: "1".into(),
-        license: "MIT".into(),
-        content: model.then(|| Content {
-            sha256: sha256::Hash::hash(MODEL).to_byte_array(),
-            size: MODEL.len() as u64,
-            uris: vec![],
-            parts: None,
-        }),
-        owner: ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n + 1; 20])),
-        fee_cap: 20_000,
+        content: model.then(|| fixture::content(MODEL, None)),
         price: model.then_some(PRICE),
-        parents: parent
-            .map(|p| Parent {
-                asset: p,
-                weight: 2_000,
-                relation: Relation::Finetune,
-            })
-            .into_iter()
-            .collect(),
-        payees: Vec::new(),
+        parents: fixture::parents(parent.map(|p| (p, 2_000)).as_slice(), Relation::Finetune),
+        ..fixture::record(&format!("layer-{n}"), fixture::owner(n + 1), 20_000)
     }
 }
 

@@ -4,8 +4,6 @@
 //! oversize parts and floods of empty parts change nothing. Version-1 records still decode
 //! and assemble as before, and a finished file ignores any later part.
 
-use bitcoin::hashes::Hash;
-use bitcoin::{ScriptBuf, WPubkeyHash};
 use bitmodel_devnet::Devnet;
 use bitmodel_index::rows::ContentStatus;
 use bitmodel_index::sync::sync;
@@ -15,13 +13,9 @@ use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{AssetId, Chain, Record};
 use bitmodel_rpc::{Auth, Client};
 use bitmodel_testkit::assets::inscribe;
-use bitmodel_testkit::fixture;
+use bitmodel_testkit::fixture::{self, owner};
 
 const PART: usize = 1_000;
-
-fn owner(n: u8) -> ScriptBuf {
-    ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20]))
-}
 
 fn file(n: usize, seed: u8) -> Vec<u8> {
     (0..n).map(|i| (i as u8).wrapping_mul(31) ^ seed).collect()

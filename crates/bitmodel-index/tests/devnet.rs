@@ -13,11 +13,7 @@ use bitmodel_index::Index;
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
 use bitmodel_rpc::{Auth, Client};
-use bitmodel_testkit::fixture;
-
-fn owner(n: u8) -> ScriptBuf {
-    ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20]))
-}
+use bitmodel_testkit::fixture::{self, owner};
 
 fn record(name: &str, kind: Kind, n: u8, parents: &[(AssetId, u16, Relation)]) -> Record {
     Record {

@@ -3,28 +3,22 @@
 //! the index's books balance exactly, and at the end the index equals a fresh index of the
 //! chain.
 
-use bitcoin::hashes::Hash;
-use bitcoin::{Amount, ScriptBuf, WPubkeyHash};
+use bitcoin::Amount;
 use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
 use bitmodel_covenant::{build_merge, Utxo, Vault};
 use bitmodel_devnet::Devnet;
 use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
 use bitmodel_protocol::envelope::Inscription;
-use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
+use bitmodel_protocol::{AssetId, Chain, Parent, Record, Relation};
 use bitmodel_rpc::{Auth, Client};
+use bitmodel_testkit::fixture::{self, numbered_owner as owner};
 use bitmodel_testkit::rng::Rng;
 
 const LAYERS: usize = 4;
 const PER_LAYER: usize = 50;
 const PAYMENTS: usize = 2_000;
 const PER_BLOCK: usize = 10;
-
-fn owner(n: usize) -> ScriptBuf {
-    let mut h = [0u8; 20];
-    h[..8].copy_from_slice(&(n as u64).to_le_bytes());
-    ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array(h))
-}
 
 #[test]
 fn random_economy_balances_after_every_block() {
@@ -66,17 +60,10 @@ fn random_economy_balances_after_every_block() {
                     }
                 }
             }
+            let fee_cap = recommended_fee_cap(parents.len());
             records.push(Record {
-                kind: Kind::Model,
-                name: format!("model-{n}"),
-                version: "1".into(),
-                license: "MIT".into(),
-                content: None,
-                owner: owner(n),
-                fee_cap: recommended_fee_cap(parents.len()),
-                price: None,
                 parents,
-                payees: Vec::new(),
+                ..fixture::record(&format!("model-{n}"), owner(n), fee_cap)
             });
         }
         let insc: Vec<Inscription> = records

@@ -10,24 +10,20 @@ use bitcoin::taproot::{LeafVersion, TaprootBuilder};
 use bitcoin::transaction::Version;
 use bitcoin::{
     absolute::LockTime, Amount, Block, BlockHash, CompactTarget, OutPoint, ScriptBuf, Sequence,
-    Transaction, TxIn, TxMerkleNode, TxOut, Txid, WPubkeyHash, Witness,
+    Transaction, TxIn, TxMerkleNode, TxOut, Txid, Witness,
 };
 use bitmodel_covenant::{build_distribute, build_merge, Utxo, Vault};
 use bitmodel_index::rows::Event;
 use bitmodel_index::{Index, IndexError};
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{split, AssetId, Chain, Parent, Record, Relation};
-use bitmodel_testkit::fixture;
+use bitmodel_testkit::fixture::{self, owner};
 
 fn temp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("bitmodel-index-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d.join("index.redb")
-}
-
-fn owner(n: u8) -> ScriptBuf {
-    ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20]))
 }
 
 fn record(name: &str, n: u8, parents: Vec<(AssetId, u16, Relation)>) -> Record {

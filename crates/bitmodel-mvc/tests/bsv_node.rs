@@ -5,15 +5,15 @@
 //! read back from the mined block. The node itself refuses a signature without FORKID, one
 //! over another amount, and one by another key.
 
-use bitcoin::hashes::{sha256, Hash};
+use bitcoin::hashes::Hash;
 use bitcoin::secp256k1::{Message, Secp256k1, SecretKey};
 use bitcoin::transaction::Version;
 use bitcoin::{absolute::LockTime, Amount, Sequence, Transaction, TxIn, Witness};
 use bitmodel_mvc::pin::{p2pkh, registration_outputs, Pin, MARKER};
 use bitmodel_mvc::sign_p2pkh;
-use bitmodel_protocol::record::Content;
-use bitmodel_protocol::{Kind, Record};
+use bitmodel_protocol::Record;
 use bitmodel_testkit::bsv::BsvNode;
+use bitmodel_testkit::fixture;
 
 mod common;
 
@@ -41,21 +41,8 @@ fn a_forkid_signed_record_with_a_5_mb_file_is_mined_and_read_back() {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
         .collect();
     let record = Record {
-        kind: Kind::Model,
-        name: "big-on-chain".into(),
-        version: "1".into(),
-        license: "MIT".into(),
-        content: Some(Content {
-            sha256: sha256::Hash::hash(&file).to_byte_array(),
-            size: file.len() as u64,
-            uris: Vec::new(),
-            parts: None,
-        }),
-        owner: address.script_pubkey(),
-        fee_cap: 5_000,
-        price: None,
-        parents: Vec::new(),
-        payees: Vec::new(),
+        content: Some(fixture::content(&file, None)),
+        ..fixture::record("big-on-chain", address.script_pubkey(), 5_000)
     };
     let outputs = registration_outputs(&record, Some(("application/octet-stream", &file)), MARKER);
     let mut tx = Transaction {

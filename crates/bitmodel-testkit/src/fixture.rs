@@ -30,6 +30,14 @@ pub fn owner(n: u8) -> ScriptBuf {
     ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n; 20]))
 }
 
+/// The `n`th of many P2WPKH payout scripts: `n`'s eight little-endian bytes, then zeros
+/// (for more distinct owners than [`owner`]'s 256).
+pub fn numbered_owner(n: usize) -> ScriptBuf {
+    let mut h = [0u8; 20];
+    h[..8].copy_from_slice(&(n as u64).to_le_bytes());
+    ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array(h))
+}
+
 /// Parents at the given weights, each with `relation`.
 pub fn parents(list: &[(AssetId, u16)], relation: Relation) -> Vec<Parent> {
     list.iter()
