@@ -79,6 +79,13 @@ pub enum DevnetError {
     Storage(#[source] redb::Error),
     #[error("devnet storage holds corrupt data: {0}; delete the datadir to start a fresh chain")]
     Corrupt(String),
+    /// A stored value (`what`) that does not decode, with the decoder's error.
+    #[error("devnet storage holds corrupt data: {what} does not decode; delete the datadir to start a fresh chain")]
+    CorruptValue {
+        what: String,
+        #[source]
+        source: bitcoin::consensus::encode::Error,
+    },
     #[error(
         "devnet datadir was written by schema version {found}, this build reads version {expected}; \
          delete the datadir or use a matching build"

@@ -105,7 +105,10 @@ impl IndexEntry {
         if b.len() != 80 + 4 + 16 + 1 + 12 {
             return Err(bad());
         }
-        let header = deserialize(&b[..80]).map_err(|e| DevnetError::Corrupt(e.to_string()))?;
+        let header = deserialize(&b[..80]).map_err(|source| DevnetError::CorruptValue {
+            what: "a block index entry's header".into(),
+            source,
+        })?;
         let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
         let (status, failure) = decode_status(b[100]).ok_or_else(bad)?;
         Ok(IndexEntry {
@@ -157,8 +160,10 @@ fn decode_coin_from(b: &mut &[u8]) -> Result<Coin, DevnetError> {
     let height = u32::from_le_bytes(b[..4].try_into().expect("4 bytes"));
     let coinbase = b[4] != 0;
     *b = &b[5..];
-    let output =
-        TxOut::consensus_decode(b).map_err(|e| DevnetError::Corrupt(format!("coin: {e}")))?;
+    let output = TxOut::consensus_decode(b).map_err(|source| DevnetError::CorruptValue {
+        what: "a coin's output".into(),
+        source,
+    })?;
     Ok(Coin {
         output,
         height,

@@ -57,7 +57,10 @@ pub trait VaultSource {
         }
         Splitter::of_record(&row.record, &parents)
             .map(Some)
-            .map_err(|e| IndexError::Corrupt(format!("splitter of {asset}: {e}")))
+            .map_err(|e| IndexError::CorruptValue {
+                what: format!("splitter of {asset}"),
+                source: Box::new(e),
+            })
     }
 }
 

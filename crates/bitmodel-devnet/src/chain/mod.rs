@@ -239,7 +239,10 @@ impl ChainState {
         };
         deserialize(raw.value())
             .map(Some)
-            .map_err(|e| DevnetError::Corrupt(format!("block {hash}: {e}")))
+            .map_err(|source| DevnetError::CorruptValue {
+                what: format!("block {hash}"),
+                source,
+            })
     }
 
     /// The coins an active block took from the UTXO set (its undo data), keyed by outpoint;
