@@ -11,12 +11,13 @@ use bitcoin::consensus::encode::serialize_hex;
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::key::{Keypair, Secp256k1};
 use bitcoin::secp256k1::Message;
-use bitcoin::{absolute, Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
+use bitcoin::{Amount, OutPoint, Transaction};
 use bitmodel_devnet::faucet::Signer;
 use bitmodel_devnet::miner::build_block;
 use bitmodel_devnet::node::now;
 use bitmodel_devnet::Devnet;
 use bitmodel_rpc::{Auth, Client};
+use bitmodel_testkit::fixture;
 use serde_json::json;
 
 use crate::report::line;
@@ -28,23 +29,7 @@ const FAN_OUT: usize = 2000;
 const COIN_VALUE: u64 = 20_000;
 
 fn spend(signer: &Signer, op: OutPoint) -> Transaction {
-    let out = |v| TxOut {
-        value: Amount::from_sat(v),
-        script_pubkey: signer.script_pubkey(),
-    };
-    let mut tx = Transaction {
-        version: bitcoin::transaction::Version::TWO,
-        lock_time: absolute::LockTime::ZERO,
-        input: vec![TxIn {
-            previous_output: op,
-            script_sig: ScriptBuf::new(),
-            sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
-            witness: Witness::new(),
-        }],
-        output: vec![out(9_000), out(COIN_VALUE - 9_000 - 300)],
-    };
-    signer.sign_input(&mut tx, 0, &[out(COIN_VALUE)]);
-    tx
+    fixture::self_spend(signer, op, COIN_VALUE, &[9_000, COIN_VALUE - 9_000 - 300])
 }
 
 /// `n` confirmed coins of [`COIN_VALUE`] paying `signer`, made by fan-out transactions.
@@ -57,27 +42,7 @@ pub(crate) fn make_coins(devnet: &Devnet, signer: &Signer, n: usize) -> Vec<OutP
         let op = devnet
             .fund(&signer.script_pubkey(), Amount::from_sat(total))
             .expect("the faucet funds the benchmark");
-        let mut tx = Transaction {
-            version: bitcoin::transaction::Version::TWO,
-            lock_time: absolute::LockTime::ZERO,
-            input: vec![TxIn {
-                previous_output: op,
-                script_sig: ScriptBuf::new(),
-                sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
-                witness: Witness::new(),
-            }],
-            output: (0..k)
-                .map(|_| TxOut {
-                    value: Amount::from_sat(COIN_VALUE),
-                    script_pubkey: signer.script_pubkey(),
-                })
-                .collect(),
-        };
-        let prev = TxOut {
-            value: Amount::from_sat(total),
-            script_pubkey: signer.script_pubkey(),
-        };
-        signer.sign_input(&mut tx, 0, &[prev]);
+        let tx = fixture::self_spend(signer, op, total, &vec![COIN_VALUE; k]);
         let txid = devnet.submit(tx).expect("the fan-out is standard");
         coins.extend((0..k as u32).map(|v| OutPoint::new(txid, v)));
     }

@@ -1,9 +1,15 @@
 //! Records for tests and benchmarks: one base record and the pieces tests vary, so each
 //! test says only what it tests (with struct update syntax) instead of spelling out every
-//! field of its own copy.
+//! field of its own copy. Also the signed spend devnet tests and benchmarks load the node
+//! with.
 
+use bitcoin::absolute::LockTime;
 use bitcoin::hashes::{sha256, Hash};
-use bitcoin::{ScriptBuf, WPubkeyHash};
+use bitcoin::transaction::Version;
+use bitcoin::{
+    Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, WPubkeyHash, Witness,
+};
+use bitmodel_devnet::faucet::Signer;
 use bitmodel_protocol::record::{Content, Parts};
 use bitmodel_protocol::{AssetId, Kind, Parent, Record, Relation};
 
@@ -58,4 +64,27 @@ pub fn content(file: &[u8], part_size: Option<usize>) -> Content {
         uris: vec![],
         parts: part_size.map(|n| Parts::of(file, n)),
     }
+}
+
+/// A signed spend of `signer`'s coin `coin` (worth `value` sats) paying each of `amounts`
+/// back to `signer`, the rest left as fee: one input, version 2, RBF-signalling, signed on
+/// the key path.
+pub fn self_spend(signer: &Signer, coin: OutPoint, value: u64, amounts: &[u64]) -> Transaction {
+    let out = |sats| TxOut {
+        value: Amount::from_sat(sats),
+        script_pubkey: signer.script_pubkey(),
+    };
+    let mut tx = Transaction {
+        version: Version::TWO,
+        lock_time: LockTime::ZERO,
+        input: vec![TxIn {
+            previous_output: coin,
+            script_sig: ScriptBuf::new(),
+            sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+            witness: Witness::new(),
+        }],
+        output: amounts.iter().map(|&sats| out(sats)).collect(),
+    };
+    signer.sign_input(&mut tx, 0, &[out(value)]);
+    tx
 }

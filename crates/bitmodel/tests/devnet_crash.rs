@@ -14,10 +14,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bitcoin::consensus::encode::serialize_hex;
-use bitcoin::{absolute, Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
+use bitcoin::{OutPoint, Transaction};
 use bitmodel_devnet::chain::ChainState;
 use bitmodel_devnet::faucet::Signer;
 use bitmodel_rpc::{Auth, Client};
+use bitmodel_testkit::fixture;
 use serde_json::{json, Value};
 
 const RESTARTS: usize = 50;
@@ -94,24 +95,7 @@ fn start(datadir: &Path) -> (Proc, Client, String) {
 
 fn spend(signer: &Signer, op: OutPoint, value: u64) -> Transaction {
     let half = (value - 500) / 2;
-    let out = |v| TxOut {
-        value: Amount::from_sat(v),
-        script_pubkey: signer.script_pubkey(),
-    };
-    let mut tx = Transaction {
-        version: bitcoin::transaction::Version::TWO,
-        lock_time: absolute::LockTime::ZERO,
-        input: vec![TxIn {
-            previous_output: op,
-            script_sig: ScriptBuf::new(),
-            sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
-            witness: Witness::new(),
-        }],
-        output: vec![out(half), out(value - 500 - half)],
-    };
-    let prev = out(value);
-    signer.sign_input(&mut tx, 0, &[prev]);
-    tx
+    fixture::self_spend(signer, op, value, &[half, value - 500 - half])
 }
 
 /// One round of load: spend known coins, mine, record what was acknowledged. Runs until
