@@ -38,11 +38,11 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(err) => {
+            let text = output::error_chain(err.chain());
             if cli.json {
-                let msg = serde_json::json!({ "error": format!("{err:#}") });
-                eprintln!("{msg}");
+                eprintln!("{}", serde_json::json!({ "error": text }));
             } else {
-                eprintln!("error: {err:#}");
+                eprintln!("error: {text}");
             }
             ExitCode::FAILURE
         }

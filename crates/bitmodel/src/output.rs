@@ -33,3 +33,56 @@ pub use bitmodel_server::sats;
 pub fn percent(ppm: u32) -> String {
     format!("{}.{:04}%", ppm / 10_000, ppm % 10_000)
 }
+
+/// An error and its causes as one line, `outer: cause: root`, each cause said once. Library
+/// errors that the server shows without their sources repeat the source's words in their own
+/// message (docs/adr/0011-errors-keep-their-sources.md); printed here, such a cause is already
+/// in the line and is not added again.
+pub fn error_chain<'a>(
+    chain: impl Iterator<Item = &'a (dyn std::error::Error + 'static)>,
+) -> String {
+    let mut line = String::new();
+    for cause in chain {
+        let text = cause.to_string();
+        if line.is_empty() {
+            line = text;
+        } else if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_chain;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("reading the index: {0}")]
+    struct Repeats(#[source] std::io::Error);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("reading the index")]
+    struct Quiet(#[source] std::io::Error);
+
+    fn io() -> std::io::Error {
+        std::io::Error::other("disk on fire")
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let a = anyhow::Error::new(Repeats(io())).context("syncing");
+        assert_eq!(
+            error_chain(a.chain()),
+            "syncing: reading the index: disk on fire"
+        );
+        let b = anyhow::Error::new(Quiet(io())).context("syncing");
+        assert_eq!(
+            error_chain(b.chain()),
+            "syncing: reading the index: disk on fire"
+        );
+        let c = anyhow::anyhow!("no wallet");
+        assert_eq!(error_chain(c.chain()), "no wallet");
+    }
+}
