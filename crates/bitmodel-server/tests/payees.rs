@@ -9,7 +9,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use bitcoin::hashes::Hash;
-use bitcoin::{Amount, Network, ScriptBuf, WPubkeyHash};
+use bitcoin::{Amount, Network, ScriptBuf, Txid, WPubkeyHash};
 use bitmodel_covenant::spend::{build_distribute_at_rate, recommended_fee_cap};
 use bitmodel_devnet::Devnet;
 use bitmodel_index::sync::sync;
@@ -39,8 +39,8 @@ async fn get(state: &bitmodel_server::AppState, uri: &str) -> (StatusCode, Strin
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn payees_are_leaves_in_the_api_and_the_explorer() {
+/// A devnet with a base model (no parents, no payees) registered on it.
+fn devnet_with_base() -> (Devnet, AssetId) {
     let dn = Devnet::spawn().unwrap();
     let base = bitmodel_testkit::assets::register(
         &dn,
@@ -48,6 +48,30 @@ async fn payees_are_leaves_in_the_api_and_the_explorer() {
         "text/plain",
         b"base".to_vec(),
     );
+    (dn, base)
+}
+
+/// The trace of the payment `txid` from the API: the first of its `payments`.
+async fn payment_trace(state: &bitmodel_server::AppState, txid: Txid) -> Value {
+    let (st, body) = get(state, &format!("/api/v1/tx/{txid}")).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    v["payments"][0].clone()
+}
+
+/// The payment's books close: `paid` = owners + payees + fees + waiting.
+fn assert_books_close(p: &Value, paid: u64) {
+    let sum = |k: &str| p[k].as_u64().unwrap();
+    assert_eq!(
+        paid,
+        sum("to_owners_total") + sum("to_payees_total") + sum("fees") + sum("waiting_total"),
+        "{p}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payees_are_leaves_in_the_api_and_the_explorer() {
+    let (dn, base) = devnet_with_base();
     let author = ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([0xa1; 20]));
     let contributor = ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([0xc1; 20]));
     let addr = |s: &ScriptBuf| {
@@ -117,20 +141,13 @@ async fn payees_are_leaves_in_the_api_and_the_explorer() {
     );
 
     // The payment's trace: what each payee got, and the books of the payment.
-    let (st, body) = get(&state, &format!("/api/v1/tx/{}", pay.txid)).await;
-    assert_eq!(st, StatusCode::OK, "{body}");
-    let v: Value = serde_json::from_str(&body).unwrap();
-    let p = &v["payments"][0];
+    let p = &payment_trace(&state, pay.txid).await;
     let fee = paid - d.tx.output.iter().map(|o| o.value.to_sat()).sum::<u64>();
     let s = bitmodel_protocol::split(paid, fee, &[2000, 300, 45]).unwrap();
     assert_eq!(p["to_payees"][author.to_hex_string()], s.parents[1]);
     assert_eq!(p["to_payees"][contributor.to_hex_string()], s.parents[2]);
     assert_eq!(p["to_payees_total"], s.parents[1] + s.parents[2]);
-    let sum = |k: &str| p[k].as_u64().unwrap();
-    assert_eq!(
-        paid,
-        sum("to_owners_total") + sum("to_payees_total") + sum("fees") + sum("waiting_total")
-    );
+    assert_books_close(p, paid);
 
     // Pages: the asset names its payees and draws them; the payment page lists them.
     let (st, page) = get(&state, &format!("/asset/{tune}")).await;
@@ -163,13 +180,7 @@ async fn payees_are_leaves_in_the_api_and_the_explorer() {
 /// them and gives each payee exactly what the chain paid it, and the payment's books close.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wide_records_splitters_are_shown_and_traced_to_the_sat() {
-    let dn = Devnet::spawn().unwrap();
-    let base = bitmodel_testkit::assets::register(
-        &dn,
-        &record("base", 1, vec![], vec![]),
-        "text/plain",
-        b"base".to_vec(),
-    );
+    let (dn, base) = devnet_with_base();
     let mut rng = bitmodel_testkit::rng::Rng::new(15);
     let payees: Vec<Payee> = (0..150u16)
         .map(|i| Payee {
@@ -279,10 +290,7 @@ async fn a_wide_records_splitters_are_shown_and_traced_to_the_sat() {
 
     // The trace follows the payment through the splitters: each payee's figure is what the
     // chain paid it, and the books of the payment close.
-    let (st, body) = get(&state, &format!("/api/v1/tx/{}", pay.txid)).await;
-    assert_eq!(st, StatusCode::OK, "{body}");
-    let v: Value = serde_json::from_str(&body).unwrap();
-    let p = &v["payments"][0];
+    let p = &payment_trace(&state, pay.txid).await;
     let mut to_payees = 0;
     for payee in &payees {
         let earned = state.index.earnings(&payee.script).unwrap().total;
@@ -291,15 +299,10 @@ async fn a_wide_records_splitters_are_shown_and_traced_to_the_sat() {
         to_payees += earned;
     }
     assert_eq!(p["to_payees_total"], to_payees);
-    let sum = |k: &str| p[k].as_u64().unwrap();
-    assert_eq!(
-        paid,
-        sum("to_owners_total") + sum("to_payees_total") + sum("fees") + sum("waiting_total"),
-        "{p}"
-    );
+    assert_books_close(p, paid);
     let base_waiting = state.index.stats(&base).unwrap().unwrap().waiting;
     assert_eq!(
-        sum("waiting_total"),
+        p["waiting_total"].as_u64().unwrap(),
         base_waiting,
         "the base's share waits in its vault"
     );
