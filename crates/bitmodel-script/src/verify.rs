@@ -55,6 +55,22 @@ pub fn witness_program(script: &[u8]) -> Option<(u8, &[u8])> {
     ))
 }
 
+/// Runs a legacy-context script (the scriptPubKey, or a P2SH redeem script) on `stack` and
+/// requires it to leave true on top, as Core's `VerifyScript` does after each of the two.
+fn eval_to_true(
+    stack: &mut Stack,
+    script: &[u8],
+    flags: Flags,
+    checker: &mut Checker<'_, '_>,
+    exec: &mut ExecData,
+) -> Result<(), ScriptError> {
+    eval_script(stack, script, flags, checker, SigVersion::Base, exec)?;
+    if stack.is_empty() || !cast_to_bool(stack.top(1)?) {
+        return Err(ScriptError::EvalFalse);
+    }
+    Ok(())
+}
+
 /// Core's `VerifyScript` for one input, with the transaction context in `checker`.
 pub fn verify_script(
     script_sig: &[u8],
@@ -80,17 +96,7 @@ pub fn verify_script(
         &mut exec,
     )?;
     let stack_copy = flags.contains(Flags::P2SH).then(|| stack.clone());
-    eval_script(
-        &mut stack,
-        script_pubkey,
-        flags,
-        checker,
-        SigVersion::Base,
-        &mut exec,
-    )?;
-    if stack.is_empty() || !cast_to_bool(stack.top(1)?) {
-        return Err(ScriptError::EvalFalse);
-    }
+    eval_to_true(&mut stack, script_pubkey, flags, checker, &mut exec)?;
 
     let mut had_witness = false;
     if flags.contains(Flags::WITNESS) {
@@ -113,17 +119,7 @@ pub fn verify_script(
         let redeem = stack
             .pop()
             .expect("P2SH evaluation succeeded, so the scriptSig pushed something");
-        eval_script(
-            &mut stack,
-            &redeem,
-            flags,
-            checker,
-            SigVersion::Base,
-            &mut exec,
-        )?;
-        if stack.is_empty() || !cast_to_bool(stack.top(1)?) {
-            return Err(ScriptError::EvalFalse);
-        }
+        eval_to_true(&mut stack, &redeem, flags, checker, &mut exec)?;
         if flags.contains(Flags::WITNESS) {
             if let Some((version, program)) = witness_program(&redeem) {
                 had_witness = true;
