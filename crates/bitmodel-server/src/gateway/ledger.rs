@@ -92,6 +92,17 @@ impl<E: Into<redb::Error>> From<E> for LedgerError {
     }
 }
 
+/// Writes one payment's row.
+fn put(
+    t: &mut redb::Table<'_, &'static [u8], &'static [u8]>,
+    k: &[u8],
+    calls: &Calls,
+) -> Result<(), LedgerError> {
+    let row = serde_json::to_vec(calls).map_err(LedgerError::Row)?;
+    t.insert(k, row.as_slice())?;
+    Ok(())
+}
+
 fn key(txid: &Txid, asset: &AssetId) -> Vec<u8> {
     let mut k = txid.as_byte_array().to_vec();
     k.extend_from_slice(&asset.to_bytes());
@@ -168,12 +179,7 @@ impl Ledger {
             let id = u64::from_le_bytes(id);
             calls.in_flight.push((id, at));
             calls.at = at;
-            t.insert(
-                k.as_slice(),
-                serde_json::to_vec(&calls)
-                    .map_err(LedgerError::Row)?
-                    .as_slice(),
-            )?;
+            put(&mut t, &k, &calls)?;
             (
                 Ticket {
                     txid: *txid,
@@ -217,12 +223,7 @@ impl Ledger {
             if used && (calls.in_flight.len() < before || calls.used < calls.bought) {
                 calls.used = (calls.used + 1).min(calls.bought);
             }
-            t.insert(
-                k.as_slice(),
-                serde_json::to_vec(&calls)
-                    .map_err(LedgerError::Row)?
-                    .as_slice(),
-            )?;
+            put(&mut t, &k, &calls)?;
             calls
         };
         w.commit()?;
