@@ -85,15 +85,7 @@ fn every_command_works_beside_a_running_up() {
     assert_eq!(sync["assets"], 2, "{sync}");
     let earnings = cli.json(&["earnings", &me]);
     assert!(earnings.is_object(), "{earnings}");
-    let (_, input) = common::demo_model();
-    let ran = cli.json(&[
-        "infer",
-        &model,
-        "--input",
-        input.to_str().unwrap(),
-        "--server",
-        &api,
-    ]);
+    let ran = cli.infer_demo(&model, &api, &[]);
     assert_eq!(ran["paid"], 5000, "{ran}");
     mine(1, &me);
     let d = cli.json(&["distribute", &model]);

@@ -128,17 +128,7 @@ fn up_against_an_external_fractal_regtest_node() {
     // Pay, a paid call of the model through the server, and a distribution: all by RPC.
     cli.json(&["pay", &model, "100000"]);
     dn.mine(1).unwrap();
-    let (_, input) = common::demo_model();
-    let ran = cli.json(&[
-        "infer",
-        &model,
-        "--input",
-        input.to_str().unwrap(),
-        "--server",
-        &url,
-        "--max-price",
-        "10000",
-    ]);
+    let ran = cli.infer_demo(&model, &url, &["--max-price", "10000"]);
     assert_eq!(ran["paid"], 5000, "{ran}");
     assert!(
         ran["outputs"].as_array().is_some_and(|o| !o.is_empty()),

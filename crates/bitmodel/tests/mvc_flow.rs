@@ -173,18 +173,7 @@ fn register_pay_and_distribute_a_three_level_lineage_on_bsv_regtest() {
     )
     .unwrap()
     .to_string();
-    cli.fails(
-        &[
-            "register",
-            "--name",
-            "x",
-            "--license",
-            "MIT",
-            "--owner",
-            &p2sh,
-        ],
-        "P2PKH",
-    );
+    cli.register_fails(&["--owner", &p2sh], "P2PKH");
     cli.fails(&["distribute", &agent_id], "holds 0 sats");
     cli.fails(&["merge", &agent_id], "has no merge");
     cli.fails(&["wallet", "send", &sink, "1000", "--psbt"], "FORKID");

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{Cli, WORDS};
+use common::{infer_args, Cli, WORDS};
 
 fn setup(name: &str) -> (Devnet, Cli) {
     setup_with(name, None)
@@ -255,13 +255,8 @@ fn errors_users_hit() {
 
     let unknown = format!("{}i0", "ab".repeat(32));
     cli.fails(&["pay", &unknown, "1000"], "unknown asset");
-    cli.fails(
+    cli.register_fails(
         &[
-            "register",
-            "--name",
-            "x",
-            "--license",
-            "MIT",
             "--parent",
             &format!("{a}:6000"),
             "--parent",
@@ -518,14 +513,8 @@ fn shared_models_are_sold_through_the_gateway() {
         .unwrap(),
     )
     .unwrap();
-    let v = cli.json(&[
-        "infer",
-        &ids[0],
-        "--input",
-        ppocr_in.to_str().unwrap(),
-        "--server",
-        &url,
-    ]);
+    let ppocr = ppocr_in.to_str().unwrap();
+    let v = cli.json(&infer_args(&ids[0], ppocr, &url, &[]));
     assert_eq!(v["paid"], 2000);
     let out = &v["outputs"][0];
     assert_eq!(out["shape"], serde_json::json!([1, 2]));
@@ -543,14 +532,8 @@ fn shared_models_are_sold_through_the_gateway() {
         .unwrap(),
     )
     .unwrap();
-    let v = cli.json(&[
-        "infer",
-        &ids[1],
-        "--input",
-        vad_in.to_str().unwrap(),
-        "--server",
-        &url,
-    ]);
+    let vad = vad_in.to_str().unwrap();
+    let v = cli.json(&infer_args(&ids[1], vad, &url, &[]));
     assert_eq!(v["paid"], 3000);
     let speech = v["outputs"][0]["data"][0].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&speech), "a probability: {speech}");
@@ -561,10 +544,7 @@ fn shared_models_are_sold_through_the_gateway() {
     );
 
     // Prepaid: three calls bought with one payment, then used with --payment.
-    let vad = vad_in.to_str().unwrap();
-    let v = cli.json(&[
-        "infer", &ids[1], "--input", vad, "--server", &url, "--calls", "3",
-    ]);
+    let v = cli.json(&infer_args(&ids[1], vad, &url, &["--calls", "3"]));
     assert_eq!(v["paid"], 9000);
     assert_eq!(
         (v["calls_bought"].as_u64(), v["calls_left"].as_u64()),
@@ -575,16 +555,7 @@ fn shared_models_are_sold_through_the_gateway() {
         v["txid"].as_str().unwrap(),
         v["token"].as_str().unwrap()
     );
-    let with_prepaid = [
-        "infer",
-        &ids[1],
-        "--input",
-        vad,
-        "--server",
-        &url,
-        "--payment",
-        &prepaid,
-    ];
+    let with_prepaid = infer_args(&ids[1], vad, &url, &["--payment", &prepaid]);
     for left in [1u64, 0] {
         assert_eq!(cli.json(&with_prepaid)["calls_left"], left);
     }
@@ -592,50 +563,17 @@ fn shared_models_are_sold_through_the_gateway() {
 
     // What users get wrong.
     cli.fails(
-        &[
-            "infer",
-            &ids[0],
-            "--input",
-            ppocr_in.to_str().unwrap(),
-            "--server",
-            &url,
-            "--max-price",
-            "1999",
-        ],
+        &infer_args(&ids[0], ppocr, &url, &["--max-price", "1999"]),
         "above --max-price",
     );
     cli.fails(
-        &[
-            "infer",
-            &ids[0],
-            "--input",
-            "/nonexistent.json",
-            "--server",
-            &url,
-        ],
+        &infer_args(&ids[0], "/nonexistent.json", &url, &[]),
         "cannot read the input file",
     );
     let unknown = format!("{}i0", "00".repeat(32));
+    cli.fails(&infer_args(&unknown, ppocr, &url, &[]), "unknown asset");
     cli.fails(
-        &[
-            "infer",
-            &unknown,
-            "--input",
-            ppocr_in.to_str().unwrap(),
-            "--server",
-            &url,
-        ],
-        "unknown asset",
-    );
-    cli.fails(
-        &[
-            "infer",
-            &ids[0],
-            "--input",
-            ppocr_in.to_str().unwrap(),
-            "--server",
-            "http://127.0.0.1:1",
-        ],
+        &infer_args(&ids[0], ppocr, "http://127.0.0.1:1", &[]),
         "did not answer",
     );
     let _ = stop.send(());
@@ -708,16 +646,8 @@ fn payees_from_a_parents_file_are_paid_by_the_distribution() {
         "{totals:?}"
     );
     drop(index);
-    cli.fails(
-        &[
-            "register",
-            "--name",
-            "x",
-            "--license",
-            "MIT",
-            "--payee",
-            &format!("{author}:10001"),
-        ],
+    cli.register_fails(
+        &["--payee", &format!("{author}:10001")],
         "must be 1..=10000",
     );
 }

@@ -91,6 +91,32 @@ impl Cli {
             r.stderr
         );
     }
+
+    /// `register --name x --license MIT` and `extra` fails, saying `message`.
+    pub fn register_fails(&self, extra: &[&str], message: &str) {
+        let mut args = vec!["register", "--name", "x", "--license", "MIT"];
+        args.extend_from_slice(extra);
+        self.fails(&args, message);
+    }
+
+    /// A paid call of `model` (the demo digits model) on the demo's sample input through the
+    /// gateway at `server`, with `extra`; the JSON answer.
+    pub fn infer_demo(&self, model: &str, server: &str, extra: &[&str]) -> Value {
+        let (_, input) = demo_model();
+        self.json(&infer_args(model, input.to_str().unwrap(), server, extra))
+    }
+}
+
+/// `infer <asset> --input <input> --server <server>` and `extra`.
+pub fn infer_args<'a>(
+    asset: &'a str,
+    input: &'a str,
+    server: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec!["infer", asset, "--input", input, "--server", server];
+    args.extend_from_slice(extra);
+    args
 }
 
 /// The demo digits model (ONNX, priced 5,000 sats a call) and its sample input.
