@@ -7,7 +7,7 @@ mod common;
 use bitcoin::consensus::{deserialize, serialize};
 use bitcoin::{Transaction, Witness};
 use bitmodel_covenant::asm::is_op_success;
-use bitmodel_covenant::spend::distribute_outputs;
+use bitmodel_covenant::spend::{distribute_outputs, Built};
 use bitmodel_covenant::{build_distribute, build_merge, distribution_threshold};
 use bitmodel_protocol::split;
 use bitmodel_protocol::MAX_SCRIPT_AMOUNT;
@@ -39,6 +39,18 @@ fn distributable_from(w: &[u16], fee: u64, extra: u64) -> u64 {
         a += 1;
     }
     a
+}
+
+/// `b`'s transaction with the bytes at `flips` xored, if that still decodes to a transaction
+/// with as many inputs as `b` spends and the interpreter accepts it.
+fn accepted_mutation(b: &Built, flips: &[(prop::sample::Index, u8)]) -> Option<Transaction> {
+    let mut bytes = serialize(&b.tx);
+    for (i, x) in flips {
+        let at = i.index(bytes.len());
+        bytes[at] ^= x;
+    }
+    let tx = deserialize::<Transaction>(&bytes).ok()?;
+    (tx.input.len() == b.spent.len() && verify(&tx, &b.spent).is_ok()).then_some(tx)
 }
 
 /// Every opcode position in a script (pushed data is skipped, as the interpreter does).
@@ -94,15 +106,8 @@ proptest! {
         let v = vault(&w, 3_000);
         let amount = distributable_from(&w, 1_000, 12_345);
         let b = build_distribute(&v, utxo(4, amount), 1_000).unwrap();
-        let mut bytes = serialize(&b.tx);
-        for (i, x) in &flips {
-            let at = i.index(bytes.len());
-            bytes[at] ^= x;
-        }
-        if let Ok(tx) = deserialize::<Transaction>(&bytes) {
-            if tx.input.len() == b.spent.len() && verify(&tx, &b.spent).is_ok() {
-                prop_assert_eq!(&tx.output, &b.tx.output, "an accepted mutation changed the outputs");
-            }
+        if let Some(tx) = accepted_mutation(&b, &flips) {
+            prop_assert_eq!(&tx.output, &b.tx.output, "an accepted mutation changed the outputs");
         }
     }
 
@@ -133,15 +138,8 @@ proptest! {
         let v = vault(&[2500, 2500], 3_000);
         let utxos: Vec<_> = (0..k).map(|j| utxo(60 + j as u8, 10_000 + j as u64)).collect();
         let b = build_merge(&v, &utxos, 700).unwrap();
-        let mut bytes = serialize(&b.tx);
-        for (i, x) in &flips {
-            let at = i.index(bytes.len());
-            bytes[at] ^= x;
-        }
-        if let Ok(tx) = deserialize::<Transaction>(&bytes) {
-            if tx.input.len() == b.spent.len() && verify(&tx, &b.spent).is_ok() {
-                prop_assert_eq!(&tx.output, &b.tx.output);
-            }
+        if let Some(tx) = accepted_mutation(&b, &flips) {
+            prop_assert_eq!(&tx.output, &b.tx.output);
         }
     }
 }
