@@ -60,35 +60,28 @@ fn reveal(records: &[&Record], salt: u8) -> Transaction {
     let control = info
         .control_block(&(script.clone(), LeafVersion::TapScript))
         .unwrap();
-    Transaction {
-        version: Version::TWO,
-        lock_time: LockTime::ZERO,
-        input: vec![TxIn {
-            previous_output: OutPoint {
-                txid: Txid::from_byte_array([salt; 32]),
-                vout: 0,
-            },
-            script_sig: ScriptBuf::new(),
-            sequence: Sequence::MAX,
-            witness: Witness::from_slice(&[vec![1u8; 64], script.to_bytes(), control.serialize()]),
-        }],
-        output: vec![TxOut {
-            value: Amount::from_sat(546),
-            script_pubkey: owner(salt),
-        }],
-    }
+    let witness = Witness::from_slice(&[vec![1u8; 64], script.to_bytes(), control.serialize()]);
+    spend(salt, 0, witness, &owner(salt), 546)
 }
 
 fn pay(to: &ScriptBuf, amount: u64, salt: u8) -> Transaction {
+    spend(salt, 9, Witness::new(), to, amount)
+}
+
+/// A version-2 transaction spending output `vout` of the made-up txid `[salt; 32]` with
+/// `witness` (final sequence, no script_sig) and paying `amount` to `to`.
+fn spend(salt: u8, vout: u32, witness: Witness, to: &ScriptBuf, amount: u64) -> Transaction {
     Transaction {
         version: Version::TWO,
         lock_time: LockTime::ZERO,
         input: vec![TxIn {
             previous_output: OutPoint {
                 txid: Txid::from_byte_array([salt; 32]),
-                vout: 9,
+                vout,
             },
-            ..Default::default()
+            script_sig: ScriptBuf::new(),
+            sequence: Sequence::MAX,
+            witness,
         }],
         output: vec![TxOut {
             value: Amount::from_sat(amount),
