@@ -2,7 +2,9 @@
 //! node can answer badly, retries with backoff, timeouts, keep-alive reuse and reconnects,
 //! and the cookie re-read on reconnect. Chunked replies and HTTPS are in `transport.rs`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -10,33 +12,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bitmodel_rpc::{Auth, Client, Error};
+use common::read_request;
 use serde_json::{json, Value};
-
-/// Reads one request; returns its Authorization header and body.
-fn read_request(r: &mut BufReader<TcpStream>) -> Option<(Option<String>, Vec<u8>)> {
-    let mut line = String::new();
-    if r.read_line(&mut line).ok()? == 0 {
-        return None;
-    }
-    let (mut len, mut auth) = (0usize, None);
-    loop {
-        line.clear();
-        r.read_line(&mut line).ok()?;
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        let (k, v) = l.split_once(':')?;
-        match k.to_ascii_lowercase().as_str() {
-            "content-length" => len = v.trim().parse().ok()?,
-            "authorization" => auth = Some(v.trim().to_owned()),
-            _ => {}
-        }
-    }
-    let mut body = vec![0; len];
-    r.read_exact(&mut body).ok()?;
-    Some((auth, body))
-}
 
 fn respond(s: &mut TcpStream, status: u16, body: &str, close: bool) {
     let conn = if close { "close" } else { "keep-alive" };

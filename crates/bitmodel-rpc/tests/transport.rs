@@ -2,38 +2,16 @@
 //! `getblock` chunked; so do reverse proxies), and HTTPS with a certificate from a private CA,
 //! both from servers on 127.0.0.1.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use bitmodel_rpc::{Auth, Client, Error};
+use common::read_request;
 use serde_json::json;
-
-/// Reads one HTTP request (headers and a `Content-Length` body); the body.
-fn read_request(r: &mut impl BufRead) -> Option<Vec<u8>> {
-    let mut line = String::new();
-    if r.read_line(&mut line).ok()? == 0 {
-        return None;
-    }
-    let mut len = 0usize;
-    loop {
-        line.clear();
-        r.read_line(&mut line).ok()?;
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = l.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse().ok()?;
-            }
-        }
-    }
-    let mut body = vec![0; len];
-    r.read_exact(&mut body).ok()?;
-    Some(body)
-}
 
 /// A chunked reply of `body`, cut into pieces of `piece` bytes.
 fn chunked(body: &str, piece: usize) -> Vec<u8> {
@@ -67,7 +45,7 @@ fn chunked_replies_are_read() {
         let mut r = BufReader::new(s);
         // Two requests on one kept-alive connection, both answered chunked.
         for _ in 0..2 {
-            let body = read_request(&mut r).expect("a request");
+            let (_, body) = read_request(&mut r).expect("a request");
             w.write_all(&chunked(&reply_for(&body), 777))
                 .expect("writes");
         }
@@ -117,7 +95,7 @@ fn tls_server(requests: usize) -> (String, String, JoinHandle<()>) {
             let conn = rustls::ServerConnection::new(config.clone()).expect("a tls session");
             let mut tls = rustls::StreamOwned::new(conn, s);
             let mut r = BufReader::new(&mut tls);
-            let Some(body) = read_request(&mut r) else {
+            let Some((_, body)) = read_request(&mut r) else {
                 continue;
             };
             let out = chunked(&reply_for(&body), 4096);
