@@ -4,7 +4,7 @@
 mod common;
 
 use std::net::TcpListener;
-use std::process::Stdio;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use bitmodel_rpc::{Auth, Client};
@@ -15,6 +15,21 @@ fn bitmodel(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .expect("the binary runs")
+}
+
+/// Stops the devnet by RPC and waits for it to exit, which it does cleanly; the JSON report
+/// it prints after its banner.
+fn stop(c: &Client, child: Child) -> Value {
+    let _: Value = c.call("stop", &[]).expect("stops");
+    let out = child.wait_with_output().expect("exits");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json_start = stdout.find('{').expect("json output after the banner");
+    serde_json::from_str(&stdout[json_start..]).expect("json")
 }
 
 #[test]
@@ -45,10 +60,7 @@ fn bad_flags_are_explained() {
 #[test]
 fn runs_until_stopped_and_reports_json() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    let port = common::free_port();
     let child = common::bitmodel()
         .args(["--json", "devnet", "--datadir"])
         .arg(dir.path())
@@ -78,16 +90,7 @@ fn runs_until_stopped_and_reports_json() {
             ],
         )
         .expect("mines");
-    let _: Value = c.call("stop", &[]).expect("stops");
-    let out = child.wait_with_output().expect("exits");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let json_start = stdout.find('{').expect("json output after the banner");
-    let v: Value = serde_json::from_str(&stdout[json_start..]).expect("json");
+    let v = stop(&c, child);
     assert_eq!(v["height"], 3);
     assert!(
         !dir.path().join(".cookie").exists(),
@@ -105,10 +108,7 @@ fn runs_until_stopped_and_reports_json() {
 #[test]
 fn the_datadir_before_the_subcommand_is_shared_with_every_other_command() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    let port = common::free_port();
     let url = format!("http://127.0.0.1:{port}");
     // `bitmodel --datadir D devnet`, with cookie authentication.
     let child = common::bitmodel()
@@ -154,15 +154,7 @@ fn the_datadir_before_the_subcommand_is_shared_with_every_other_command() {
     assert_eq!(synced["height"], 0);
     assert!(devnet_dir.join("index.redb").exists());
     assert!(devnet_dir.join("devnet.redb").exists());
-    let _: Value = c.call("stop", &[]).expect("stops");
-    let out = child.wait_with_output().expect("exits");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: Value = serde_json::from_str(&stdout[stdout.find('{').expect("json")..]).expect("json");
+    let v = stop(&c, child);
     assert_eq!(v["datadir"], devnet_dir.display().to_string());
     assert!(
         !dir.path().join("devnet.redb").exists(),

@@ -6,7 +6,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,13 +33,6 @@ struct Acked {
     coins: Vec<(OutPoint, u64)>,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
 /// The devnet process; killed (SIGKILL) and reaped on drop, so a failing test leaves none.
 struct Proc(Child);
 
@@ -59,7 +51,7 @@ impl Drop for Proc {
 
 /// Starts `bitmodel devnet` on `datadir`, which is `<--datadir>/devnet`.
 fn start(datadir: &Path) -> (Proc, Client, String) {
-    let port = free_port();
+    let port = common::free_port();
     let root = datadir.parent().expect("datadir is <root>/devnet");
     let child = Proc(
         common::bitmodel()

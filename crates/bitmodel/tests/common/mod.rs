@@ -107,6 +107,14 @@ impl Cli {
     }
 }
 
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 /// `infer <asset> --input <input> --server <server>` and `extra`.
 pub fn infer_args<'a>(
     asset: &'a str,
