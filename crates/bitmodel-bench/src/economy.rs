@@ -12,8 +12,7 @@
 
 use std::collections::HashMap;
 
-use bitcoin::hashes::Hash;
-use bitcoin::{Amount, ScriptBuf, WPubkeyHash};
+use bitcoin::{Amount, ScriptBuf};
 use bitmodel_covenant::spend::recommended_fee_cap;
 use bitmodel_devnet::Devnet;
 use bitmodel_index::sync::sync;
@@ -22,6 +21,7 @@ use bitmodel_keeper::{Keeper, Policy, VaultSource};
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
 use bitmodel_rpc::{Auth, Client};
+use bitmodel_testkit::fixture;
 
 use crate::report::line;
 
@@ -30,21 +30,15 @@ const PRICE: u64 = 5_000;
 const PREPAID: u64 = 20;
 
 fn owner(n: u8) -> ScriptBuf {
-    ScriptBuf::new_p2wpkh(&WPubkeyHash::from_byte_array([n + 1; 20]))
+    fixture::owner(n + 1)
 }
 
 fn record(n: u8, kind: Kind, name: &str, parents: Vec<Parent>) -> Record {
+    let fee_cap = recommended_fee_cap(parents.len());
     Record {
         kind,
-        name: name.into(),
-        version: "1".into(),
-        license: "MIT".into(),
-        content: None,
-        owner: owner(n),
-        fee_cap: recommended_fee_cap(parents.len()),
-        price: None,
         parents,
-        payees: Vec::new(),
+        ..fixture::record(name, owner(n), fee_cap)
     }
 }
 
