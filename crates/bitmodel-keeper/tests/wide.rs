@@ -17,7 +17,8 @@ use bitmodel_index::rows::Event;
 use bitmodel_keeper::{Keeper, Policy, PushKind};
 use bitmodel_protocol::split::share;
 use bitmodel_protocol::wide::{pay_with, tree};
-use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Payee, Record, Relation};
+use bitmodel_protocol::{AssetId, Chain, Kind, Payee, Record, Relation};
+use bitmodel_testkit::fixture;
 use bitmodel_testkit::rng::Rng;
 
 mod common;
@@ -33,23 +34,12 @@ fn script(tag: u8, i: usize) -> ScriptBuf {
 fn wide(name: &str, parents: &[AssetId], payees: usize, seed: u64) -> Record {
     let mut rng = Rng::new(seed);
     let members = parents.len() + payees;
+    let weighted: Vec<(AssetId, u16)> = parents.iter().map(|a| (*a, 100)).collect();
+    let fee_cap = recommended_fee_cap(tree(&vec![1; members]).len());
     Record {
         kind: Kind::Dataset,
-        name: name.into(),
-        version: "1".into(),
         license: "CC-BY-4.0".into(),
-        content: None,
-        owner: script(0xee, seed as usize),
-        fee_cap: recommended_fee_cap(tree(&vec![1; members]).len()),
-        price: None,
-        parents: parents
-            .iter()
-            .map(|a| Parent {
-                asset: *a,
-                weight: 100,
-                relation: Relation::Dataset,
-            })
-            .collect(),
+        parents: fixture::parents(&weighted, Relation::Dataset),
         payees: (0..payees)
             .map(|i| Payee {
                 script: script(seed as u8, i),
@@ -57,6 +47,7 @@ fn wide(name: &str, parents: &[AssetId], payees: usize, seed: u64) -> Record {
                 relation: Relation::Contributor,
             })
             .collect(),
+        ..fixture::record(name, script(0xee, seed as usize), fee_cap)
     }
 }
 
