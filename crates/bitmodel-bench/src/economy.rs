@@ -134,9 +134,7 @@ fn scenario(payment: u64, payments: u64) -> Books {
     };
     for _ in 0..200 {
         let round = keeper
-            .round(&index, |tx| {
-                client.send_raw_transaction(tx).map_err(|e| e.to_string())
-            })
+            .round(&index, |tx| client.send_raw_transaction(tx))
             .expect("a round");
         assert!(
             round.refused.is_empty(),
