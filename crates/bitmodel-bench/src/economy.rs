@@ -20,7 +20,6 @@ use bitmodel_index::Index;
 use bitmodel_keeper::{Keeper, Policy, VaultSource};
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
-use bitmodel_rpc::{Auth, Client};
 use bitmodel_testkit::fixture;
 
 use crate::report::line;
@@ -62,8 +61,7 @@ struct Books {
 
 fn scenario(payment: u64, payments: u64) -> Books {
     let dn = Devnet::spawn().expect("a devnet");
-    let (u, p) = dn.rpc_credentials();
-    let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).expect("a client");
+    let client = dn.client().expect("a client");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let index = Index::open(&dir.path().join("index.redb"), Chain::Devnet).expect("an index");
     let inscribe = |r: &Record| -> AssetId {

@@ -10,7 +10,6 @@ use bitcoin::{Block, BlockHash};
 use bitmodel_devnet::faucet::Signer;
 use bitmodel_devnet::Devnet;
 use bitmodel_rpc::source::{BlockSource, Recent, SourceError};
-use bitmodel_rpc::{Auth, Client};
 
 use crate::report::{line, median_time, ms};
 
@@ -53,12 +52,7 @@ pub fn run() {
     let signer = Signer::from_seed(b"follow bench");
     crate::devnet::make_coins(&devnet, &signer, COINS);
     devnet.mine(EMPTY_BLOCKS).expect("mined");
-    let (user, password) = devnet.rpc_credentials();
-    let client = Client::new(
-        &devnet.rpc_url(),
-        Auth::UserPass(user.into(), password.into()),
-    )
-    .expect("client");
+    let client = devnet.client().expect("client");
     let blocks = devnet.blocks();
     let tip = blocks.tip_height().expect("tip");
     let txs = read_all(&blocks);

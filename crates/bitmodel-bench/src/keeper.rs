@@ -14,7 +14,6 @@ use bitmodel_index::Index;
 use bitmodel_keeper::{Keeper, Policy, VaultSource};
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{Chain, Parent, Record, Relation};
-use bitmodel_rpc::{Auth, Client};
 use bitmodel_testkit::fixture::{self, numbered_owner as owner};
 use bitmodel_testkit::rng::Rng;
 
@@ -32,8 +31,7 @@ fn record(n: usize, parents: Vec<Parent>) -> Record {
 
 pub fn run() {
     let dn = Devnet::spawn().expect("a devnet");
-    let (u, p) = dn.rpc_credentials();
-    let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).expect("a client");
+    let client = dn.client().expect("a client");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let index = Index::open(&dir.path().join("index.redb"), Chain::Devnet).expect("an index");
     let roots = bitmodel_testkit::assets::inscribe(

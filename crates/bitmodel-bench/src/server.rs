@@ -103,8 +103,7 @@ fn serve_in_process(state: AppState) -> Served {
 fn wide_dag_page() {
     let dn = Devnet::spawn().expect("a devnet");
     let ids = bitmodel_testkit::assets::wide_dag(&dn, 3_000, 11);
-    let (u, p) = dn.rpc_credentials();
-    let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).expect("a client");
+    let client = dn.client().expect("a client");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let index = Index::open(&dir.path().join("wide.redb"), Chain::Devnet).expect("an index");
     bitmodel_index::sync::sync(&index, &client, 0, |_, _| {}).expect("synced");

@@ -158,6 +158,15 @@ impl Devnet {
         self.state.lock()
     }
 
+    /// A JSON-RPC client for this devnet's server, authenticated as its RPC user.
+    pub fn client(&self) -> Result<bitmodel_rpc::Client, bitmodel_rpc::Error> {
+        let (user, password) = self.rpc_credentials();
+        bitmodel_rpc::Client::new(
+            &self.rpc_url(),
+            bitmodel_rpc::Auth::UserPass(user.into(), password.into()),
+        )
+    }
+
     /// The chain's blocks read in this process, for the index and wallets of a `bitmodel up`
     /// that runs this devnet: no JSON-RPC, no hex, no loopback.
     pub fn blocks(&self) -> crate::Blocks {

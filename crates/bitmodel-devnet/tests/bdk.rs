@@ -115,12 +115,7 @@ fn in_process_blocks_are_the_rpc_chain() {
         .fund(&signer.script_pubkey(), Amount::from_sat(2_000_000))
         .expect("funded");
     devnet.mine(2).expect("mined");
-    let (user, password) = devnet.rpc_credentials();
-    let rpc = bitmodel_rpc::Client::new(
-        &devnet.rpc_url(),
-        bitmodel_rpc::Auth::UserPass(user.into(), password.into()),
-    )
-    .expect("client");
+    let rpc = devnet.client().expect("client");
     let blocks = devnet.blocks();
     let tip = blocks.tip_height().expect("tip");
     assert_eq!(u64::from(tip), rpc.get_block_count().expect("count"));

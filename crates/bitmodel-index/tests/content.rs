@@ -11,7 +11,7 @@ use bitmodel_index::Index;
 use bitmodel_protocol::chunk::ChunkRef;
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{AssetId, Chain, Record};
-use bitmodel_rpc::{Auth, Client};
+use bitmodel_rpc::Client;
 use bitmodel_testkit::assets::inscribe;
 use bitmodel_testkit::fixture::{self, owner};
 
@@ -38,8 +38,7 @@ struct World {
 impl World {
     fn new() -> World {
         let dn = Devnet::spawn().unwrap();
-        let (u, p) = dn.rpc_credentials();
-        let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap();
+        let client = dn.client().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let index = Index::open(&dir.path().join("i.redb"), Chain::Devnet).unwrap();
         World {

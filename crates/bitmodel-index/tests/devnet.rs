@@ -12,7 +12,6 @@ use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{AssetId, Chain, Kind, Parent, Record, Relation};
-use bitmodel_rpc::{Auth, Client};
 use bitmodel_testkit::fixture::{self, owner};
 
 fn record(name: &str, kind: Kind, n: u8, parents: &[(AssetId, u16, Relation)]) -> Record {
@@ -58,8 +57,7 @@ fn utxo_of(tx_out: &[TxOut], txid: bitcoin::Txid, spk: &ScriptBuf) -> Utxo {
 #[test]
 fn lineage_paid_distributed_and_indexed_on_the_devnet() {
     let dn = Devnet::spawn().unwrap();
-    let (user, pass) = dn.rpc_credentials();
-    let client = Client::new(&dn.rpc_url(), Auth::UserPass(user.into(), pass.into())).unwrap();
+    let client = dn.client().unwrap();
     let dir = std::env::temp_dir().join(format!("bitmodel-index-devnet-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -195,8 +193,7 @@ fn lineage_paid_distributed_and_indexed_on_the_devnet() {
 #[test]
 fn assets_with_equal_terms_share_one_vault_booked_to_the_first() {
     let dn = Devnet::spawn().unwrap();
-    let (user, pass) = dn.rpc_credentials();
-    let client = Client::new(&dn.rpc_url(), Auth::UserPass(user.into(), pass.into())).unwrap();
+    let client = dn.client().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let index = Index::open(&dir.path().join("index.redb"), Chain::Devnet).unwrap();
     let v1 = register(&dn, &[&record("model v1", Kind::Model, 7, &[])])[0];
@@ -230,8 +227,7 @@ fn assets_with_equal_terms_share_one_vault_booked_to_the_first() {
 #[test]
 fn payees_are_paid_out_by_the_distribution_and_booked() {
     let dn = Devnet::spawn().unwrap();
-    let (user, pass) = dn.rpc_credentials();
-    let client = Client::new(&dn.rpc_url(), Auth::UserPass(user.into(), pass.into())).unwrap();
+    let client = dn.client().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let index = Index::open(&dir.path().join("index.redb"), Chain::Devnet).unwrap();
     let follow = |index: &Index| sync(index, &client, 0, |_, _| {}).unwrap();

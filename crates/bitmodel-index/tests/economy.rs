@@ -11,7 +11,6 @@ use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
 use bitmodel_protocol::envelope::Inscription;
 use bitmodel_protocol::{AssetId, Chain, Parent, Record, Relation};
-use bitmodel_rpc::{Auth, Client};
 use bitmodel_testkit::fixture::{self, numbered_owner as owner};
 use bitmodel_testkit::rng::Rng;
 
@@ -23,8 +22,7 @@ const PER_BLOCK: usize = 10;
 #[test]
 fn random_economy_balances_after_every_block() {
     let dn = Devnet::spawn().unwrap();
-    let (u, p) = dn.rpc_credentials();
-    let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap();
+    let client = dn.client().unwrap();
     let dir = std::env::temp_dir().join(format!("bitmodel-economy-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();

@@ -57,12 +57,7 @@ fn world() -> World {
         &record("fine-tune", 2, &[(base, 2500)], None),
         b"card".to_vec(),
     );
-    let (u, p) = dn.rpc_credentials();
-    let client = bitmodel_rpc::Client::new(
-        &dn.rpc_url(),
-        bitmodel_rpc::Auth::UserPass(u.into(), p.into()),
-    )
-    .unwrap();
+    let client = dn.client().unwrap();
     let dir = std::env::temp_dir().join(format!(
         "bitmodel-server-{}-{}",
         std::process::id(),

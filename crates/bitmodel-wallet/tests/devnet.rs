@@ -4,7 +4,6 @@
 use bitcoin::hashes::Hash;
 use bitcoin::{Amount, FeeRate, Network, ScriptBuf, WPubkeyHash};
 use bitmodel_devnet::Devnet;
-use bitmodel_rpc::{Auth, Client};
 use bitmodel_wallet::{Wallet, WalletError};
 
 const WORDS: &str =
@@ -20,8 +19,7 @@ fn dir(name: &str) -> std::path::PathBuf {
 #[test]
 fn receive_sync_send_reorg_and_psbt() {
     let dn = Devnet::spawn().unwrap();
-    let (u, p) = dn.rpc_credentials();
-    let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap();
+    let client = dn.client().unwrap();
     let d = dir("flow");
     let path = d.join("wallet.redb");
     let (mut w, words) = Wallet::create(&path, Network::Regtest, None, Some(WORDS)).unwrap();

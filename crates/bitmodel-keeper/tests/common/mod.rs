@@ -9,7 +9,7 @@ use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
 use bitmodel_keeper::{Keeper, PushKind};
 use bitmodel_protocol::{AssetId, Chain, Record};
-use bitmodel_rpc::{Auth, Client};
+use bitmodel_rpc::Client;
 
 pub struct World {
     pub dn: Devnet,
@@ -21,8 +21,7 @@ pub struct World {
 impl World {
     pub fn new() -> World {
         let dn = Devnet::spawn().unwrap();
-        let (u, p) = dn.rpc_credentials();
-        let client = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap();
+        let client = dn.client().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let index = Index::open(&dir.path().join("i.redb"), Chain::Devnet).unwrap();
         World {

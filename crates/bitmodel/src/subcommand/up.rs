@@ -17,7 +17,7 @@ use bitmodel_devnet::{Config, Devnet};
 use bitmodel_index::sync::sync;
 use bitmodel_protocol::Chain;
 use bitmodel_rpc::source::BlockSource;
-use bitmodel_rpc::{Auth, Client};
+use bitmodel_rpc::Client;
 use bitmodel_server::AppState;
 use serde::Serialize;
 
@@ -87,9 +87,8 @@ impl Up {
             if dn.node().chain.height() == 0 {
                 dn.mine(1).context("mining the devnet's block 1")?;
             }
-            let (u, p) = dn.rpc_credentials();
-            let c = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into()))?;
-            let payments = Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into()))?;
+            let c = dn.client()?;
+            let payments = dn.client()?;
             log(&format!(
                 "devnet rpc on {} (cookie in {})",
                 dn.rpc_url(),
