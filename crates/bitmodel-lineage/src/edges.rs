@@ -38,12 +38,9 @@ pub fn import_edges(
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                report.skipped.push(Skipped {
-                    line,
-                    child: String::new(),
-                    parent: None,
-                    reason: format!("malformed CSV row: {e}"),
-                });
+                report
+                    .skipped
+                    .push(Skipped::row(line, "", format!("malformed CSV row: {e}")));
                 continue;
             }
         };
@@ -62,12 +59,11 @@ pub fn import_edges(
         report.rows += 1;
         let child = row.get(columns.0).unwrap_or("").trim().to_string();
         let Some(parents) = row.get(columns.1) else {
-            report.skipped.push(Skipped {
+            report.skipped.push(Skipped::row(
                 line,
                 child,
-                parent: None,
-                reason: "row has no parent column; expected child,parent[,relation]".into(),
-            });
+                "row has no parent column; expected child,parent[,relation]",
+            ));
             continue;
         };
         // Model Atlas marks unlabelled edges "unknown"/"unknown_annotated" and roots "source".
@@ -84,12 +80,7 @@ pub fn import_edges(
         let relation = match relation_text.map(str::parse::<Relation>) {
             Some(Ok(r)) => r,
             Some(Err(msg)) => {
-                report.skipped.push(Skipped {
-                    line,
-                    child,
-                    parent: None,
-                    reason: msg,
-                });
+                report.skipped.push(Skipped::row(line, child, msg));
                 continue;
             }
             None if parents.len() > 1 => Relation::Merge,
@@ -116,12 +107,7 @@ pub fn import_edges(
         ) {
             (Ok(c), Ok(p)) => (c, p),
             (Err(msg), _) | (_, Err(msg)) => {
-                report.skipped.push(Skipped {
-                    line,
-                    child,
-                    parent: None,
-                    reason: msg,
-                });
+                report.skipped.push(Skipped::row(line, child, msg));
                 continue;
             }
         };

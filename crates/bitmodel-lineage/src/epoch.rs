@@ -39,12 +39,9 @@ pub fn import_epoch(
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                report.skipped.push(Skipped {
-                    line,
-                    child: String::new(),
-                    parent: None,
-                    reason: format!("malformed CSV row: {e}"),
-                });
+                report
+                    .skipped
+                    .push(Skipped::row(line, "", format!("malformed CSV row: {e}")));
                 continue;
             }
         };
@@ -92,12 +89,11 @@ pub fn import_epoch(
             .find(&name)
             .is_some_and(|id| lineage.nodes[id as usize].kind == Kind::Dataset)
         {
-            report.skipped.push(Skipped {
+            report.skipped.push(Skipped::row(
                 line,
-                child: name,
-                parent: None,
-                reason: "a dataset of this name exists; a model row cannot reuse it".into(),
-            });
+                name,
+                "a dataset of this name exists; a model row cannot reuse it",
+            ));
             continue;
         }
         lineage.add_lineage(&name, Kind::Model, candidates, policy, &mut report);

@@ -112,12 +112,11 @@ pub fn import_hf_card(
     let relation = match card.relation.as_deref().map(str::parse::<Relation>) {
         Some(Ok(r)) => r,
         Some(Err(msg)) => {
-            report.skipped.push(Skipped {
-                line: 1,
-                child: child.clone(),
-                parent: None,
-                reason: format!("base_model_relation: {msg}"),
-            });
+            report.skipped.push(Skipped::row(
+                1,
+                child.clone(),
+                format!("base_model_relation: {msg}"),
+            ));
             Relation::Finetune
         }
         None if card.base_models.len() > 1 => Relation::Merge,

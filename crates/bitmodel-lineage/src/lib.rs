@@ -85,6 +85,18 @@ pub struct Skipped {
     pub reason: String,
 }
 
+impl Skipped {
+    /// A row skipped as a whole (no parent of it was taken).
+    pub(crate) fn row(line: u64, child: impl Into<String>, reason: impl Into<String>) -> Skipped {
+        Skipped {
+            line,
+            child: child.into(),
+            parent: None,
+            reason: reason.into(),
+        }
+    }
+}
+
 /// What an import did.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct ImportReport {
@@ -262,12 +274,9 @@ impl Lineage {
         };
         let line = candidates.first().map_or(0, |c| c.line);
         if child_name.is_empty() {
-            report.skipped.push(Skipped {
-                line,
-                child: String::new(),
-                parent: None,
-                reason: "empty child name".into(),
-            });
+            report
+                .skipped
+                .push(Skipped::row(line, "", "empty child name"));
             return;
         }
         let child = self.node(child_name, kind, report);
