@@ -1,5 +1,6 @@
 //! The RPC server's HTTP layer from a raw socket: chunked request bodies are accepted (also
-//! several on one keep-alive connection), the body limit holds for them to the byte,
+//! several on one keep-alive connection), the body limit holds for them to the byte, a
+//! client that half-closes after its request is answered,
 //! connections over the cap are answered `503` and a head over 16 KiB `431`.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -99,6 +100,29 @@ fn chunked_bodies_are_accepted() {
             assert_eq!(v[1]["result"], 2);
         }
     }
+}
+
+/// A client that shuts its write side once it has sent its request still gets the answer
+/// (hyper's half-close), as from bitcoind.
+#[test]
+fn a_half_closed_client_gets_its_answer() {
+    let devnet = Devnet::spawn().expect("devnet starts");
+    devnet.mine(3).expect("mines");
+    let auth = auth(&devnet);
+    let s = connect(&devnet);
+    let mut w = s.try_clone().expect("clone");
+    let body = r#"{"method":"getblockcount","params":[],"id":1}"#;
+    write!(
+        w,
+        "POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("sends");
+    w.shutdown(std::net::Shutdown::Write).expect("half-closes");
+    let (status, _, reply) = read_response(&mut BufReader::new(s));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
+    let v: Value = serde_json::from_slice(&reply).expect("json reply");
+    assert_eq!(v["result"], 3);
 }
 
 #[test]

@@ -122,9 +122,19 @@ impl Server {
             .thread_name("devnet-rpc-handler")
             .build()
             .map_err(thread_err)?;
+        // On an error below, the runtime must not be dropped here: the caller may be inside
+        // another runtime (async tests), where dropping one panics. Shut it down in the
+        // background instead.
         let listener = {
             let _entered = runtime.enter();
-            TcpListener::from_std(std_listener).map_err(bind_err)?
+            TcpListener::from_std(std_listener)
+        };
+        let listener = match listener {
+            Ok(l) => l,
+            Err(e) => {
+                runtime.shutdown_background();
+                return Err(bind_err(e));
+            }
         };
         let wake = Arc::new(Notify::new());
         let shared = Arc::new(Shared {
@@ -132,10 +142,30 @@ impl Server {
             creds,
             wake: wake.clone(),
         });
-        let thread = std::thread::Builder::new()
+        // `spawn` consumes the closure (and the runtime in it) even when it fails, dropping
+        // it on this thread; hand the runtime over through a slot so a failed spawn can shut
+        // it down in the background.
+        let slot = Arc::new(std::sync::Mutex::new(Some((runtime, listener))));
+        let taken = slot.clone();
+        let spawned = std::thread::Builder::new()
             .name("devnet-rpc".into())
-            .spawn(move || run(runtime, listener, shared))
-            .map_err(thread_err)?;
+            .spawn(move || {
+                let parts = taken.lock().unwrap_or_else(|p| p.into_inner()).take();
+                if let Some((runtime, listener)) = parts {
+                    run(runtime, listener, shared);
+                }
+            });
+        let thread = match spawned {
+            Ok(t) => t,
+            Err(e) => {
+                let parts = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+                if let Some((runtime, listener)) = parts {
+                    drop(listener);
+                    runtime.shutdown_background();
+                }
+                return Err(thread_err(e));
+            }
+        };
         Ok(Server {
             addr,
             state,
@@ -190,7 +220,10 @@ async fn serve(listener: TcpListener, shared: &Arc<Shared>) -> GracefulShutdown 
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut http = hyper::server::conn::http1::Builder::new();
+    // half_close: a client that shuts its write side after sending a request still gets
+    // its answer, as from bitcoind.
     http.timer(TokioTimer::new())
+        .half_close(true)
         .header_read_timeout(IDLE_TIMEOUT)
         .max_header_size(MAX_HEAD)
         .max_buf_size(MAX_READ_BUF);
