@@ -8,7 +8,7 @@
 //! (within a byte budget), so the second reader gets them from memory: one download of each
 //! block per command, whoever reads it first.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use bitcoin::{Block, BlockHash};
@@ -67,9 +67,11 @@ pub struct Recent<S> {
     kept: Mutex<Kept>,
 }
 
+/// The remembered blocks by hash, and their hashes oldest first (what goes when over budget).
 #[derive(Default)]
 struct Kept {
-    blocks: VecDeque<(BlockHash, Block, usize)>,
+    blocks: HashMap<BlockHash, (Block, usize)>,
+    order: VecDeque<BlockHash>,
     bytes: usize,
     hits: u64,
 }
@@ -79,7 +81,8 @@ impl<S: BlockSource> Recent<S> {
         Recent::with_budget(source, RECENT_BYTES)
     }
 
-    /// Keeps at most `budget` bytes of blocks (their serialized size).
+    /// Keeps at most `budget` bytes of blocks, counted by their serialized size (decoded, a
+    /// block takes a small multiple of that in memory).
     pub fn with_budget(source: S, budget: usize) -> Recent<S> {
         Recent {
             source,
@@ -116,12 +119,8 @@ impl<S: BlockSource> BlockSource for Recent<S> {
     fn block(&self, hash: &BlockHash) -> Result<Block, SourceError> {
         {
             let mut kept = self.kept();
-            if let Some(block) = kept
-                .blocks
-                .iter()
-                .find(|(h, ..)| h == hash)
-                .map(|(_, b, _)| b.clone())
-            {
+            if let Some((block, _)) = kept.blocks.get(hash) {
+                let block = block.clone();
                 kept.hits += 1;
                 return Ok(block);
             }
@@ -131,13 +130,17 @@ impl<S: BlockSource> BlockSource for Recent<S> {
         if size <= self.budget {
             let mut kept = self.kept();
             while kept.bytes + size > self.budget {
-                let Some((_, _, old)) = kept.blocks.pop_front() else {
+                let Some(old) = kept.order.pop_front() else {
                     break;
                 };
-                kept.bytes -= old;
+                if let Some((_, old_size)) = kept.blocks.remove(&old) {
+                    kept.bytes -= old_size;
+                }
             }
-            kept.bytes += size;
-            kept.blocks.push_back((*hash, block.clone(), size));
+            if kept.blocks.insert(*hash, (block.clone(), size)).is_none() {
+                kept.order.push_back(*hash);
+                kept.bytes += size;
+            }
         }
         Ok(block)
     }
