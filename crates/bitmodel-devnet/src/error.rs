@@ -79,8 +79,9 @@ pub enum DevnetError {
     Storage(#[source] redb::Error),
     #[error("devnet storage holds corrupt data: {0}; delete the datadir to start a fresh chain")]
     Corrupt(String),
-    /// A stored value (`what`) that does not decode, with the decoder's error.
-    #[error("devnet storage holds corrupt data: {what} does not decode; delete the datadir to start a fresh chain")]
+    /// A stored value (`what`) that does not decode, with the decoder's error (also in the
+    /// message: RPC clients see only the top level).
+    #[error("devnet storage holds corrupt data: {what} does not decode ({source}); delete the datadir to start a fresh chain")]
     CorruptValue {
         what: String,
         #[source]
