@@ -36,8 +36,8 @@ pub fn percent(ppm: u32) -> String {
 
 /// An error and its causes as one line, `outer: cause: root`, each cause said once. Library
 /// errors that the server shows without their sources repeat the source's words in their own
-/// message (docs/adr/0011-errors-keep-their-sources.md); printed here, such a cause is already
-/// in the line and is not added again.
+/// message (docs/adr/0011-errors-keep-their-sources.md); printed here, a cause whose words
+/// already end the line is not added again.
 pub fn error_chain<'a>(
     chain: impl Iterator<Item = &'a (dyn std::error::Error + 'static)>,
 ) -> String {
@@ -46,7 +46,7 @@ pub fn error_chain<'a>(
         let text = cause.to_string();
         if line.is_empty() {
             line = text;
-        } else if !line.contains(&text) {
+        } else if !line.ends_with(&text) {
             line.push_str(": ");
             line.push_str(&text);
         }
@@ -84,5 +84,12 @@ mod tests {
         );
         let c = anyhow::anyhow!("no wallet");
         assert_eq!(error_chain(c.chain()), "no wallet");
+        // A different cause whose words happen to appear earlier in the line is kept.
+        let d = anyhow::Error::new(std::io::Error::other("timed out"))
+            .context("timed out waiting for the node; the call timed out twice");
+        assert_eq!(
+            error_chain(d.chain()),
+            "timed out waiting for the node; the call timed out twice: timed out"
+        );
     }
 }
