@@ -26,7 +26,8 @@ pub struct Browser {
     // Dropped in this order: the session is closed in `drop`, then the runtime, the driver
     // (killed in `drop`) and the profile.
     client: Option<Client>,
-    rt: tokio::runtime::Runtime,
+    /// Taken in `drop` when that runs inside another runtime, where dropping one panics.
+    rt: Option<tokio::runtime::Runtime>,
     driver: Child,
     _profile: tempfile::TempDir,
 }
@@ -70,7 +71,7 @@ impl Browser {
         // From here on, an error drops `b`, which stops the driver.
         let mut b = Browser {
             client: None,
-            rt,
+            rt: Some(rt),
             driver,
             _profile: profile,
         };
@@ -100,7 +101,7 @@ impl Browser {
         let started = Instant::now();
         let client = loop {
             use fantoccini::error::NewSessionError as E;
-            match b.rt.block_on(builder.connect(&url)) {
+            match b.rt().block_on(builder.connect(&url)) {
                 Ok(c) => break c,
                 // Not listening yet: chromedriver is still starting.
                 Err(E::Failed(_) | E::FailedC(_) | E::Lost(_))
@@ -124,12 +125,16 @@ impl Browser {
         let call = call(client);
         // The timer is made inside the runtime, which `block_on` enters.
         match self
-            .rt
+            .rt()
             .block_on(async { tokio::time::timeout(COMMAND, call).await })
         {
             Ok(r) => r.map_err(|e| format!("{what}: {e}")),
             Err(_) => Err(format!("{what}: no answer within {COMMAND:?}")),
         }
+    }
+
+    fn rt(&self) -> &tokio::runtime::Runtime {
+        self.rt.as_ref().expect("a runtime until drop")
     }
 
     pub fn goto(&self, url: &str) -> Result<()> {
@@ -188,8 +193,13 @@ impl Drop for Browser {
         if let Some(client) = self.client.take().filter(|_| !nested) {
             let close = client.close();
             let _ = self
-                .rt
+                .rt()
                 .block_on(async { tokio::time::timeout(Duration::from_secs(10), close).await });
+        }
+        if nested {
+            if let Some(rt) = self.rt.take() {
+                rt.shutdown_background();
+            }
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
