@@ -53,8 +53,8 @@ impl Node {
     /// Accepts a transaction with every check, scripts included, while holding `&mut self`.
     pub fn accept_tx(&mut self, tx: Arc<Transaction>) -> Result<Txid, Reject> {
         let p = prepare(&self.chain, &self.mempool, tx)?;
-        check_standard(&p.tx, &p.spent)?;
-        let txid = p.txid;
+        check_standard(&p.entry.tx, &p.spent)?;
+        let txid = p.entry.txid;
         commit(&mut self.mempool, p, self.chain.height(), now())?;
         Ok(txid)
     }
@@ -199,7 +199,9 @@ fn check_max_fee(
 ) -> Result<(), Reject> {
     match max_fee_rate {
         Some(rate)
-            if rate > 0 && u128::from(p.fee) * 1000 > u128::from(rate) * u128::from(p.vsize) =>
+            if rate > 0
+                && u128::from(p.entry.fee) * 1000
+                    > u128::from(rate) * u128::from(p.entry.vsize) =>
         {
             Err(Reject::policy(MAX_FEE_EXCEEDED))
         }
@@ -221,7 +223,7 @@ pub fn submit_tx_shared(
         (p, (n.mempool.generation, n.chain.tip()))
     };
     check_max_fee(&p, max_fee_rate)?;
-    check_standard(&p.tx, &p.spent)?;
+    check_standard(&p.entry.tx, &p.spent)?;
     let mut n = lock(node);
     let p = if (n.mempool.generation, n.chain.tip()) == seen {
         p
@@ -230,7 +232,7 @@ pub fn submit_tx_shared(
         // outputs are the same (outpoints name outputs forever), so scripts still pass.
         prepare(&n.chain, &n.mempool, tx)?
     };
-    let txid = p.txid;
+    let txid = p.entry.txid;
     let height = n.chain.height();
     commit(&mut n.mempool, p, height, now())?;
     Ok(txid)

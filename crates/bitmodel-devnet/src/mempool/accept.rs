@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use bitcoin::{OutPoint, Transaction, TxOut, Txid, Wtxid};
+use bitcoin::{OutPoint, Transaction, TxOut, Txid};
 
 use super::policy::{
     check_standard_tx, fee_for, inputs_standard, virtual_size, witness_standard,
@@ -35,17 +35,11 @@ pub const MAX_DESCENDANT_VSIZE: u64 = 101_000;
 const MAX_REPLACEMENT_CANDIDATES: usize = 100;
 const MAX_BIP125_RBF_SEQUENCE: u32 = 0xffff_fffd;
 
-/// A transaction that passed every check but scripts.
+/// A transaction that passed every check but scripts: the pool entry it becomes (its
+/// time, height and order are set by [`commit`]), and what accepting it takes.
 #[derive(Debug)]
 pub struct Prepared {
-    pub tx: Arc<Transaction>,
-    pub txid: Txid,
-    pub wtxid: Wtxid,
-    pub fee: u64,
-    pub vsize: u64,
-    pub weight: u64,
-    pub sigop_cost: usize,
-    pub parents: HashSet<Txid>,
+    pub entry: Entry,
     /// Entries (conflicts and their descendants) a successful acceptance evicts.
     pub replaced: HashSet<Txid>,
     /// The outputs spent, in input order (what scripts are checked against).
@@ -202,14 +196,20 @@ pub fn prepare(
     }
 
     Ok(Prepared {
-        tx,
-        txid,
-        wtxid,
-        fee,
-        vsize,
-        weight,
-        sigop_cost: sigops,
-        parents,
+        entry: Entry {
+            tx,
+            txid,
+            wtxid,
+            fee,
+            vsize,
+            weight,
+            sigop_cost: sigops,
+            time: 0,
+            height: 0,
+            sequence: 0,
+            parents,
+            children: HashSet::new(),
+        },
         replaced,
         spent: coins.into_iter().map(|c| c.output).collect(),
     })
@@ -299,21 +299,11 @@ pub fn commit(pool: &mut Mempool, p: Prepared, height: u32, now: u64) -> Result<
     for r in &p.replaced {
         pool.remove_recursive(r);
     }
-    let txid = p.txid;
-    pool.insert(Entry {
-        tx: p.tx,
-        txid: p.txid,
-        wtxid: p.wtxid,
-        fee: p.fee,
-        vsize: p.vsize,
-        weight: p.weight,
-        sigop_cost: p.sigop_cost,
-        time: now,
-        height,
-        sequence: 0,
-        parents: p.parents,
-        children: HashSet::new(),
-    });
+    let mut entry = p.entry;
+    let txid = entry.txid;
+    entry.time = now;
+    entry.height = height;
+    pool.insert(entry);
     if pool.limit(now).contains(&txid) {
         return Err(Reject::policy("mempool full"));
     }

@@ -141,7 +141,7 @@ pub fn testmempoolaccept(state: &State, p: &Params) -> Result<Value, RpcError> {
         let txid = tx.compute_txid();
         let wtxid = tx.compute_wtxid();
         let result = prepare(&node.chain, &pool, tx).and_then(|prep| {
-            check_standard(&prep.tx, &prep.spent)?;
+            check_standard(&prep.entry.tx, &prep.spent)?;
             Ok(prep)
         });
         let mut o = Map::new();
@@ -150,13 +150,14 @@ pub fn testmempoolaccept(state: &State, p: &Params) -> Result<Value, RpcError> {
         match result {
             Ok(prep)
                 if max > 0
-                    && u128::from(prep.fee) * 1000 > u128::from(max) * u128::from(prep.vsize) =>
+                    && u128::from(prep.entry.fee) * 1000
+                        > u128::from(max) * u128::from(prep.entry.vsize) =>
             {
                 o.insert("allowed".into(), json!(false));
                 o.insert("reject-reason".into(), json!("max-fee-exceeded"));
             }
             Ok(prep) => {
-                let (vsize, fee) = (prep.vsize, prep.fee);
+                let (vsize, fee) = (prep.entry.vsize, prep.entry.fee);
                 match commit(&mut pool, prep, node.chain.height(), now()) {
                     Ok(()) => {
                         o.insert("allowed".into(), json!(true));
