@@ -119,9 +119,14 @@ pub fn apply_tx(
     }
 
     // 2. Records, and parts of large files.
+    let at = ChainPosition {
+        height,
+        tx_index,
+        envelope_index: 0,
+    };
     match chain.family() {
-        Family::Taproot => taproot_records(j, chain, height, tx_index, tx, &mut events)?,
-        Family::Mvc => crate::mvc::records(j, chain, height, tx_index, tx, &mut events)?,
+        Family::Taproot => taproot_records(j, chain, at, tx, &mut events)?,
+        Family::Mvc => crate::mvc::records(j, chain, at, tx, &mut events)?,
     }
 
     // 3. Outputs.
@@ -292,43 +297,31 @@ pub fn apply_tx(
 }
 
 /// Records and file parts in a Bitcoin-format transaction's inscription envelopes.
+/// `at` is the transaction's position (its envelope index is each envelope's).
 fn taproot_records(
     j: &mut Journal<'_>,
     chain: Chain,
-    height: u32,
-    tx_index: u32,
+    at: ChainPosition,
     tx: &Transaction,
     events: &mut Vec<Event>,
 ) -> Result<(), IndexError> {
     let txid = tx.compute_txid();
     for env in parse_transaction(tx) {
         let id = AssetId::new(txid, env.index);
+        let position = ChainPosition {
+            envelope_index: env.index,
+            ..at
+        };
         if let Some(chunk) = env.inscription.chunk_ref() {
-            let position = ChainPosition {
-                height,
-                tx_index,
-                envelope_index: env.index,
-            };
             if let Err(reason) = apply_chunk(
                 j,
                 chunk,
                 env.inscription.body.as_deref().unwrap_or_default(),
             )? {
-                let row = InvalidRow {
-                    id,
-                    position,
-                    reason: reason.clone(),
-                };
-                j.put(T_INVALID, &asset_key(&id), &encode(&row))?;
-                events.push(Event::Invalid { asset: id, reason });
+                invalid(j, events, id, position, reason)?;
             }
             continue;
         }
-        let position = ChainPosition {
-            height,
-            tx_index,
-            envelope_index: env.index,
-        };
         let verdict = with_registry(j, |registry| {
             validate_envelope(&env, &id, position, &registry)
         })?;
@@ -371,20 +364,27 @@ fn taproot_records(
                     .map(|c| String::from_utf8_lossy(c).into_owned());
                 register(j, chain, id, position, record, content_type, events)?;
             }
-            Some(Err(reason)) => {
-                let row = InvalidRow {
-                    id,
-                    position,
-                    reason: reason.to_string(),
-                };
-                j.put(T_INVALID, &asset_key(&id), &encode(&row))?;
-                events.push(Event::Invalid {
-                    asset: id,
-                    reason: reason.to_string(),
-                });
-            }
+            Some(Err(reason)) => invalid(j, events, id, position, reason.to_string())?,
         }
     }
+    Ok(())
+}
+
+/// Books `id` as invalid with `reason` (kept, and shown, instead of an asset).
+pub(crate) fn invalid(
+    j: &mut Journal<'_>,
+    events: &mut Vec<Event>,
+    id: AssetId,
+    position: ChainPosition,
+    reason: String,
+) -> Result<(), IndexError> {
+    let row = InvalidRow {
+        id,
+        position,
+        reason: reason.clone(),
+    };
+    j.put(T_INVALID, &asset_key(&id), &encode(&row))?;
+    events.push(Event::Invalid { asset: id, reason });
     Ok(())
 }
 

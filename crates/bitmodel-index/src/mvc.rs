@@ -16,8 +16,8 @@ use bitmodel_protocol::{AssetId, Chain, Record};
 
 use crate::apply::{add_part, register, with_registry};
 use crate::journal::Journal;
-use crate::rows::{asset_key, encode, ContentRow, ContentStatus, Event, InvalidRow};
-use crate::schema::{T_CONTENT, T_INVALID};
+use crate::rows::{asset_key, encode, ContentRow, ContentStatus, Event};
+use crate::schema::T_CONTENT;
 use crate::IndexError;
 
 /// The transaction's id on `chain` (MVC's version-10 rule, or the ordinary one).
@@ -26,11 +26,11 @@ pub fn txid(chain: Chain, tx: &Transaction) -> bitcoin::Txid {
 }
 
 /// Every record PIN in `tx`: valid ones become assets, the rest are kept with their reason.
+/// `at` is the transaction's position (its envelope index is each PIN's output).
 pub fn records(
     j: &mut Journal<'_>,
     chain: Chain,
-    height: u32,
-    tx_index: u32,
+    at: ChainPosition,
     tx: &Transaction,
     events: &mut Vec<Event>,
 ) -> Result<(), IndexError> {
@@ -43,19 +43,11 @@ pub fn records(
     for RecordPin { vout, pin, parts } in found {
         let id = AssetId::new(txid, vout);
         let position = ChainPosition {
-            height,
-            tx_index,
             envelope_index: vout,
+            ..at
         };
         let invalid = |j: &mut Journal<'_>, events: &mut Vec<Event>, reason: String| {
-            let row = InvalidRow {
-                id,
-                position,
-                reason: reason.clone(),
-            };
-            j.put(T_INVALID, &asset_key(&id), &encode(&row))?;
-            events.push(Event::Invalid { asset: id, reason });
-            Ok::<(), IndexError>(())
+            crate::apply::invalid(j, events, id, position, reason)
         };
         let record = match Record::from_cbor(&pin.body) {
             Ok((r, _unknown)) => r,
