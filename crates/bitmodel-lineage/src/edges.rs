@@ -20,14 +20,13 @@ pub fn import_edges(
     text: &str,
     policy: &WeightPolicy,
 ) -> Result<ImportReport, LineageError> {
-    if text.trim().is_empty() {
-        return Err(LineageError::Empty);
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .comment(Some(b'#'))
-        .from_reader(text.as_bytes());
+    let mut reader = crate::table::reader(
+        text,
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .comment(Some(b'#')),
+    )?;
     let mut report = ImportReport::default();
     let mut groups: Vec<(String, Kind, Vec<Candidate>)> = Vec::new();
     let mut by_child: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
@@ -37,10 +36,7 @@ pub fn import_edges(
         let row = match row {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                report
-                    .skipped
-                    .push(Skipped::row(line, "", format!("malformed CSV row: {e}")));
+                report.skipped.push(crate::table::malformed(&e));
                 continue;
             }
         };

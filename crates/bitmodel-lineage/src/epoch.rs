@@ -12,12 +12,7 @@ pub fn import_epoch(
     text: &str,
     policy: &WeightPolicy,
 ) -> Result<ImportReport, LineageError> {
-    if text.trim().is_empty() {
-        return Err(LineageError::Empty);
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = crate::table::reader(text, csv::ReaderBuilder::new().flexible(true))?;
     let headers = reader
         .headers()
         .map_err(|e| LineageError::Csv(ParseError::new(e)))?
@@ -38,10 +33,7 @@ pub fn import_epoch(
         let row = match row {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                report
-                    .skipped
-                    .push(Skipped::row(line, "", format!("malformed CSV row: {e}")));
+                report.skipped.push(crate::table::malformed(&e));
                 continue;
             }
         };

@@ -16,6 +16,7 @@ mod edges;
 mod epoch;
 mod hf_card;
 mod policy;
+mod table;
 #[cfg(test)]
 mod tests;
 
