@@ -122,6 +122,10 @@ fn bad_relation_and_malformed_rows() {
         import_edges(&mut l, "  \n", &WeightPolicy::default()),
         Err(LineageError::Empty)
     );
+    assert_eq!(
+        import_epoch(&mut l, "\n\t", &WeightPolicy::default()),
+        Err(LineageError::Empty)
+    );
 }
 
 #[test]
