@@ -51,7 +51,7 @@ use auth::Credentials;
 /// Largest request body accepted (a maximal block is 8 MB as hex, plus JSON framing).
 pub const MAX_BODY: usize = 32 * 1024 * 1024;
 /// Largest request head (request line plus headers).
-const MAX_HEAD: usize = 16 * 1024;
+pub const MAX_HEAD: usize = 16 * 1024;
 /// hyper's read buffer, which also bounds a head that never ends.
 const MAX_READ_BUF: usize = 4 * MAX_HEAD;
 /// Time a request's body may take to arrive: a client trickling bytes cannot hold a
@@ -105,7 +105,7 @@ impl Server {
         bind: SocketAddr,
         creds: Credentials,
     ) -> Result<Server, DevnetError> {
-        let bind_err = |source| DevnetError::Bind {
+        let bind_err = move |source| DevnetError::Bind {
             addr: bind.to_string(),
             source,
         };
@@ -116,56 +116,56 @@ impl Server {
         let std_listener = std::net::TcpListener::bind(bind).map_err(bind_err)?;
         let addr = std_listener.local_addr().map_err(bind_err)?;
         std_listener.set_nonblocking(true).map_err(bind_err)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .max_blocking_threads(MAX_CONNECTIONS)
-            .thread_name("devnet-rpc-handler")
-            .build()
-            .map_err(thread_err)?;
-        // On an error below, the runtime must not be dropped here: the caller may be inside
-        // another runtime (async tests), where dropping one panics. Shut it down in the
-        // background instead.
-        let listener = {
-            let _entered = runtime.enter();
-            TcpListener::from_std(std_listener)
-        };
-        let listener = match listener {
-            Ok(l) => l,
-            Err(e) => {
-                runtime.shutdown_background();
-                return Err(bind_err(e));
-            }
-        };
         let wake = Arc::new(Notify::new());
         let shared = Arc::new(Shared {
             state: state.clone(),
             creds,
             wake: wake.clone(),
         });
-        // `spawn` consumes the closure (and the runtime in it) even when it fails, dropping
-        // it on this thread; hand the runtime over through a slot so a failed spawn can shut
-        // it down in the background.
-        let slot = Arc::new(std::sync::Mutex::new(Some((runtime, listener))));
-        let taken = slot.clone();
-        let spawned = std::thread::Builder::new()
+        // The runtime is built, and dropped, on the server's own thread only: the caller may
+        // be inside another runtime (async tests), where dropping one panics. The thread
+        // reports whether it is serving before `start` returns.
+        let (ready, started) = std::sync::mpsc::sync_channel(1);
+        let thread = std::thread::Builder::new()
             .name("devnet-rpc".into())
             .spawn(move || {
-                let parts = taken.lock().unwrap_or_else(|p| p.into_inner()).take();
-                if let Some((runtime, listener)) = parts {
-                    run(runtime, listener, shared);
+                let set_up = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .max_blocking_threads(MAX_CONNECTIONS)
+                    .thread_name("devnet-rpc-handler")
+                    .build()
+                    .map_err(thread_err)
+                    .and_then(|runtime| {
+                        let listener = {
+                            let _entered = runtime.enter();
+                            TcpListener::from_std(std_listener).map_err(bind_err)?
+                        };
+                        Ok((runtime, listener))
+                    });
+                match set_up {
+                    Ok((runtime, listener)) => {
+                        let _ = ready.send(Ok(()));
+                        run(runtime, listener, shared);
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                    }
                 }
-            });
-        let thread = match spawned {
-            Ok(t) => t,
-            Err(e) => {
-                let parts = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
-                if let Some((runtime, listener)) = parts {
-                    drop(listener);
-                    runtime.shutdown_background();
-                }
-                return Err(thread_err(e));
+            })
+            .map_err(thread_err)?;
+        match started.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                return Err(e);
             }
-        };
+            Err(_) => {
+                let _ = thread.join();
+                return Err(thread_err(std::io::Error::other(
+                    "the rpc server thread ended before serving",
+                )));
+            }
+        }
         Ok(Server {
             addr,
             state,
