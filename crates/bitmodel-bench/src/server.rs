@@ -19,7 +19,6 @@ use bitmodel_index::Index;
 use bitmodel_infer::{Model, Tensor};
 use bitmodel_protocol::{AssetId, Chain, Kind, Record, Relation};
 use bitmodel_rpc::web::Web;
-use bitmodel_rpc::{Auth, Client};
 use bitmodel_server::{AppState, Gateway};
 use bitmodel_testkit::assets::register;
 use bitmodel_testkit::fixture;
@@ -161,9 +160,7 @@ pub fn run() {
         "application/onnx",
         MODEL.to_vec(),
     );
-    let (u, p) = dn.rpc_credentials();
-    let client =
-        || Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).expect("a client");
+    let client = || dn.client().expect("a client");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let index = Index::open(&dir.path().join("index.redb"), Chain::Devnet).expect("an index");
     bitmodel_index::sync::sync(&index, &client(), 0, |_, _| {}).expect("synced");

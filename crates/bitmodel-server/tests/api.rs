@@ -197,8 +197,7 @@ async fn every_route() {
     assert_eq!(one["stats"]["distributions"], 1);
     // A payment changes the asset's money figures: the tag a client holds no longer
     // matches, and the fresh body says so.
-    let (dn_url, (u, p)) = (w._dn.rpc_url(), w._dn.rpc_credentials());
-    let (u, p) = (u.to_owned(), p.to_owned());
+    let client = w._dn.client().unwrap();
     let vault = w
         .state
         .index
@@ -210,8 +209,6 @@ async fn every_route() {
     w._dn.fund(&vault, Amount::from_sat(7_000)).unwrap();
     let index = w.state.index.clone();
     tokio::task::spawn_blocking(move || {
-        let client =
-            bitmodel_rpc::Client::new(&dn_url, bitmodel_rpc::Auth::UserPass(u, p)).unwrap();
         sync(&index, &client, 0, |_, _| {}).unwrap();
     })
     .await

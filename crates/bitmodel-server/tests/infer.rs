@@ -69,11 +69,6 @@ impl bitmodel_server::gateway::PaymentSource for NoTxindex {
     }
 }
 
-fn client(dn: &Devnet) -> Client {
-    let (u, p) = dn.rpc_credentials();
-    Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap()
-}
-
 fn world() -> World {
     let dn = Devnet::spawn().unwrap();
     let model = register(
@@ -85,7 +80,7 @@ fn world() -> World {
     let junk = b"not an onnx file".to_vec();
     let not_a_model = register(&dn, &record("not-onnx", Some(&junk), Some(PRICE)), junk);
     let dir = tempfile::tempdir().unwrap();
-    let client = client(&dn);
+    let client = dn.client().unwrap();
     let index = Index::open(&dir.path().join("i.redb"), Chain::Devnet).unwrap();
     sync(&index, &client, 0, |_, _| {}).unwrap();
     let (mut wallet, _) = Wallet::create(
@@ -116,7 +111,7 @@ impl World {
     fn state(&self, confirmations: u32, ledger: &str) -> AppState {
         let gw = Gateway::open(
             &self.dir.path().join(ledger),
-            Box::new(client(&self.dn)),
+            Box::new(self.dn.client().unwrap()),
             confirmations,
         )
         .unwrap();
@@ -430,7 +425,7 @@ async fn paid_inference_end_to_end() {
     sync(&w.index, &w.client, 0, |_, _| {}).unwrap();
     let gw = Gateway::open(
         &w.dir.path().join("plain.redb"),
-        Box::new(NoTxindex(client(&w.dn))),
+        Box::new(NoTxindex(w.dn.client().unwrap())),
         1,
     )
     .unwrap();

@@ -112,7 +112,7 @@ async fn payees_are_leaves_in_the_api_and_the_explorer() {
         .fund(vault.script_pubkey(), Amount::from_sat(paid))
         .unwrap();
     dn.mine(1).unwrap();
-    let client = common::client(&dn);
+    let client = dn.client().unwrap();
     sync(&state.index, &client, 0, |_, _| {}).unwrap();
     let u = state
         .index
@@ -206,7 +206,7 @@ async fn a_wide_records_splitters_are_shown_and_traced_to_the_sat() {
     r.fee_cap = recommended_fee_cap(11);
     let wide = bitmodel_testkit::assets::register(&dn, &r, "text/plain", b"wide".to_vec());
     let (state, _dir) = common::indexed_state(&dn);
-    let client = common::client(&dn);
+    let client = dn.client().unwrap();
     let vaults = state.index.record_vaults(&wide).unwrap().unwrap();
     assert_eq!(
         vaults.splitters.len(),

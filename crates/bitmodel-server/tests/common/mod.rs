@@ -7,19 +7,12 @@ use bitmodel_devnet::Devnet;
 use bitmodel_index::sync::sync;
 use bitmodel_index::Index;
 use bitmodel_protocol::Chain;
-use bitmodel_rpc::{Auth, Client};
 use bitmodel_server::AppState;
-
-/// A client of the devnet's RPC.
-pub fn client(dn: &Devnet) -> Client {
-    let (u, p) = dn.rpc_credentials();
-    Client::new(&dn.rpc_url(), Auth::UserPass(u.into(), p.into())).unwrap()
-}
 
 /// The devnet's chain indexed in a temporary directory (kept alive by the caller) and the
 /// server state over it, the node verified as Fractal regtest.
 pub fn indexed_state(dn: &Devnet) -> (AppState, tempfile::TempDir) {
-    let client = client(dn);
+    let client = dn.client().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let index = Index::open(&dir.path().join("i.redb"), Chain::Devnet).unwrap();
     sync(&index, &client, 0, |_, _| {}).unwrap();
